@@ -1,0 +1,85 @@
+"""Thread-safe controls for a running trainer: pause, resume, step, stop, change lr.
+
+The UI (or a signal handler) calls these from any thread; the trainer reads them at
+every epoch boundary through ``wait_turn`` and ``take_lr``.
+"""
+
+from __future__ import annotations
+
+import threading
+
+__all__ = ["Controls"]
+
+
+class Controls:
+    """A small command channel shared by a trainer and whoever drives it."""
+
+    def __init__(self, stop_event: threading.Event | None = None) -> None:
+        self._cond = threading.Condition()
+        self.stop_event = stop_event if stop_event is not None else threading.Event()
+        self._paused = False
+        self._steps = 0
+        self._lr: float | None = None
+        self._snapshot_wanted = False
+
+    # ------------------------------------------------------------ callers
+    def pause(self) -> None:
+        """Hold before the next epoch."""
+        with self._cond:
+            self._paused = True
+            self._cond.notify_all()
+
+    def resume(self) -> None:
+        """Run freely again."""
+        with self._cond:
+            self._paused = False
+            self._steps = 0
+            self._cond.notify_all()
+
+    def step(self, epochs: int = 1) -> None:
+        """While paused, let ``epochs`` more epochs run, then hold again."""
+        with self._cond:
+            self._paused = True
+            self._steps += max(1, int(epochs))
+            self._cond.notify_all()
+
+    def stop(self) -> None:
+        """End the run at the next epoch boundary (status "stopped")."""
+        with self._cond:
+            self.stop_event.set()
+            self._cond.notify_all()
+
+    def set_lr(self, lr: float) -> None:
+        """Use learning rate ``lr`` from the next epoch's updates on."""
+        with self._cond:
+            self._lr = float(lr)
+            self._cond.notify_all()
+
+    @property
+    def paused(self) -> bool:
+        """True while the run holds (or will hold) between epochs."""
+        return self._paused
+
+    @property
+    def stopped(self) -> bool:
+        """True once stop was asked for."""
+        return self.stop_event.is_set()
+
+    # ------------------------------------------------------------ trainer side
+    def wait_turn(self, timeout: float | None = None) -> bool:
+        """Block while paused with no step pending; False when the run must stop."""
+        with self._cond:
+            while self._paused and self._steps == 0 and not self.stop_event.is_set():
+                if not self._cond.wait(timeout) and timeout is not None:
+                    return not self.stop_event.is_set()
+            if self.stop_event.is_set():
+                return False
+            if self._paused and self._steps > 0:
+                self._steps -= 1
+            return True
+
+    def take_lr(self) -> float | None:
+        """The learning rate asked for since the last call, or None."""
+        with self._cond:
+            lr, self._lr = self._lr, None
+            return lr

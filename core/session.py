@@ -1,0 +1,158 @@
+"""One training run end to end: build data, network and trainer from a config, drive
+the trainer, record everything. Shared by ``bp-tui train`` and the dashboard's worker.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from core import backends
+from core.config import ConfigError, RunConfig
+from core.controls import Controls
+from core.datasets import DataError, Dataset, generate, load_csv
+from core.network import Network
+from core.records import RunRecorder, default_runs_root
+from core.trainer import Progress, Trainer
+from core.weights import WeightsError, check_shapes, load_weights
+
+__all__ = ["SetupError", "Session", "build_data", "stderr_notify"]
+
+
+class SetupError(ValueError):
+    """A run cannot start; the message is one line naming the setting and the reason."""
+
+
+def stderr_notify(message: str) -> None:
+    """Write a note to stderr (stdout stays exactly the report's lines)."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def seeded_rngs(seed: int) -> tuple[np.random.Generator, ...]:
+    """Independent generators for (data, initial weights, shuffling) from one seed."""
+    return tuple(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+
+
+def build_data(config: RunConfig, rng: np.random.Generator) -> Dataset:
+    """The training set the config names (a generator, or its CSV file)."""
+    if config.data_file:
+        return load_csv(config.data_file)
+    return generate(config.data, config.n, config.noise, rng)
+
+
+class Session:
+    """Everything one run needs, ready to ``run()``. Raises SetupError on bad settings."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        runs_root: str | Path | None = None,
+        record: bool = True,
+        controls: Controls | None = None,
+        notify: Callable[[str], None] = stderr_notify,
+    ) -> None:
+        try:
+            config.validate()
+            data_rng, init_rng, shuffle_rng = seeded_rngs(config.seed)
+            self.data = build_data(config, data_rng)
+            if config.batch_size > len(self.data):
+                raise ConfigError(
+                    "batch_size",
+                    f"at most the number of training points ({len(self.data)})",
+                )
+            self.net = Network(config.hidden, config.activation, config.init, init_rng)
+            if config.init_weights:
+                named, _ = load_weights(config.init_weights)
+                check_shapes(config.init_weights, named, self.net.sizes)
+                self.net.set_params(named)
+        except (ConfigError, DataError, WeightsError) as exc:
+            raise SetupError(str(exc)) from None
+        except MemoryError:
+            raise SetupError("hidden: the weights do not fit in memory") from None
+        self.config = config
+        self.backend, note = backends.resolve_backend(
+            config.backend, config.activation, config.loss, config.optimizer, config.batch_size
+        )
+        if note:
+            notify(note)
+        if self.backend == "numba":
+            backends.ensure_compiled(notify)
+        self.controls = controls if controls is not None else Controls()
+        self.trainer = Trainer(config, self.data, self.net, self.controls, self.backend, shuffle_rng)
+        self.recorder: RunRecorder | None = None
+        if record:
+            root = Path(runs_root) if runs_root is not None else default_runs_root()
+            cfg = {**config.to_dict(), "backend_used": self.backend,
+                   "n_points": len(self.data)}
+            try:
+                self.recorder = RunRecorder(root, cfg, self.data.X, self.data.y, config.name)
+            except OSError as exc:
+                raise SetupError(f"runs-dir: {exc}") from None
+        self.last: Progress | None = None
+        self.status = "ready"
+
+    @property
+    def run_name(self) -> str:
+        """The run's directory name, or "unrecorded"."""
+        return self.recorder.name if self.recorder else "unrecorded"
+
+    def record(self, p: Progress) -> None:
+        """Write one report to the run's files (lines, metrics, checkpoint)."""
+        self.last = p
+        rec = self.recorder
+        if rec is None:
+            return
+        if p.lines:
+            rec.log(p.lines)
+        if p.metrics is not None:
+            m = p.metrics
+            rec.metrics(p.epoch, m.loss, m.soft_acc, m.acc, p.lr, p.elapsed)
+        if p.done:
+            self.finish(p.status, p.message)
+        else:
+            rec.checkpoint(self.net.named_params())
+
+    def log(self, lines: list[str]) -> None:
+        """Record extra printed lines (e.g. the predictions) in log.txt."""
+        if self.recorder:
+            self.recorder.log(lines)
+
+    def finish(self, status: str, message: str = "") -> None:
+        """Flush the final weights and write summary.json with ``status``."""
+        self.status = status
+        rec = self.recorder
+        if rec is None:
+            return
+        p = self.last
+        m = p.metrics if p else None
+        rec.checkpoint(self.net.named_params(), force=True)
+        rec.write_summary(
+            status,
+            epoch=p.epoch if p else 0,
+            epochs=self.config.epochs,
+            loss=m.loss if m else None,
+            soft_acc=m.soft_acc if m else None,
+            acc=m.acc if m else None,
+            lr=p.lr if p else self.config.lr,
+            duration=p.elapsed if p else 0.0,
+            finished=time.time(),
+            message=message,
+        )
+        rec.close()
+
+    def iterate(self):
+        """Run the trainer, recording each report; yields the reports."""
+        self.status = "running"
+        try:
+            for p in self.trainer.run():
+                self.record(p)
+                yield p
+        except BaseException:
+            # Interrupted (Ctrl-C, a crash): leave readable records marked stopped.
+            if self.status == "running":
+                self.finish("stopped", "interrupted")
+            raise
