@@ -141,6 +141,8 @@ def gauss(n: int, noise: float, rng: np.random.Generator) -> Dataset:
 
 def generate(name: str, n: int | None, noise: float, rng: np.random.Generator) -> Dataset:
     """The training set called ``name`` with n points (None: the set's default)."""
+    if name not in DEFAULT_N:
+        raise DataError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
     n = DEFAULT_N[name] if n is None else int(n)
     if name == "linear":
         return linear(n, rng)
