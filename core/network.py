@@ -115,11 +115,14 @@ class Network:
         A = np.asarray(X, dtype=float)
         Zs, As = [A], [A]
         last = self.n_layers - 1
-        for i, (W, B) in enumerate(zip(self.Ws, self.Bs)):
-            Z = A @ W + B
-            A = sigmoid(Z) if i == last else self.act.forward(Z)
-            Zs.append(Z)
-            As.append(A)
+        # Extreme inputs or diverged weights may overflow to inf/NaN: no warning, the
+        # trainer detects non-finite values itself.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for i, (W, B) in enumerate(zip(self.Ws, self.Bs)):
+                Z = A @ W + B
+                A = sigmoid(Z) if i == last else self.act.forward(Z)
+                Zs.append(Z)
+                As.append(A)
         return A, Cache(Zs, As)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
