@@ -1,0 +1,420 @@
+"""Side-by-side ASCII scatter plots: "Ground truth" and "Predict result".
+
+The report's comparison figure, drawn on a character grid. Class 0 is drawn as ``o`` in
+the theme's error colour (red), class 1 as ``x`` in blue, so the plot reads without
+colour too. When several points share a cell the majority class wins (a tie shows class
+1). With ``mark_wrong`` on, a cell holding a misclassified point is drawn in upper case
+(``O`` / ``X``), bold and reversed.
+
+The grid maths (`data_bounds`, `scatter_grid`) is plain NumPy and tested on its own.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from rich.style import Style
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.reactive import reactive
+from textual.widget import Widget
+
+__all__ = [
+    "EMPTY",
+    "MARKERS",
+    "ScatterGrid",
+    "ScatterPair",
+    "ScatterPanel",
+    "data_bounds",
+    "scatter_grid",
+]
+
+EMPTY = -1
+"""Grid value of a cell without points."""
+UNKNOWN = 2
+"""Grid value of a cell holding points whose class is not known (no prediction yet)."""
+MARKERS = {0: "o", 1: "x"}
+"""Marker character of each class; misclassified cells use the upper-case form."""
+_UNKNOWN_MARK = "·"
+
+Bounds = tuple[float, float, float, float]
+
+
+def data_bounds(X: np.ndarray, margin: float = 0.05) -> Bounds:
+    """Axis ranges ``(xmin, xmax, ymin, ymax)`` for the points X (n, 2).
+
+    Data inside the unit square (within ``margin``) gets exactly 0..1 on both axes, so
+    toy problems always sit on the same frame; other data gets its own range widened by
+    ``margin`` of its span on each side. A flat axis is widened by 0.5 each way.
+    """
+    X = np.asarray(X, dtype=float).reshape(-1, 2)
+    if X.shape[0] == 0:
+        return 0.0, 1.0, 0.0, 1.0
+    lo = X.min(axis=0)
+    hi = X.max(axis=0)
+    if np.all(lo >= -margin) and np.all(hi <= 1.0 + margin):
+        return 0.0, 1.0, 0.0, 1.0
+    span = hi - lo
+    pad = np.where(span > 0, span * margin, 0.5)
+    lo, hi = lo - pad, hi + pad
+    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+
+@dataclass(frozen=True)
+class ScatterGrid:
+    """What each cell of a scatter panel shows.
+
+    Attributes:
+        cls: (height, width) int8; EMPTY, 0, 1 (majority class) or UNKNOWN.
+        wrong: (height, width) bool; the cell holds at least one misclassified point.
+    """
+
+    cls: np.ndarray
+    wrong: np.ndarray
+
+
+def cell_index(
+    X: np.ndarray, width: int, height: int, bounds: Bounds
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column (each (n,) int) of every point of X (n, 2) on a width×height grid.
+
+    Column 0 is the left edge (xmin); row 0 is the top (ymax), so y grows upwards.
+    Points on or beyond an edge land in the edge cell.
+    """
+    X = np.asarray(X, dtype=float).reshape(-1, 2)
+    xmin, xmax, ymin, ymax = bounds
+    fx = (X[:, 0] - xmin) / (xmax - xmin)
+    fy = (X[:, 1] - ymin) / (ymax - ymin)
+    col = np.clip(np.floor(fx * width), 0, width - 1).astype(int)
+    row = np.clip(height - 1 - np.floor(fy * height), 0, height - 1).astype(int)
+    return row, col
+
+
+def scatter_grid(
+    X: np.ndarray,
+    labels: np.ndarray | None,
+    width: int,
+    height: int,
+    bounds: Bounds,
+    truth: np.ndarray | None = None,
+) -> ScatterGrid:
+    """Place points on a width×height character grid.
+
+    Args:
+        X: (n, 2) points.
+        labels: (n,) or (n, 1) class (0/1) to show per point, or None (cells become
+            UNKNOWN).
+        width, height: grid size in cells (>= 1).
+        bounds: ``(xmin, xmax, ymin, ymax)``, e.g. from `data_bounds`.
+        truth: optional (n,) or (n, 1) true class; a cell is `wrong` when any of its
+            points has ``labels != truth``.
+
+    Returns:
+        The majority class per cell (ties go to class 1) and the wrong mask.
+    """
+    width, height = max(int(width), 1), max(int(height), 1)
+    cls = np.full((height, width), EMPTY, dtype=np.int8)
+    wrong = np.zeros((height, width), dtype=bool)
+    X = np.asarray(X, dtype=float).reshape(-1, 2)
+    if X.shape[0] == 0:
+        return ScatterGrid(cls, wrong)
+    row, col = cell_index(X, width, height, bounds)
+    if labels is None:
+        cls[row, col] = UNKNOWN
+        return ScatterGrid(cls, wrong)
+    lab = np.asarray(labels).reshape(-1).astype(int)
+    ones = np.zeros((height, width), dtype=np.int64)
+    total = np.zeros((height, width), dtype=np.int64)
+    np.add.at(total, (row, col), 1)
+    np.add.at(ones, (row, col), lab == 1)
+    filled = total > 0
+    cls[filled] = np.where(2 * ones[filled] >= total[filled], 1, 0)
+    if truth is not None:
+        miss = lab != np.asarray(truth).reshape(-1).astype(int)
+        np.logical_or.at(wrong, (row[miss], col[miss]), True)
+    return ScatterGrid(cls, wrong)
+
+
+class ScatterPanel(Widget):
+    """One bordered ASCII scatter plot of 2-D points coloured by class.
+
+    Set its contents with `set_points`; the title is the border title. The last content
+    row is a legend line. Styles come from component classes, so the app stylesheet can
+    recolour them: ``scatter-panel--class-0``, ``--class-1``, ``--wrong``,
+    ``--unknown``, ``--legend``.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "scatter-panel--class-0",
+        "scatter-panel--class-1",
+        "scatter-panel--wrong",
+        "scatter-panel--unknown",
+        "scatter-panel--legend",
+    }
+
+    DEFAULT_CSS = """
+    ScatterPanel {
+        width: 1fr;
+        height: 1fr;
+        min-width: 12;
+        min-height: 5;
+        border: round $primary-muted;
+        border-title-color: $foreground;
+        border-title-style: bold;
+        padding: 0 0;
+    }
+    ScatterPanel > .scatter-panel--class-0 { color: $error; }
+    ScatterPanel > .scatter-panel--class-1 { color: dodgerblue; }
+    ScatterPanel > .scatter-panel--wrong { text-style: bold reverse; }
+    ScatterPanel > .scatter-panel--unknown { color: $foreground-muted; }
+    ScatterPanel > .scatter-panel--legend { color: $foreground-muted; }
+    """
+
+    mark_wrong: reactive[bool] = reactive(False)
+    """Draw cells holding misclassified points as ``O``/``X`` (needs `truth`)."""
+
+    def __init__(
+        self,
+        title: str = "",
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Create an empty panel titled ``title``."""
+        super().__init__(name=name, id=id, classes=classes)
+        self.border_title = title
+        self._X: np.ndarray | None = None
+        self._labels: np.ndarray | None = None
+        self._truth: np.ndarray | None = None
+        self._bounds: Bounds = (0.0, 1.0, 0.0, 1.0)
+        self._cache: tuple[tuple[int, int, bool], ScatterGrid] | None = None
+
+    def set_points(
+        self,
+        X: np.ndarray | None,
+        labels: np.ndarray | None = None,
+        truth: np.ndarray | None = None,
+        bounds: Bounds | None = None,
+    ) -> None:
+        """Show points X (n, 2) with class ``labels`` (n,)/(n, 1), or unclassified dots.
+
+        ``truth`` (same shape as labels) enables misclassification marks; ``bounds``
+        defaults to `data_bounds(X)`. ``X=None`` empties the panel. Arrays are copied.
+        """
+        if X is None:
+            self._X = self._labels = self._truth = None
+        else:
+            X = np.array(X, dtype=float).reshape(-1, 2)
+            n = X.shape[0]
+            self._X = X
+            self._labels = _column(labels, n, "labels")
+            self._truth = _column(truth, n, "truth")
+            self._bounds = bounds if bounds is not None else data_bounds(X)
+        self._cache = None
+        self.refresh()
+
+    def watch_mark_wrong(self) -> None:
+        """Redraw with or without the misclassification marks."""
+        self._cache = None
+        self.refresh()
+
+    @property
+    def wrong_count(self) -> int:
+        """Number of points whose label differs from the truth (0 without both)."""
+        if self._labels is None or self._truth is None:
+            return 0
+        return int(np.count_nonzero(self._labels != self._truth))
+
+    def grid(self, width: int, height: int) -> ScatterGrid:
+        """The cell grid for a plot area of width×height (cached per size)."""
+        key = (width, height, self.mark_wrong)
+        if self._cache is not None and self._cache[0] == key:
+            return self._cache[1]
+        truth = self._truth if self.mark_wrong else None
+        X = self._X if self._X is not None else np.empty((0, 2))
+        grid = scatter_grid(X, self._labels, width, height, self._bounds, truth)
+        self._cache = (key, grid)
+        return grid
+
+    def _legend(self, width: int) -> Text:
+        styles = {c: self.get_component_rich_style(f"scatter-panel--class-{c}") for c in (0, 1)}
+        dim = self.get_component_rich_style("scatter-panel--legend")
+        wrong = self.get_component_rich_style("scatter-panel--wrong")
+        long = width >= 22
+        legend = Text(no_wrap=True, overflow="crop")
+        for c in (0, 1):
+            if c:
+                legend.append("  ")
+            legend.append(MARKERS[c], styles[c])
+            legend.append(f" class {c}" if long else f" {c}", dim)
+        if self.mark_wrong and self._truth is not None and self._labels is not None:
+            legend.append("  ")
+            legend.append("O", wrong + styles[0])
+            legend.append(" ")
+            legend.append("X", wrong + styles[1])
+            legend.append(" wrong" if long else "!", dim)
+        return legend
+
+    def render(self) -> Text:
+        """Draw the grid (all rows but the last) and the legend line."""
+        width, height = self.content_size.width, self.content_size.height
+        if width <= 0 or height <= 0:
+            return Text("")
+        plot_h = max(height - 1, 1)
+        if self._X is None or self._X.shape[0] == 0:
+            lines = ["" for _ in range(plot_h)]
+            lines[plot_h // 2] = "no data".center(width)
+            text = Text(
+                "\n".join(lines),
+                style=self.get_component_rich_style("scatter-panel--legend"),
+                no_wrap=True,
+                overflow="crop",
+            )
+            if height > 1:
+                text.append("\n")
+                text.append_text(self._legend(width))
+            return text
+        grid = self.grid(width, plot_h)
+        styles: dict[tuple[int, bool], Style] = {}
+        wrong_style = self.get_component_rich_style("scatter-panel--wrong")
+        for c in (0, 1):
+            base = self.get_component_rich_style(f"scatter-panel--class-{c}")
+            styles[(c, False)] = base
+            styles[(c, True)] = wrong_style + base
+        unknown = self.get_component_rich_style("scatter-panel--unknown")
+        text = Text(no_wrap=True, overflow="crop")
+        cls, wrong = grid.cls, grid.wrong
+        for r in range(plot_h):
+            row = cls[r]
+            if r:
+                text.append("\n")
+            c0 = 0
+            # Append runs of identical cells to keep the Text short.
+            while c0 < width:
+                v, w = int(row[c0]), bool(wrong[r, c0])
+                c1 = c0 + 1
+                while c1 < width and row[c1] == v and wrong[r, c1] == w:
+                    c1 += 1
+                run = c1 - c0
+                if v == EMPTY:
+                    text.append(" " * run)
+                elif v == UNKNOWN:
+                    text.append(_UNKNOWN_MARK * run, unknown)
+                else:
+                    mark = MARKERS[v].upper() if w else MARKERS[v]
+                    text.append(mark * run, styles[(v, w)])
+                c0 = c1
+        if height > 1:
+            text.append("\n")
+            text.append_text(self._legend(width))
+        return text
+
+
+def _column(a: np.ndarray | None, n: int, what: str) -> np.ndarray | None:
+    """Flatten an (n,) or (n, 1) array to (n,) int, checking its length."""
+    if a is None:
+        return None
+    flat = np.asarray(a).reshape(-1)
+    if flat.shape[0] != n:
+        raise ValueError(f"{what} has {flat.shape[0]} values for {n} points")
+    return flat.astype(int)
+
+
+class ScatterPair(Widget):
+    """The report's comparison figure: "Ground truth" beside "Predict result".
+
+    Call `set_data` once per data set and `set_prediction` whenever new probabilities
+    arrive (only the right panel redraws). Prediction = ŷ ≥ 0.5, the report's rounding.
+    Set `mark_wrong` to flag misclassified points in the prediction panel.
+    """
+
+    DEFAULT_CSS = """
+    ScatterPair {
+        layout: horizontal;
+        height: 1fr;
+        width: 1fr;
+    }
+    """
+
+    mark_wrong: reactive[bool] = reactive(False)
+    """Flag misclassified points (upper case, bold reverse) in "Predict result"."""
+
+    TRUTH_TITLE = "Ground truth"
+    PREDICT_TITLE = "Predict result"
+
+    def __init__(
+        self,
+        *,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Create an empty pair; data may be set before or after mounting."""
+        super().__init__(name=name, id=id, classes=classes)
+        self._X: np.ndarray | None = None
+        self._y: np.ndarray | None = None
+        self._pred: np.ndarray | None = None
+        self._bounds: Bounds = (0.0, 1.0, 0.0, 1.0)
+
+    def compose(self) -> ComposeResult:
+        """Two panels side by side."""
+        yield ScatterPanel(self.TRUTH_TITLE, id="truth")
+        yield ScatterPanel(self.PREDICT_TITLE, id="predict")
+
+    def on_mount(self) -> None:
+        """Show whatever was set before mounting."""
+        self.predict_panel.mark_wrong = self.mark_wrong
+        self.truth_panel.set_points(self._X, self._y, bounds=self._bounds)
+        self._show_prediction()
+
+    @property
+    def truth_panel(self) -> ScatterPanel:
+        """The left panel ("Ground truth")."""
+        return self.query_one("#truth", ScatterPanel)
+
+    @property
+    def predict_panel(self) -> ScatterPanel:
+        """The right panel ("Predict result")."""
+        return self.query_one("#predict", ScatterPanel)
+
+    def set_data(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Show a data set: X (n, 2) points, y (n,) or (n, 1) labels 0/1.
+
+        Clears the prediction (its panel shows the points as unclassified dots).
+        """
+        X = np.array(X, dtype=float).reshape(-1, 2)
+        self._y = _column(y, X.shape[0], "y")
+        self._X = X
+        self._pred = None
+        self._bounds = data_bounds(X)
+        if self.is_mounted:
+            self.truth_panel.set_points(X, self._y, bounds=self._bounds)
+            self._show_prediction()
+
+    def set_prediction(self, yhat: np.ndarray | None) -> None:
+        """Show predicted probabilities ŷ (n, 1) or (n,) as classes ŷ ≥ 0.5; None clears.
+
+        Raises ValueError when ŷ's length differs from the data set's.
+        """
+        if yhat is None:
+            self._pred = None
+        else:
+            p = np.asarray(yhat, dtype=float).reshape(-1)
+            n = 0 if self._X is None else self._X.shape[0]
+            if p.shape[0] != n:
+                raise ValueError(f"yhat has {p.shape[0]} values for {n} points")
+            self._pred = (p >= 0.5).astype(int)
+        if self.is_mounted:
+            self._show_prediction()
+
+    def _show_prediction(self) -> None:
+        truth = self._y if self._pred is not None else None
+        self.predict_panel.set_points(self._X, self._pred, truth=truth, bounds=self._bounds)
+
+    def watch_mark_wrong(self, value: bool) -> None:
+        """Forward the flag to the prediction panel."""
+        if self.is_mounted:
+            self.predict_panel.mark_wrong = value
