@@ -1,0 +1,197 @@
+"""Which engine runs a per-point SGD epoch: the compiled numba kernel or plain NumPy.
+
+    sgd_epoch(Ws, Bs, X, y, order, lr, act_code, loss_code, backend="auto")  in place
+    resolve_backend(requested, activation, loss, optimizer, batch_size) -> (used, note)
+    ensure_compiled(notify, n_layers=3)  compile or load the kernel ahead of training
+
+Both engines compute exactly what ``Network.forward`` / ``Network.backward`` on one point
+followed by an SGD step computes (see ``core.sgd_numpy`` and ``core.sgd_numba``). This
+module is cheap to import: numba is imported only when the kernel is first needed.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from core.sgd_numpy import sgd_epoch_numpy
+
+__all__ = [
+    "BACKENDS",
+    "COMPILE_NOTE",
+    "KERNEL_ACTIVATIONS",
+    "KERNEL_LOSSES",
+    "ensure_compiled",
+    "numba_available",
+    "resolve_backend",
+    "sgd_epoch",
+]
+
+BACKENDS = ("auto", "numba", "numpy")
+KERNEL_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "none")
+KERNEL_LOSSES = ("mse", "bce")
+COMPILE_NOTE = "bp-tui: compiling the training kernel (once; cached on disk)…"
+
+
+@functools.cache
+def _kernel_module():
+    """``core.sgd_numba`` (importing numba), or the ImportError that stopped it."""
+    try:
+        from core import sgd_numba
+    except ImportError as exc:  # numba or llvmlite missing or broken
+        return exc
+    return sgd_numba
+
+
+def numba_available() -> bool:
+    """True when the compiled kernel can be imported (imports numba the first time)."""
+    return not isinstance(_kernel_module(), ImportError)
+
+
+def _kernel():
+    mod = _kernel_module()
+    if isinstance(mod, ImportError):
+        raise RuntimeError(f"the numba backend is unavailable: {mod}") from mod
+    return mod
+
+
+def resolve_backend(
+    requested: str, activation: str, loss: str, optimizer: str, batch_size: int
+) -> tuple[str, str | None]:
+    """The backend actually used ("numba" or "numpy") and a one-line note if it fell back.
+
+    The kernel covers every activation with optimiser "sgd" and loss mse / bce at batch
+    size 1; anything else, or numba missing, runs on NumPy. The note (for stderr) is None
+    when the request is met as asked, or when "numpy" was asked for.
+    """
+    if requested not in BACKENDS:
+        raise ValueError(f"unknown backend {requested!r}; choose one of {', '.join(BACKENDS)}")
+    if requested == "numpy":
+        return "numpy", None
+    reasons = []
+    if optimizer != "sgd":
+        reasons.append(f"optimizer {optimizer!r} (it runs plain SGD only)")
+    if batch_size != 1:
+        reasons.append(f"batch size {batch_size} (it trains one point at a time)")
+    if activation not in KERNEL_ACTIVATIONS:
+        reasons.append(f"activation {activation!r}")
+    if loss not in KERNEL_LOSSES:
+        reasons.append(f"loss {loss!r}")
+    if reasons:
+        return "numpy", (
+            f"bp-tui: the numba kernel does not cover {' and '.join(reasons)}; "
+            "training with the numpy backend"
+        )
+    if not numba_available():
+        return "numpy", (
+            f"bp-tui: numba is not available ({_kernel_module()}); "
+            "training with the numpy backend (slower)"
+        )
+    return "numba", None
+
+
+def _kernel_signature(n_layers: int):
+    """The float64 signature the kernel is called with for ``n_layers`` weight layers."""
+    from numba import types
+
+    w = types.UniTuple(types.float64[:, ::1], n_layers)
+    b = types.UniTuple(types.float64[::1], n_layers)
+    return (
+        w,
+        b,
+        types.float64[:, ::1],
+        types.float64[::1],
+        types.int64[::1],
+        types.float64,
+        types.int64,
+        types.int64,
+        types.boolean,
+    )
+
+
+def ensure_compiled(notify: Callable[[str], None], n_layers: int = 3) -> None:
+    """Compile, or load from the on-disk cache, the kernel for ``n_layers`` weight layers.
+
+    ``notify(COMPILE_NOTE)`` is called once, before the work starts, only when a real
+    compilation happens (not for a cache load, nor when already loaded). It listens for
+    numba's own "numba:compile" event, which fires for compilations and never for cache
+    loads. Raises RuntimeError when numba is unavailable.
+    """
+    kernel = _kernel().sgd_epoch_kernel
+    from numba.core import event
+
+    class _Announce(event.Listener):
+        announced = False
+
+        def on_start(self, ev):
+            if not self.announced:
+                self.announced = True
+                notify(COMPILE_NOTE)
+
+        def on_end(self, ev):
+            pass
+
+    with event.install_listener("numba:compile", _Announce()):
+        kernel.compile(_kernel_signature(n_layers))
+
+
+def _as_f64_c(a: np.ndarray, name: str) -> np.ndarray:
+    if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.flags.c_contiguous):
+        raise ValueError(f"{name} must be float64 C-contiguous arrays (updated in place)")
+    if not a.flags.writeable:
+        raise ValueError(f"{name} must be writeable")
+    return a
+
+
+def _check_shapes(Ws, Bs, X, y) -> None:
+    """The kernel does no bounds checks: refuse any inconsistent shape up front."""
+    if X.ndim != 2 or X.shape[1] != Ws[0].shape[0] or y.shape[0] != X.shape[0]:
+        raise ValueError(f"X {X.shape} / y {y.shape} do not fit W1 {Ws[0].shape}")
+    for i, (W, B) in enumerate(zip(Ws, Bs, strict=True)):
+        if W.ndim != 2 or B.shape != (W.shape[1],):
+            raise ValueError(f"W{i + 1} {W.shape} and B{i + 1} {B.shape} do not fit")
+        if i + 1 < len(Ws) and Ws[i + 1].shape[0] != W.shape[1]:
+            raise ValueError(f"W{i + 1} {W.shape} does not feed W{i + 2} {Ws[i + 1].shape}")
+    if Ws[-1].shape[1] != 1:
+        raise ValueError(f"the output layer must have one unit, not {Ws[-1].shape[1]}")
+
+
+def sgd_epoch(
+    Ws: Sequence[np.ndarray],
+    Bs: Sequence[np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    order: np.ndarray,
+    lr: float,
+    act_code: int,
+    loss_code: int,
+    backend: str = "auto",
+    flush: bool = True,
+) -> None:
+    """One per-point SGD epoch over ``X[order]``, updating ``Ws`` / ``Bs`` in place.
+
+    Ws[l] (fan_in, fan_out), Bs[l] (fan_out,): float64 C-contiguous; X (n, 2); y (n,) or
+    (n, 1); order (m,) point indices; act_code 0–4 (``Activation.code``), loss_code 0 mse /
+    1 bce. ``backend`` "auto" uses numba when importable, else NumPy. ``flush`` (numba,
+    x86-64): flush subnormals to zero during the call, to keep late epochs fast.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if len(Ws) != len(Bs) or not Ws:
+        raise ValueError("Ws and Bs must be non-empty lists of equal length")
+    Ws = tuple(_as_f64_c(W, "Ws") for W in Ws)
+    Bs = tuple(_as_f64_c(B, "Bs") for B in Bs)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64).reshape(-1)
+    order = np.ascontiguousarray(order, dtype=np.int64).reshape(-1)
+    _check_shapes(Ws, Bs, X, y)
+    if order.size and (order.min() < 0 or order.max() >= X.shape[0]):
+        raise IndexError("order holds an index outside the data")
+    if backend == "numpy" or (backend == "auto" and not numba_available()):
+        sgd_epoch_numpy(Ws, Bs, X, y, order, lr, int(act_code), int(loss_code))
+        return
+    _kernel().sgd_epoch_kernel(
+        Ws, Bs, X, y, order, float(lr), int(act_code), int(loss_code), bool(flush)
+    )

@@ -1,0 +1,221 @@
+"""The compiled per-point SGD epoch: forward, backward and update fused in one kernel.
+
+Same maths as ``Network.forward`` / ``Network.backward`` on one point ``X[k:k+1]``
+followed by ``W -= lr·dW`` and ``B -= lr·dB`` on every layer, for k in ``order``:
+
+    Z_l = A_{l-1} · W_l + B_l,  A_l = act(Z_l)  (hidden),  ŷ = σ(Z_L)
+    dZ_L = 2(ŷ − y)·ŷ(1 − ŷ)  (mse)  or  ŷ − y  (bce)
+    dA_{l-1} = W_l · dZ_l  (the weights *before* this point's update)
+    W_l -= lr · A_{l-1}ᵀ dZ_l,  B_l -= lr · dZ_l,  dZ_{l-1} = dA_{l-1} · act'(A_{l-1})
+
+The backward step over W_l makes a single pass: each row W_l[i, :] is read once to
+accumulate dA_{l-1}[i] and written once with its update. The kernel releases the GIL,
+stays single-threaded and, on x86-64, sets flush-to-zero / denormals-are-zero (MXCSR
+bits 0x8040) for the duration of the call, restoring the caller's MXCSR at the end, so
+saturated sigmoids late in training do not fall into slow subnormal arithmetic.
+
+Importing this module imports numba; ``core.backends`` imports it lazily.
+"""
+
+from __future__ import annotations
+
+import math
+import platform
+
+import numpy as np
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+__all__ = ["FLUSH_SUPPORTED", "MXCSR_FTZ_DAZ", "sgd_epoch_kernel"]
+
+MXCSR_FTZ_DAZ = 0x8040  # FTZ (bit 15) | DAZ (bit 6)
+FLUSH_SUPPORTED = platform.machine().lower() in ("x86_64", "amd64")
+
+_I32 = ir.IntType(32)
+# The only fast-math licence used: reassociating the dot-product sums (see _backward_layer).
+_REASSOC = {"reassoc"}
+
+
+@intrinsic
+def _get_mxcsr(typingctx):
+    """The calling thread's MXCSR (0 where there is none)."""
+
+    def codegen(context, builder, signature, args):
+        if not FLUSH_SUPPORTED:
+            return ir.Constant(_I32, 0)
+        slot = cgutils.alloca_once(builder, _I32)
+        fnty = ir.FunctionType(ir.VoidType(), [slot.type])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.x86.sse.stmxcsr")
+        builder.call(fn, [slot])
+        return builder.load(slot)
+
+    return types.uint32(), codegen
+
+
+@intrinsic
+def _set_mxcsr(typingctx, value):
+    """Load ``value`` into the calling thread's MXCSR (no-op off x86-64)."""
+
+    def codegen(context, builder, signature, args):
+        if FLUSH_SUPPORTED:
+            slot = cgutils.alloca_once(builder, _I32)
+            builder.store(args[0], slot)
+            fnty = ir.FunctionType(ir.VoidType(), [slot.type])
+            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.x86.sse.ldmxcsr")
+            builder.call(fn, [slot])
+        return context.get_dummy_value()
+
+    return types.void(types.uint32), codegen
+
+
+@njit(cache=True, nogil=True, fastmath=False)
+def _sigmoid(z):
+    """σ(z) without overflow: e^−z is only taken for z ≥ 0, e^z only for z < 0."""
+    if z >= 0.0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@njit(cache=True, nogil=True, fastmath=False)
+def _activate(z, code):
+    """Hidden activation by code: 0 sigmoid, 1 tanh, 2 relu, 3 leaky-relu, 4 identity."""
+    if code == 0:
+        return _sigmoid(z)
+    if code == 1:
+        return math.tanh(z)
+    if code == 2:
+        return z if z > 0.0 else 0.0
+    if code == 3:
+        return z if z > 0.0 else 0.01 * z
+    return z
+
+
+@njit(cache=True, nogil=True, fastmath=False)
+def _derivative(a, code):
+    """∂A/∂Z written through A (relu / leaky-relu: A > 0 exactly when Z > 0)."""
+    if code == 0:
+        return a * (1.0 - a)
+    if code == 1:
+        return 1.0 - a * a
+    if code == 2:
+        return 1.0 if a > 0.0 else 0.0
+    if code == 3:
+        return 1.0 if a > 0.0 else 0.01
+    return 1.0
+
+
+@njit(cache=True, nogil=True, fastmath=_REASSOC)
+def _dot_column(W, a_in, n_in):
+    """Σ_i a_in[i] · W[i, 0] for a one-column W (the output layer's forward step)."""
+    s = 0.0
+    for i in range(n_in):
+        s += a_in[i] * W[i, 0]
+    return s
+
+
+@njit(cache=True, nogil=True, fastmath=False)
+def _forward_layer(W, B, a_in, z_out, n_in, n_out):
+    """z_out[:n_out] = a_in[:n_in] · W + B, walking W row by row (its memory order)."""
+    if n_out == 1:
+        z_out[0] = _dot_column(W, a_in, n_in) + B[0]
+        return
+    for j in range(n_out):
+        z_out[j] = 0.0
+    for i in range(n_in):
+        a = a_in[i]
+        for j in range(n_out):
+            z_out[j] += a * W[i, j]
+    for j in range(n_out):
+        z_out[j] += B[j]
+
+
+@njit(cache=True, nogil=True, fastmath=_REASSOC)
+def _backward_layer(W, a_in, dz, g, da, n_in, n_out):
+    """One pass over W: da[i] = W[i, :] · dz (old W) while W[i, :] -= a_in[i] · g.
+
+    ``g`` is lr · dz. Reassociation is allowed here, and only here, so that the dot
+    product vectorises (the one change to the order of the additions; no other
+    fast-math licence: NaN, infinities and contraction keep their IEEE meaning).
+    """
+    for i in range(n_in):
+        a = a_in[i]
+        s = 0.0
+        for j in range(n_out):
+            w = W[i, j]
+            s += w * dz[j]
+            W[i, j] = w - a * g[j]
+        da[i] = s
+
+
+@njit(cache=True, nogil=True, fastmath=False)
+def _update_layer(W, a_in, g, n_in, n_out):
+    """W[i, :] -= a_in[i] · g (the first layer: no dA to carry back)."""
+    for i in range(n_in):
+        a = a_in[i]
+        for j in range(n_out):
+            W[i, j] -= a * g[j]
+
+
+@njit(cache=True, nogil=True, fastmath=False)
+def sgd_epoch_kernel(Ws, Bs, X, y, order, lr, act_code, loss_code, flush):
+    """One per-point SGD epoch in place on the tuples ``Ws`` / ``Bs``.
+
+    Ws[l] (fan_in, fan_out) and Bs[l] (fan_out,) float64 C-contiguous, X (n, fan_in0),
+    y (n,) or (n, 1) flattened by the caller to (n,), order (m,) int64 point indices.
+    ``flush``: set FTZ/DAZ for this call (x86-64). Returns nothing.
+    """
+    n_layers = len(Ws)
+    width = X.shape[1]
+    for li in range(n_layers):
+        width = max(width, Ws[li].shape[1])
+    acts = np.zeros((n_layers + 1, width))  # acts[l] = A_l; acts[0] = the point
+    dz = np.zeros(width)
+    g = np.zeros(width)
+    da = np.zeros(width)
+
+    old_csr = _get_mxcsr()
+    if flush:
+        _set_mxcsr(old_csr | np.uint32(MXCSR_FTZ_DAZ))
+
+    last = n_layers - 1
+    for p in range(order.shape[0]):
+        k = order[p]
+        for i in range(X.shape[1]):
+            acts[0, i] = X[k, i]
+        # forward
+        for li in range(n_layers):
+            W = Ws[li]
+            n_in, n_out = W.shape
+            z = acts[li + 1]
+            _forward_layer(W, Bs[li], acts[li], z, n_in, n_out)
+            if li == last:
+                for j in range(n_out):
+                    z[j] = _sigmoid(z[j])
+            else:
+                for j in range(n_out):
+                    z[j] = _activate(z[j], act_code)
+        # backward: dZ_L from the loss, then one fused pass per layer
+        yhat = acts[n_layers, 0]
+        if loss_code == 0:
+            dz[0] = 2.0 * (yhat - y[k]) * (yhat * (1.0 - yhat))
+        else:
+            dz[0] = yhat - y[k]
+        for li in range(last, -1, -1):
+            W = Ws[li]
+            B = Bs[li]
+            n_in, n_out = W.shape
+            for j in range(n_out):
+                g[j] = lr * dz[j]
+                B[j] -= g[j]
+            if li > 0:
+                a_in = acts[li]
+                _backward_layer(W, a_in, dz, g, da, n_in, n_out)
+                for i in range(n_in):
+                    dz[i] = da[i] * _derivative(a_in[i], act_code)
+            else:
+                _update_layer(W, acts[0], g, n_in, n_out)
+
+    _set_mxcsr(old_csr)

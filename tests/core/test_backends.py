@@ -1,0 +1,196 @@
+"""The fast SGD engines against the readable network, backend resolution, compile notes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from core import backends
+from core.activations import ACTIVATIONS
+from core.losses import LOSSES, get_loss
+from core.network import Network
+
+N_EPOCHS = 100
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _data(n: int = 20, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 2))
+    y = (X[:, 0] <= X[:, 1]).astype(float).reshape(-1, 1)
+    return X, y
+
+
+def _readable_epoch(net: Network, X, y, order, lr, loss) -> None:
+    """Network.forward/backward on one point, then W -= lr·dW, B -= lr·dB."""
+    for k in order:
+        _, cache = net.forward(X[k : k + 1])
+        dWs, dBs = net.backward(cache, y[k : k + 1], loss)
+        for p, g in zip(net.params(), dWs + dBs, strict=True):
+            p -= lr * g
+
+
+def _rel_diff(a: list[np.ndarray], b: list[np.ndarray]) -> float:
+    return max(float(np.max(np.abs(p - q)) / np.max(np.abs(q))) for p, q in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("hidden", [(5, 4), (4, 3, 5)])
+@pytest.mark.parametrize("loss_name", sorted(LOSSES))
+@pytest.mark.parametrize("act_name", sorted(ACTIVATIONS))
+def test_engine_matches_readable_network(backend, hidden, loss_name, act_name):
+    X, y = _data()
+    net = Network(hidden, act_name, init="normal", rng=np.random.default_rng(7))
+    if act_name in ("relu", "leaky-relu", "none"):
+        for W in net.Ws:  # keep unbounded activations from diverging in 100 epochs
+            W *= 0.5
+    assert all(np.any(B != 0) for B in net.Bs)
+    Ws = [W.copy() for W in net.Ws]
+    Bs = [B.copy() for B in net.Bs]
+    loss = get_loss(loss_name)
+    lr = 0.05
+    order_rng = np.random.default_rng(11)
+    for _ in range(N_EPOCHS):
+        order = order_rng.permutation(len(X))
+        _readable_epoch(net, X, y, order, lr, loss)
+        backends.sgd_epoch(Ws, Bs, X, y, order, lr, net.act.code, loss.code, backend=backend)
+    assert net.all_finite()
+    assert _rel_diff(Ws + Bs, net.params()) <= 1e-9
+
+
+def test_gradient_uses_weights_before_the_update():
+    """A single point, single epoch, with a large step: any ordering slip shows."""
+    X, y = _data(n=1)
+    net = Network((3, 2), rng=np.random.default_rng(0))
+    for backend in ("numba", "numpy"):
+        Ws = [W.copy() for W in net.Ws]
+        Bs = [B.copy() for B in net.Bs]
+        backends.sgd_epoch(Ws, Bs, X, y, [0], 5.0, 0, 0, backend=backend)
+        ref = Network((3, 2), rng=np.random.default_rng(0))
+        _readable_epoch(ref, X, y, [0], 5.0, get_loss("mse"))
+        assert _rel_diff(Ws + Bs, ref.params()) <= 1e-12
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("act_code", range(5))
+def test_huge_weights_give_no_warning_and_no_nan(backend, act_code):
+    X, y = _data()
+    rng = np.random.default_rng(1)
+    Ws = [rng.normal(0, 1e3, (2, 6)), rng.normal(0, 1e3, (6, 6)), rng.normal(0, 1e3, (6, 1))]
+    Bs = [rng.normal(0, 1e3, 6), rng.normal(0, 1e3, 6), rng.normal(0, 1e3, 1)]
+    if act_code != 0:  # unbounded activations: keep Z finite, still deep in saturation
+        Ws = [W * 1e-2 for W in Ws]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with np.errstate(all="raise"):
+            for _ in range(3):
+                backends.sgd_epoch(Ws, Bs, X, y, np.arange(20), 0.1, act_code, 0, backend)
+    assert all(np.isfinite(p).all() for p in Ws + Bs)
+
+
+def test_flush_to_zero_is_scoped_to_the_call():
+    """FTZ/DAZ holds inside the kernel only: the caller's subnormals survive."""
+    X, y = _data()
+    net = Network((4, 4), rng=np.random.default_rng(0))
+    backends.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "numba", flush=True)
+    tiny = np.float64(5e-324)
+    assert tiny * np.float64(1.0) == tiny  # the MXCSR was restored
+
+
+def test_resolve_backend_choices(monkeypatch):
+    assert backends.resolve_backend("numpy", "sigmoid", "mse", "sgd", 1) == ("numpy", None)
+    assert backends.resolve_backend("auto", "tanh", "bce", "sgd", 1) == ("numba", None)
+    assert backends.resolve_backend("numba", "none", "mse", "sgd", 1) == ("numba", None)
+    used, note = backends.resolve_backend("numba", "sigmoid", "mse", "adam", 1)
+    assert used == "numpy"
+    assert "adam" in note
+    used, note = backends.resolve_backend("auto", "sigmoid", "mse", "sgd", 32)
+    assert used == "numpy"
+    assert "batch size 32" in note
+    with pytest.raises(ValueError, match="unknown backend"):
+        backends.resolve_backend("gpu", "sigmoid", "mse", "sgd", 1)
+    monkeypatch.setattr(backends, "_kernel_module", lambda: ImportError("No module 'numba'"))
+    used, note = backends.resolve_backend("auto", "sigmoid", "mse", "sgd", 1)
+    assert used == "numpy"
+    assert "numba is not available" in note
+    assert "\n" not in note
+
+
+def test_auto_without_numba_runs_numpy(monkeypatch):
+    monkeypatch.setattr(backends, "_kernel_module", lambda: ImportError("no numba"))
+    X, y = _data()
+    net = Network((4, 4), rng=np.random.default_rng(0))
+    before = net.copy_params()
+    backends.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "auto")
+    assert not np.array_equal(before["W2"], net.Ws[1])
+    with pytest.raises(RuntimeError, match="unavailable"):
+        backends.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "numba")
+
+
+def test_bad_shapes_are_refused():
+    X, y = _data()
+    net = Network((4, 4), rng=np.random.default_rng(0))
+    with pytest.raises(ValueError, match="do not fit"):
+        backends.sgd_epoch(net.Ws, net.Bs[::-1], X, y, np.arange(20), 0.1, 0, 0)
+    with pytest.raises(IndexError):
+        backends.sgd_epoch(net.Ws, net.Bs, X, y, [20], 0.1, 0, 0)
+    with pytest.raises(ValueError, match="C-contiguous"):
+        backends.sgd_epoch([W.T.copy().T for W in net.Ws], net.Bs, X, y, [0], 0.1, 0, 0)
+
+
+def test_ensure_compiled_notifies_only_for_a_real_compile(monkeypatch):
+    notes: list[str] = []
+    backends.ensure_compiled(notes.append)  # compile or cache load: either is fine here
+    backends.ensure_compiled(notes.append)  # already loaded: never a note
+    assert notes in ([], [backends.COMPILE_NOTE])
+    n_before = len(notes)
+    kernel = backends._kernel().sgd_epoch_kernel
+    n_sigs = len(kernel.signatures)
+    X, y = _data()
+    net = Network((4, 4), rng=np.random.default_rng(0))
+    backends.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "numba")
+    assert len(kernel.signatures) == n_sigs  # the call used the prepared signature
+    assert len(notes) == n_before
+
+
+def test_ensure_compiled_in_fresh_process_loads_from_cache():
+    """After one compile, a new process loads from disk: no note, a cache hit."""
+    code = (
+        "from core import backends\n"
+        "notes = []\n"
+        "backends.ensure_compiled(notes.append)\n"
+        "k = backends._kernel().sgd_epoch_kernel\n"
+        "print(len(notes), sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values()))\n"
+    )
+    backends.ensure_compiled(lambda _m: None)  # make sure the cache exists
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        cwd=ROOT,
+    ).stdout.split()
+    assert out == ["0", "1", "0"]
+
+
+def test_importing_backends_is_light():
+    code = (
+        "import sys, core.backends\n"
+        "bad = [m for m in ('numba', 'textual', 'rich', 'plotext') if m in sys.modules]\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+        cwd=ROOT,
+    ).stdout.strip()
+    assert out == ""
