@@ -80,7 +80,7 @@ class Session:
         if note:
             notify(note)
         if self.backend == "numba":
-            backends.ensure_compiled(notify)
+            backends.ensure_compiled(notify, self.net.n_layers)
         self.controls = controls if controls is not None else Controls()
         self.trainer = Trainer(config, self.data, self.net, self.controls, self.backend, shuffle_rng)
         self.recorder: RunRecorder | None = None
