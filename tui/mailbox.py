@@ -1,0 +1,81 @@
+"""The hand-over point between the training worker and the UI.
+
+The worker ``put``s every trainer report without ever waiting for the UI; the UI
+``drain``s what arrived since its last frame. Everything is bounded, so a UI that falls
+behind loses only old detail (the full record is on disk), never memory.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from core.trainer import Progress
+
+__all__ = ["Drained", "Mailbox"]
+
+MAX_LINES = 5_000
+MAX_ROWS = 100_000
+
+
+@dataclass
+class Drained:
+    """What arrived since the last drain."""
+
+    lines: list[str] = field(default_factory=list)
+    rows: list[tuple[int, float, float, float, float, float]] = field(default_factory=list)
+    latest: Progress | None = None
+    yhat: np.ndarray | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.lines or self.rows or self.latest or self.notes)
+
+
+class Mailbox:
+    """Thread-safe, bounded, newest-wins store of a run's reports."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._lines: deque[str] = deque(maxlen=MAX_LINES)
+        self._rows: deque = deque(maxlen=MAX_ROWS)
+        self._notes: deque[str] = deque(maxlen=100)
+        self._latest: Progress | None = None
+        self._yhat: np.ndarray | None = None
+        self.dropped_lines = 0
+
+    def put(self, p: Progress) -> None:
+        """Worker side: O(1), never blocks on the UI beyond a short lock."""
+        with self._lock:
+            if p.lines:
+                overflow = len(self._lines) + len(p.lines) - MAX_LINES
+                if overflow > 0:
+                    self.dropped_lines += overflow
+                self._lines.extend(p.lines)
+            if p.metrics is not None:
+                m = p.metrics
+                self._rows.append((p.epoch, m.loss, m.soft_acc, m.acc, p.lr, p.elapsed))
+                self._yhat = p.yhat
+            self._latest = p
+
+    def note(self, message: str) -> None:
+        """Worker side: a one-line note for the user (e.g. compiling)."""
+        with self._lock:
+            self._notes.append(message)
+
+    def drain(self) -> Drained:
+        """UI side: everything new since the last call."""
+        with self._lock:
+            out = Drained(
+                list(self._lines), list(self._rows), self._latest, self._yhat, list(self._notes)
+            )
+            self._lines.clear()
+            self._rows.clear()
+            self._notes.clear()
+            self._latest = None
+            self._yhat = None
+        return out

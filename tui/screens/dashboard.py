@@ -1,0 +1,425 @@
+"""The dashboard: form, live curves, ground truth vs prediction, the epoch log, status.
+
+Training runs in one thread worker that only puts reports into a ``Mailbox``; a timer
+pulls the newest state a few times a second and redraws what changed. The network is
+never touched from the UI thread while it trains.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Log, Static
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from core.config import ConfigError, RunConfig
+from core.controls import Controls
+from core.datasets import DataError
+from core.logfmt import prediction_lines
+from core.session import Session, SetupError, build_data, seeded_rngs
+from tui.history import History
+from tui.mailbox import Mailbox
+from tui.screens.confirm import ConfirmScreen
+from tui.screens.help import HelpScreen
+from tui.widgets.curves import CurvesPanel
+from tui.widgets.form import HyperForm
+from tui.widgets.scatter import ScatterPair
+from tui.widgets.status import RunStatus, StatusLine
+
+__all__ = ["DashboardScreen"]
+
+LIVE_FIELDS = ("lr",)  # applied to a running network without a restart
+LR_MIN, LR_MAX = 1e-12, 1e6
+
+
+class DashboardScreen(Screen):
+    """One screen with everything a run needs."""
+
+    HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (80, "-narrow"), (110, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-tiny-h"), (24, "-tall")]
+
+    BINDINGS = [
+        Binding("s", "start", "Start", id="run.start"),
+        Binding("ctrl+s", "start", "Start", show=False, priority=True, id="run.start-ctrl"),
+        Binding("p,space", "pause", "Pause", id="run.pause"),
+        Binding("n", "step", "Step", id="run.step"),
+        Binding("x", "stop", "Stop", id="run.stop"),
+        Binding("r", "reset", "Reset", show=False, id="run.reset"),
+        Binding("plus,equals_sign", "lr(2.0)", "lr×2", id="run.lr-up"),
+        Binding("minus,underscore", "lr(0.5)", "lr÷2", show=False, id="run.lr-down"),
+        Binding("l", "toggle_log", "log loss", show=False, id="view.log-loss"),
+        Binding("y", "predictions", "ŷ", show=False, id="view.predictions"),
+        Binding("f", "toggle_form", "Form", show=False, id="view.form"),
+        Binding("question_mark,f1", "help", "Help", id="app.help"),
+    ]
+
+    class RunEnded(Message):
+        """Posted by the worker when a run is over (once per run)."""
+
+        def __init__(self, status: str, message: str) -> None:
+            super().__init__()
+            self.status = status
+            self.message = message
+
+    def __init__(
+        self,
+        config: RunConfig,
+        runs_dir: str | Path | None = None,
+        record: bool = True,
+        start: bool = False,
+        fps: float = 8.0,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.runs_dir = runs_dir
+        self.record = record
+        self.start_now = start
+        self.fps = fps
+        self.mailbox = Mailbox()
+        self.history = History(cap=1000)
+        self.controls: Controls | None = None
+        self.session: Session | None = None
+        self.run_config: RunConfig | None = None
+        self.state = "ready"
+        self.message = ""
+        self.latest_yhat = None
+        self._worker: Worker | None = None
+        self._status_key: RunStatus | None = None
+        self._last_progress = None
+
+    # ------------------------------------------------------------ layout
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False)
+        with Horizontal(id="main"):
+            with Vertical(id="side"):
+                yield HyperForm(self.config, id="form")
+                yield Static("", id="form-message")
+            with Vertical(id="right"):
+                yield CurvesPanel(acc_scale=1.0, id="curves")
+                with Horizontal(id="bottom"):
+                    yield ScatterPair(id="scatter")
+                    yield Log(id="log", max_lines=20_000, auto_scroll=True)
+        yield StatusLine(id="status")
+        yield Static(
+            "The terminal is too small for bp-tui.\nMake it at least 80 columns × 24 rows.",
+            id="too-small",
+        )
+        yield Footer()
+
+    def on_mount(self) -> None:
+        log = self.query_one("#log", Log)
+        log.border_title = "Epoch log"
+        log.can_focus = True
+        self.query_one("#side").border_title = "Hyperparameters"
+        self.show_data()
+        self.set_interval(1.0 / self.fps, self.pull, name="frame")
+        self.update_status()
+        if self.start_now:
+            self.call_after_refresh(self.action_start)
+
+    @property
+    def form(self) -> HyperForm:
+        return self.query_one("#form", HyperForm)
+
+    @property
+    def running(self) -> bool:
+        """True while a worker is training (or preparing)."""
+        return self.state in ("preparing", "running", "paused")
+
+    # ------------------------------------------------------------ the worker
+    @work(thread=True, exclusive=True, group="train", name="train", exit_on_error=False)
+    def train(self, config: RunConfig, controls: Controls) -> None:
+        """Build the session and drive the trainer; only posts to the mailbox."""
+        worker = get_current_worker()
+        controls.link(worker.cancelled_event)
+        try:
+            session = Session(config, runs_root=self.runs_dir, record=self.record,
+                              controls=controls, notify=self.mailbox.note)
+        except SetupError as exc:
+            self.post_message(self.RunEnded("error", str(exc)))
+            return
+        self.session = session
+        status, message = "stopped", ""
+        try:
+            for p in session.iterate():
+                self.mailbox.put(p)
+                if p.done:
+                    status, message = p.status, p.message
+        except Exception as exc:  # a bug, not the user's mistake: keep the app alive
+            status, message = "error", f"training failed: {exc!r}"
+            if session.status == "running":
+                session.finish("stopped", message)
+        self.post_message(self.RunEnded(status, message))
+
+    def launch(self, config: RunConfig) -> None:
+        """Start a new run with ``config`` (the previous one must be over)."""
+        self.run_config = config
+        self.history.clear()
+        self.latest_yhat = None
+        self.query_one("#scatter", ScatterPair).set_prediction(None)
+        log = self.query_one("#log", Log)
+        log.clear()
+        self.mailbox.drain()
+        self.controls = Controls()
+        self.session = None
+        self.state, self.message = "preparing", ""
+        self._last_progress = None
+        self.show_data(config)
+        self._worker = self.train(config, self.controls)
+        self.update_status()
+
+    def stop_run(self) -> None:
+        """Ask the running trainer to stop at the next epoch boundary."""
+        if self.controls is not None:
+            self.controls.stop()
+
+    @on(RunEnded)
+    def _run_ended(self, event: RunEnded) -> None:
+        self.pull()
+        self.state = event.status
+        self.message = event.message
+        if event.status == "error":
+            self.notify(event.message, title="Cannot start", severity="error", timeout=8)
+            self.form_message(event.message)
+        elif event.status == "diverged":
+            self.notify(event.message, title="Diverged", severity="error", timeout=10)
+        self.update_status()
+        pending = getattr(self, "_pending_restart", None)
+        self._pending_restart = None
+        if pending is not None:
+            self.launch(pending)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker is self._worker and event.state == WorkerState.ERROR:
+            self.state, self.message = "error", f"worker failed: {event.worker.error!r}"
+            self.update_status()
+
+    # ------------------------------------------------------------ frames
+    def pull(self) -> None:
+        """Timer: take what the worker produced since the last frame and redraw."""
+        d = self.mailbox.drain()
+        for note in d.notes:
+            self.notify(note, timeout=6)
+        if d.lines:
+            self.query_one("#log", Log).write_lines(d.lines)
+        for epoch, loss, soft, acc, lr, wall in d.rows:
+            self.history.append(epoch, loss=loss, soft_acc=soft, acc=acc, lr=lr, wall=wall)
+        if d.rows:
+            self.query_one("#curves", CurvesPanel).set_history(self.history)
+        if d.yhat is not None:
+            self.latest_yhat = d.yhat
+            self.query_one("#scatter", ScatterPair).set_prediction(d.yhat)
+        if d.latest is not None:
+            self._last_progress = d.latest
+            if self.state == "preparing":
+                self.state = "running"
+        if self.state in ("running", "paused") and self.controls is not None:
+            self.state = "paused" if self.controls.paused else "running"
+        self.update_status()
+
+    def update_status(self) -> None:
+        p = self._last_progress
+        cfg = self.run_config or self.config
+        name = self.session.run_name if self.session else ""
+        status = RunStatus(
+            state=self.state,
+            epoch=p.epoch if p else 0,
+            epochs=cfg.epochs,
+            rate=p.epochs_per_s if p and self.state != "paused" else 0.0,
+            elapsed=p.elapsed if p else 0.0,
+            lr=p.lr if p else cfg.lr,
+            run_name=name,
+            message=self.message,
+        )
+        if status != self._status_key:
+            self._status_key = status
+            self.query_one("#status", StatusLine).status = status
+
+    # ------------------------------------------------------------ data preview
+    def show_data(self, config: RunConfig | None = None) -> None:
+        """Draw the ground truth of the configured data set (before and during a run)."""
+        if config is None:
+            try:
+                config = self.form.read_config()
+            except ConfigError:
+                return
+        try:
+            data = build_data(config, seeded_rngs(config.seed)[0])
+        except DataError as exc:
+            self.form_message(str(exc))
+            return
+        self.query_one("#scatter", ScatterPair).set_data(data.X, data.y)
+
+    def form_message(self, text: str) -> None:
+        self.query_one("#form-message", Static).update(f"✗ {text}" if text else "")
+
+    # ------------------------------------------------------------ form events
+    @on(HyperForm.Changed)
+    def _form_changed(self, event: HyperForm.Changed) -> None:
+        if not event.valid:
+            return
+        self.form_message("")
+        if not self.running and event.field in ("data", "n", "noise", "seed"):
+            self.show_data()
+
+    @on(HyperForm.Submitted)
+    def _form_submitted(self, event: HyperForm.Submitted) -> None:
+        if not self.running:
+            if event.field not in ("data", "activation", "loss", "optimizer", "init",
+                                   "accuracy"):
+                self.action_start()
+            return
+        try:
+            config = self.form.read_config()
+        except ConfigError as exc:
+            self.form_message(f"{self.form.label_of(exc.field)}: {exc.reason}")
+            return
+        current = self.run_config
+        if current is None:
+            return
+        if event.field == "lr" and config.with_changes(lr=current.lr) == current:
+            self.set_lr(config.lr)
+            return
+        if config == current.with_changes(lr=config.lr):
+            return  # nothing that needs a restart changed
+        self.ask_restart(config)
+
+    def ask_restart(self, config: RunConfig) -> None:
+        """Ask once whether to restart with the form's new settings."""
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self.restart(config)
+            else:
+                self.form_message("Kept the running network; new settings apply at the next start.")
+
+        changed = [k for k, v in config.to_dict().items()
+                   if v != (self.run_config.to_dict().get(k) if self.run_config else None)
+                   and k != "extra"]
+        self.app.push_screen(
+            ConfirmScreen(f"Restart the run with the new {', '.join(changed)}?",
+                          yes="Restart", no="Keep running"),
+            answer,
+        )
+
+    def restart(self, config: RunConfig) -> None:
+        """Stop the current run and start ``config`` when it has ended."""
+        if self.running:
+            self._pending_restart = config
+            self.stop_run()
+        else:
+            self.launch(config)
+
+    # ------------------------------------------------------------ actions
+    def action_start(self) -> None:
+        """Start a run with the form's settings (asks to restart if one is going)."""
+        try:
+            config = self.form.read_config()
+        except ConfigError as exc:
+            reason = f"{self.form.label_of(exc.field)}: {exc.reason}"
+            self.form_message(reason)
+            self.notify(reason, title="Cannot start", severity="error")
+            return
+        self.form_message("")
+        if self.running:
+            self.ask_restart(config)
+            return
+        self.launch(config)
+
+    def action_pause(self) -> None:
+        """Pause or resume the running trainer."""
+        if self.controls is None or self.state not in ("running", "paused"):
+            return
+        if self.controls.paused:
+            self.controls.resume()
+            self.state = "running"
+        else:
+            self.controls.pause()
+            self.state = "paused"
+        self.update_status()
+
+    def action_step(self) -> None:
+        """While paused (or running), run exactly one more epoch and hold."""
+        if self.controls is None or self.state not in ("running", "paused"):
+            return
+        self.controls.step()
+        self.state = "paused"
+        self.update_status()
+
+    def action_stop(self) -> None:
+        """Stop the run; its records are flushed and kept."""
+        if self.running:
+            self.stop_run()
+
+    def action_reset(self) -> None:
+        """Stop, draw new initial weights (seed + 1) and clear the panels."""
+        seed = (self.run_config or self.config).seed
+        try:
+            seed = self.form.read_config().seed
+        except ConfigError:
+            pass
+        self._pending_restart = None
+        self.stop_run()
+        self.form.set_value("seed", seed + 1)
+        self.history.clear()
+        self.query_one("#curves", CurvesPanel).set_history(self.history)
+        self.query_one("#log", Log).clear()
+        self.query_one("#scatter", ScatterPair).set_prediction(None)
+        self._last_progress = None
+        self.session = None
+        if not self.running:
+            self.state = "ready"
+        self.message = f"new initial weights (seed {seed + 1})"
+        self.show_data()
+        self.update_status()
+
+    def set_lr(self, lr: float) -> None:
+        """Apply ``lr`` to the running network (next epoch) and show it in the form."""
+        lr = min(max(lr, LR_MIN), LR_MAX)
+        if self.controls is not None and self.running:
+            self.controls.set_lr(lr)
+            self.message = f"lr → {lr:g} from the next epoch"
+        self.form.set_value("lr", f"{lr:g}")
+        if self.run_config is not None and self.running:
+            self.run_config = self.run_config.with_changes(lr=lr)
+        self.update_status()
+
+    def action_lr(self, factor: float) -> None:
+        """Multiply the learning rate by ``factor`` (live when a run is going)."""
+        if self.running and self._last_progress is not None:
+            current = self._last_progress.lr
+            if self.run_config is not None:
+                current = self.run_config.lr
+        else:
+            try:
+                current = self.form.read_config().lr
+            except ConfigError:
+                current = self.config.lr
+        self.set_lr(current * factor)
+
+    def action_toggle_log(self) -> None:
+        curves = self.query_one("#curves", CurvesPanel)
+        curves.log_loss = not curves.log_loss
+
+    def action_predictions(self) -> None:
+        """Write the predicted probabilities of the latest evaluation into the log."""
+        if self.latest_yhat is None:
+            self.notify("No predictions yet: start a run first.")
+            return
+        lines = prediction_lines(self.latest_yhat)
+        self.query_one("#log", Log).write_lines(lines)
+        if self.session is not None and not self.running:
+            self.session.log(lines)
+
+    def action_toggle_form(self) -> None:
+        side = self.query_one("#side")
+        side.display = not side.display
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())

@@ -1,0 +1,198 @@
+"""The hyperparameters panel: one compact row per setting, validated as it is typed.
+
+An invalid value is marked in place with a one-line reason under its field. The screen
+asks ``read_config()`` for a validated ``RunConfig`` (or the first reason it is refused).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.widgets import Input, Label, Select, Static
+
+from core.activations import ACTIVATIONS
+from core.config import ACCURACIES, ConfigError, RunConfig, parse_field
+from core.datasets import DATASETS
+from core.losses import LOSSES
+from core.network import INITS
+from core.optimizers import OPTIMIZERS
+
+__all__ = ["FIELDS", "FieldSpec", "HyperForm"]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One form row: the config field, its label, and its choices (None: free text)."""
+
+    name: str
+    label: str
+    choices: tuple[str, ...] | None = None
+    placeholder: str = ""
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    FieldSpec("data", "Data", DATASETS),
+    FieldSpec("n", "Points n", placeholder="default"),
+    FieldSpec("noise", "Noise"),
+    FieldSpec("seed", "Seed"),
+    FieldSpec("hidden", "Hidden", placeholder="e.g. 64,64"),
+    FieldSpec("activation", "Activation", tuple(ACTIVATIONS)),
+    FieldSpec("init", "Init", INITS),
+    FieldSpec("loss", "Loss", tuple(LOSSES)),
+    FieldSpec("optimizer", "Optimizer", OPTIMIZERS),
+    FieldSpec("lr", "Learn rate"),
+    FieldSpec("epochs", "Epochs"),
+    FieldSpec("log_every", "Log every"),
+    FieldSpec("batch_size", "Batch size"),
+    FieldSpec("accuracy", "Log acc.", ACCURACIES),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+
+
+def _as_text(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if name == "hidden":
+        return ",".join(str(h) for h in value)
+    return str(value)
+
+
+class HyperForm(VerticalScroll, can_focus=False):
+    """The settings of the next run. Attributes down: ``set_value``; messages up."""
+
+    class Changed(Message):
+        """A field's text changed (``valid`` tells whether it parses)."""
+
+        def __init__(self, form: HyperForm, field: str, valid: bool) -> None:
+            super().__init__()
+            self.form = form
+            self.field = field
+            self.valid = valid
+
+    class Submitted(Message):
+        """Enter was pressed in a field (or a choice was picked)."""
+
+        def __init__(self, form: HyperForm, field: str) -> None:
+            super().__init__()
+            self.form = form
+            self.field = field
+
+    def __init__(self, config: RunConfig, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.base = config
+        self.errors: dict[str, str] = {}
+        self._loading = False
+
+    def compose(self) -> ComposeResult:
+        for spec in FIELDS:
+            value = _as_text(spec.name, getattr(self.base, spec.name))
+            with Horizontal(classes="form-row", id=f"row-{spec.name}"):
+                yield Label(spec.label, classes="form-label")
+                if spec.choices is not None:
+                    yield Select(
+                        [(c, c) for c in spec.choices], value=value, allow_blank=False,
+                        compact=True, id=f"f-{spec.name}", classes="form-field",
+                    )
+                else:
+                    yield Input(
+                        value, placeholder=spec.placeholder, compact=True,
+                        id=f"f-{spec.name}", classes="form-field", select_on_focus=False,
+                    )
+            yield Static("", classes="form-error", id=f"err-{spec.name}")
+
+    # ------------------------------------------------------------ reading
+    def text(self, field: str) -> str:
+        """The current text (or choice) of ``field``."""
+        widget = self.query_one(f"#f-{field}")
+        if isinstance(widget, Select):
+            return "" if widget.value is Select.NULL else str(widget.value)
+        return widget.value
+
+    def read_config(self) -> RunConfig:
+        """The validated config of the form; ConfigError naming the first bad field."""
+        for name in FIELD_NAMES:
+            self._check(name)
+        if self.errors:
+            name = next(n for n in FIELD_NAMES if n in self.errors)
+            raise ConfigError(name, self.errors[name])
+        values = {name: parse_field(name, self.text(name)) for name in FIELD_NAMES}
+        config = self.base.with_changes(**values)
+        try:
+            return config.validate()
+        except ConfigError as exc:
+            if exc.field in FIELD_NAMES:
+                self._show(exc.field, exc.reason)
+            raise
+
+    def label_of(self, field: str) -> str:
+        """The label shown for ``field`` (for messages)."""
+        return next((f.label for f in FIELDS if f.name == field), field)
+
+    # ------------------------------------------------------------ writing
+    def set_value(self, field: str, value: Any) -> None:
+        """Show ``value`` in ``field`` without treating it as the user's edit."""
+        widget = self.query_one(f"#f-{field}")
+        self._loading = True
+        try:
+            if isinstance(widget, Select):
+                widget.value = str(value)
+            else:
+                widget.value = _as_text(field, value)
+        finally:
+            self._loading = False
+        self._check(field)
+
+    def _show(self, field: str, reason: str | None) -> None:
+        err = self.query_one(f"#err-{field}", Static)
+        field_widget = self.query_one(f"#f-{field}")
+        if reason:
+            self.errors[field] = reason
+            err.update(f"✗ {reason}")
+            err.display = True
+            field_widget.add_class("-invalid-value")
+        else:
+            self.errors.pop(field, None)
+            err.update("")
+            err.display = False
+            field_widget.remove_class("-invalid-value")
+
+    def _check(self, field: str) -> bool:
+        try:
+            parse_field(field, self.text(field))
+        except ConfigError as exc:
+            self._show(field, exc.reason)
+            return False
+        self._show(field, None)
+        return True
+
+    def on_mount(self) -> None:
+        for name in FIELD_NAMES:
+            self._check(name)
+
+    # ------------------------------------------------------------ events
+    @on(Input.Changed, ".form-field")
+    def _input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        field = (event.input.id or "")[2:]
+        valid = self._check(field)
+        if not self._loading:
+            self.post_message(self.Changed(self, field, valid))
+
+    @on(Input.Submitted, ".form-field")
+    def _input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.post_message(self.Submitted(self, (event.input.id or "")[2:]))
+
+    @on(Select.Changed, ".form-field")
+    def _select_changed(self, event: Select.Changed) -> None:
+        event.stop()
+        field = (event.select.id or "")[2:]
+        valid = self._check(field)
+        if not self._loading:
+            self.post_message(self.Changed(self, field, valid))
+            self.post_message(self.Submitted(self, field))
