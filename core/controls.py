@@ -20,7 +20,11 @@ class Controls:
         self._paused = False
         self._steps = 0
         self._lr: float | None = None
-        self._snapshot_wanted = False
+        self._linked: list[threading.Event] = []
+
+    def link(self, event: threading.Event) -> None:
+        """Also stop when ``event`` is set (e.g. a worker's cancelled_event)."""
+        self._linked.append(event)
 
     # ------------------------------------------------------------ callers
     def pause(self) -> None:
@@ -62,17 +66,17 @@ class Controls:
 
     @property
     def stopped(self) -> bool:
-        """True once stop was asked for."""
-        return self.stop_event.is_set()
+        """True once stop was asked for (here or through a linked event)."""
+        return self.stop_event.is_set() or any(e.is_set() for e in self._linked)
 
     # ------------------------------------------------------------ trainer side
-    def wait_turn(self, timeout: float | None = None) -> bool:
+    def wait_turn(self) -> bool:
         """Block while paused with no step pending; False when the run must stop."""
         with self._cond:
-            while self._paused and self._steps == 0 and not self.stop_event.is_set():
-                if not self._cond.wait(timeout) and timeout is not None:
-                    return not self.stop_event.is_set()
-            if self.stop_event.is_set():
+            while self._paused and self._steps == 0 and not self.stopped:
+                # Linked events do not notify us: look again every 0.1 s.
+                self._cond.wait(0.1)
+            if self.stopped:
                 return False
             if self._paused and self._steps > 0:
                 self._steps -= 1
