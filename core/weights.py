@@ -50,6 +50,13 @@ def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict | None]:
     if path.is_dir():
         raise WeightsError(f"{path}: is a directory, not a .npz file")
     try:
+        with open(path, "rb") as fh:
+            magic = fh.read(2)
+    except OSError as exc:
+        raise WeightsError(f"{path}: cannot read ({exc.strerror})") from None
+    if magic != b"PK":  # np.load would return a bare array (.npy) or try unpickling
+        raise WeightsError(f"{path}: not a .npz file (a zip archive of arrays W1, B1, …)")
+    try:
         with np.load(path, allow_pickle=False) as data:
             files = dict(data.items())
     except (zipfile.BadZipFile, EOFError):
