@@ -20,7 +20,7 @@ from core.records import RunRecorder, default_runs_root
 from core.trainer import Progress, Trainer
 from core.weights import WeightsError, check_shapes, load_weights
 
-__all__ = ["SetupError", "Session", "build_data", "stderr_notify"]
+__all__ = ["Session", "SetupError", "build_data", "stderr_notify"]
 
 
 class SetupError(ValueError):
@@ -54,6 +54,7 @@ class Session:
         record: bool = True,
         controls: Controls | None = None,
         notify: Callable[[str], None] = stderr_notify,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         try:
             config.validate()
@@ -82,7 +83,9 @@ class Session:
         if self.backend == "numba":
             backends.ensure_compiled(notify, self.net.n_layers)
         self.controls = controls if controls is not None else Controls()
-        self.trainer = Trainer(config, self.data, self.net, self.controls, self.backend, shuffle_rng)
+        self.trainer = Trainer(
+            config, self.data, self.net, self.controls, self.backend, shuffle_rng, timer
+        )
         self.recorder: RunRecorder | None = None
         if record:
             root = Path(runs_root) if runs_root is not None else default_runs_root()

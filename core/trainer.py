@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,6 +68,7 @@ class Trainer:
         controls: Controls | None = None,
         backend: str = "numpy",
         shuffle_rng: np.random.Generator | None = None,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.config = config
         self.data = data
@@ -77,6 +78,7 @@ class Trainer:
         self.loss = get_loss(config.loss)
         self.optimizer = make_optimizer(config.optimizer, config.lr, config.momentum)
         self.shuffle_rng = shuffle_rng if shuffle_rng is not None else np.random.default_rng()
+        self.timer = timer  # injectable, so tests and snapshots get deterministic times
         self.epoch = 0
         self.elapsed = 0.0
         self.lr_changes: list[tuple[int, float]] = []
@@ -129,9 +131,9 @@ class Trainer:
         )
 
     def _timed_eval(self) -> tuple[Metrics, np.ndarray]:
-        t0 = time.perf_counter()
+        t0 = self.timer()
         metrics, yhat = self.evaluate()
-        dt = time.perf_counter() - t0
+        dt = self.timer() - t0
         self._eval_time = dt if self._eval_time == 0 else 0.8 * self._eval_time + 0.2 * dt
         if self._train_time > 0:
             self._stride = max(1, math.ceil(self._eval_time / (EVAL_BUDGET * self._train_time)))
@@ -165,9 +167,9 @@ class Trainer:
             if new_lr is not None and new_lr != self.optimizer.lr:
                 self.optimizer.lr = new_lr
                 self.lr_changes.append((self.epoch, new_lr))
-            t0 = time.perf_counter()
+            t0 = self.timer()
             self.train_epoch()
-            dt = time.perf_counter() - t0
+            dt = self.timer() - t0
             self.elapsed += dt
             self._train_time = dt if self._train_time == 0 else 0.9 * self._train_time + 0.1 * dt
             e = self.epoch

@@ -3,8 +3,9 @@ and the screenshot script alike."""
 
 from __future__ import annotations
 
-import os
 import signal
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import App
@@ -34,8 +35,10 @@ class BpTuiApp(App[int]):
         record: bool = True,
         start: bool = False,
         fps: float = 8.0,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         super().__init__()
+        self.timer = timer
         self.config = config or RunConfig()
         self.runs_dir = runs_dir
         self.record = record
@@ -43,12 +46,10 @@ class BpTuiApp(App[int]):
         self.fps = fps
 
     def on_mount(self) -> None:
-        if "COLORTERM" not in os.environ and "NO_COLOR" not in os.environ:
-            # Over SSH COLORTERM is usually unset: Textual then maps the theme to the
-            # 256-colour palette itself, which it does well; nothing else to do.
-            pass
         self.push_screen(
-            DashboardScreen(self.config, self.runs_dir, self.record, self.start_now, self.fps)
+            DashboardScreen(
+                self.config, self.runs_dir, self.record, self.start_now, self.fps, self.timer
+            )
         )
         self._install_signal_handlers()
 
@@ -84,6 +85,11 @@ def create_app(
     record: bool = True,
     start: bool = False,
     fps: float = 8.0,
+    timer: Callable[[], float] = time.perf_counter,
 ) -> BpTuiApp:
-    """Build the app: the CLI, the tests and the screenshot script all come through here."""
-    return BpTuiApp(config, runs_dir=runs_dir, record=record, start=start, fps=fps)
+    """Build the app: the CLI, the tests and the screenshot script all come through here.
+
+    ``timer`` measures training time; tests pass a fake one for deterministic screens.
+    """
+    return BpTuiApp(config, runs_dir=runs_dir, record=record, start=start, fps=fps,
+                    timer=timer)

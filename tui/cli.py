@@ -7,6 +7,7 @@ what is allowed, and exit status 2 — never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
@@ -18,7 +19,10 @@ from core.config import ACCURACIES, BACKENDS, ConfigError, RunConfig, parse_fiel
 from core.datasets import DATASETS
 
 EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
-SUBCOMMANDS = ("train",)
+# name -> "module:function" taking argv and returning an exit status; imported lazily
+SUBCOMMANDS: dict[str, str] = {
+    "train": "tui.cli:run_train",
+}
 
 
 class Parser(argparse.ArgumentParser):
@@ -141,7 +145,7 @@ def run_train(argv: Sequence[str]) -> int:
     parser = train_parser()
     args = parser.parse_args(argv)
     config = config_from_args(parser, args)
-    from core.session import SetupError, Session  # noqa: PLC0415 - keep --help fast
+    from core.session import Session, SetupError
 
     try:
         session = Session(config, runs_root=args.runs_dir, record=not args.no_record)
@@ -150,7 +154,7 @@ def run_train(argv: Sequence[str]) -> int:
     controls = session.controls
     interrupted = {"count": 0}
 
-    def on_signal(signum, frame):  # noqa: ARG001
+    def on_signal(signum, frame):
         interrupted["count"] += 1
         if interrupted["count"] > 1:
             raise KeyboardInterrupt
@@ -172,7 +176,7 @@ def run_train(argv: Sequence[str]) -> int:
         sys.stderr.close()
         return EXIT_INTERRUPTED
     if last is not None and last.status == "finished" and not args.no_predictions:
-        from core.logfmt import prediction_lines  # noqa: PLC0415
+        from core.logfmt import prediction_lines
 
         lines = prediction_lines(last.yhat)
         print("\n".join(lines), flush=True)
@@ -194,7 +198,7 @@ def run_dashboard(argv: Sequence[str]) -> int:
     config = config_from_args(parser, args)
     if not 1 <= args.fps <= 30:
         parser.error("argument --fps: must be from 1 to 30")
-    from tui.app import create_app  # noqa: PLC0415 - textual loads only for the dashboard
+    from tui.app import create_app
 
     app = create_app(config, runs_dir=args.runs_dir, record=not args.no_record,
                      start=args.start, fps=args.fps)
@@ -206,10 +210,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``bp-tui`` console script."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] in SUBCOMMANDS:
-        code = {"train": run_train}[argv[0]](argv[1:])
-    else:
-        code = run_dashboard(argv)
-    return code
+        module, _, func = SUBCOMMANDS[argv[0]].partition(":")
+        return getattr(importlib.import_module(module), func)(argv[1:])
+    return run_dashboard(argv)
 
 
 if __name__ == "__main__":

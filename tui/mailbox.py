@@ -8,6 +8,7 @@ behind loses only old detail (the full record is on disk), never memory.
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ __all__ = ["Drained", "Mailbox"]
 
 MAX_LINES = 5_000
 MAX_ROWS = 100_000
+SNAPSHOT_SECONDS = 0.25  # weights are copied for the views at most this often
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Drained:
     latest: Progress | None = None
     yhat: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    snapshot: tuple[int, dict[str, np.ndarray]] | None = None
 
     @property
     def empty(self) -> bool:
@@ -47,6 +50,18 @@ class Mailbox:
         self._latest: Progress | None = None
         self._yhat: np.ndarray | None = None
         self.dropped_lines = 0
+        self._snapshot: tuple[int, dict[str, np.ndarray]] | None = None
+        self._snapshot_at = -1e9
+
+    def snapshot_due(self) -> bool:
+        """Worker side: True when the views should get a fresh copy of the weights."""
+        return time.monotonic() - self._snapshot_at >= SNAPSHOT_SECONDS
+
+    def put_snapshot(self, epoch: int, params: dict[str, np.ndarray]) -> None:
+        """Worker side: a copy of the weights after ``epoch`` (the caller copies)."""
+        with self._lock:
+            self._snapshot = (epoch, params)
+            self._snapshot_at = time.monotonic()
 
     def put(self, p: Progress) -> None:
         """Worker side: O(1), never blocks on the UI beyond a short lock."""
@@ -71,8 +86,10 @@ class Mailbox:
         """UI side: everything new since the last call."""
         with self._lock:
             out = Drained(
-                list(self._lines), list(self._rows), self._latest, self._yhat, list(self._notes)
+                list(self._lines), list(self._rows), self._latest, self._yhat,
+                list(self._notes), self._snapshot,
             )
+            self._snapshot = None
             self._lines.clear()
             self._rows.clear()
             self._notes.clear()

@@ -7,6 +7,8 @@ never touched from the UI thread while it trains.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from textual import on, work
@@ -74,8 +76,10 @@ class DashboardScreen(Screen):
         record: bool = True,
         start: bool = False,
         fps: float = 8.0,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         super().__init__()
+        self.timer = timer
         self.config = config
         self.runs_dir = runs_dir
         self.record = record
@@ -89,6 +93,8 @@ class DashboardScreen(Screen):
         self.state = "ready"
         self.message = ""
         self.latest_yhat = None
+        self.snapshot: tuple[int, dict] | None = None
+        """The newest (epoch, weights copy) of the run, for views; None before a run."""
         self._worker: Worker | None = None
         self._status_key: RunStatus | None = None
         self._last_progress = None
@@ -140,7 +146,7 @@ class DashboardScreen(Screen):
         controls.link(worker.cancelled_event)
         try:
             session = Session(config, runs_root=self.runs_dir, record=self.record,
-                              controls=controls, notify=self.mailbox.note)
+                              controls=controls, notify=self.mailbox.note, timer=self.timer)
         except SetupError as exc:
             self.post_message(self.RunEnded("error", str(exc)))
             return
@@ -149,6 +155,8 @@ class DashboardScreen(Screen):
         try:
             for p in session.iterate():
                 self.mailbox.put(p)
+                if p.done or self.mailbox.snapshot_due() or controls.paused:
+                    self.mailbox.put_snapshot(p.epoch, session.net.copy_params())
                 if p.done:
                     status, message = p.status, p.message
         except Exception as exc:  # a bug, not the user's mistake: keep the app alive
@@ -162,6 +170,7 @@ class DashboardScreen(Screen):
         self.run_config = config
         self.history.clear()
         self.latest_yhat = None
+        self.snapshot = None
         self.query_one("#scatter", ScatterPair).set_prediction(None)
         log = self.query_one("#log", Log)
         log.clear()
@@ -212,6 +221,8 @@ class DashboardScreen(Screen):
             self.history.append(epoch, loss=loss, soft_acc=soft, acc=acc, lr=lr, wall=wall)
         if d.rows:
             self.query_one("#curves", CurvesPanel).set_history(self.history)
+        if d.snapshot is not None:
+            self.snapshot = d.snapshot
         if d.yhat is not None:
             self.latest_yhat = d.yhat
             self.query_one("#scatter", ScatterPair).set_prediction(d.yhat)
