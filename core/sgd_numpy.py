@@ -16,6 +16,7 @@ scratch matrix and one in-place subtraction).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -83,47 +84,79 @@ def sgd_epoch_numpy(
 
     Ws[l] (fan_in, fan_out), Bs[l] (fan_out,) float64; X (n, fan_in0); y (n,) or (n, 1);
     order (m,) point indices; act_code / loss_code as ``Activation.code`` / ``Loss.code``.
+
+    To keep the NumPy calls per point few, the epoch works on augmented copies
+    Wa_l = [W_l; B_l] (fan_in + 1, fan_out) fed with [A_{l-1}, 1], so one ``np.dot`` gives
+    Z_l and one rank-1 update moves W_l and B_l together; and it carries G_l = lr·dZ_l
+    instead of dZ_l, so no separate scaling by lr is needed. The copies are written back
+    into ``Ws`` / ``Bs`` at the end.
     """
     n_layers = len(Ws)
     last = n_layers - 1
     yv = np.asarray(y, dtype=np.float64).reshape(-1)
     Xf = np.asarray(X, dtype=np.float64)
-    sizes = [Xf.shape[1], *(W.shape[1] for W in Ws)]
-    Zs = [np.empty(s) for s in sizes]  # Zs[l] = Z_l (Zs[0] unused)
-    As = [np.empty(s) for s in sizes]  # As[l] = A_l, As[0] = the point
-    tmps = [np.empty(s) for s in sizes]
-    dZs = [np.empty(s) for s in sizes]
-    aScaled = [np.empty(s) for s in sizes]  # lr · A_{l}
-    outers = [np.empty(W.shape) for W in Ws]
-    gB = [np.empty(s) for s in sizes]
     lr = float(lr)
-    with np.errstate(under="ignore"):
-        for k in np.asarray(order).reshape(-1):
-            np.copyto(As[0], Xf[k])
-            # forward
-            for li in range(n_layers):
-                z = Zs[li + 1]
-                np.dot(As[li], Ws[li], out=z)
-                np.add(z, Bs[li], out=z)
-                if li == last:
-                    _sigmoid_into(z, As[li + 1], tmps[li + 1])
+    Was = [np.vstack([W, B[None, :]]) for W, B in zip(Ws, Bs, strict=True)]
+    sizes = [Xf.shape[1], *(W.shape[1] for W in Ws)]
+    # As[l] = [A_l, 1]: the augmented input of layer l + 1 (As[0] holds the point)
+    As = [np.ones(s + 1) for s in sizes]
+    Zs = [np.empty(s) for s in sizes]
+    tmps = [np.empty(s) for s in sizes]
+    Gs = [np.empty(s) for s in sizes]  # Gs[l] = lr · dZ_l
+    outers = [np.empty(W.shape) for W in Was]
+    w_out = Was[last][:, 0]  # the output layer's single column (a view)
+    out_col = outers[last][:, 0]
+    # views made once, not per point
+    a_of = [A[:-1] for A in As]  # A_l without the trailing 1
+    w_of = [Wa[:-1] for Wa in Was]  # W_l without its bias row
+    x_in = a_of[0]
+    sig = act_code == 0
+    with np.errstate(under="ignore", over="ignore"):
+        for k in np.asarray(order).reshape(-1).tolist():
+            x_in[...] = Xf[k]
+            # forward: hidden layers
+            for li in range(last):
+                z, a = Zs[li + 1], a_of[li + 1]
+                np.dot(As[li], Was[li], out=z)
+                if sig:  # σ(z) = 1 / (1 + e^−z); e^−z = inf gives exactly 0
+                    np.negative(z, out=a)
+                    np.exp(a, out=a)
+                    np.add(a, 1.0, out=a)
+                    np.divide(1.0, a, out=a)
                 else:
-                    _activate_into(z, As[li + 1], tmps[li + 1], act_code)
-            # backward
-            yhat = As[n_layers][0]
-            if loss_code == 0:
-                dZs[n_layers][0] = 2.0 * (yhat - yv[k]) * (yhat * (1.0 - yhat))
+                    _activate_into(z, a, tmps[li + 1], act_code)
+            # output layer, on Python floats
+            z_out = float(np.dot(As[last], w_out))
+            if z_out >= 0.0:
+                yhat = 1.0 / (1.0 + math.exp(-z_out))
             else:
-                dZs[n_layers][0] = yhat - yv[k]
+                e = math.exp(z_out)
+                yhat = e / (1.0 + e)
+            if loss_code == 0:
+                g = lr * (2.0 * (yhat - yv[k]) * (yhat * (1.0 - yhat)))
+            else:
+                g = lr * (yhat - yv[k])
+            # backward, layer by layer: G_{l-1} = (W_l · G_l) · act'(A_{l-1}) from the old
+            # W_l, then Wa_l -= [A_{l-1}, 1] ⊗ G_l
             for li in range(last, -1, -1):
-                W, dz = Ws[li], dZs[li + 1]
                 if li > 0:
-                    da = dZs[li]
-                    np.dot(W, dz, out=da)  # dA_{l-1} from the old W
-                np.multiply(As[li], lr, out=aScaled[li])
-                np.multiply.outer(aScaled[li], dz, out=outers[li])
-                np.subtract(W, outers[li], out=W)
-                np.multiply(dz, lr, out=gB[li + 1])
-                np.subtract(Bs[li], gB[li + 1], out=Bs[li])
-                if li > 0:
-                    _derivative_mul(As[li], da, tmps[li], act_code)
+                    G, a, t = Gs[li], a_of[li], tmps[li]
+                    if li == last:
+                        np.multiply(w_out[:-1], g, out=G)
+                    else:
+                        np.dot(w_of[li], Gs[li + 1], out=G)
+                    if sig:
+                        np.subtract(1.0, a, out=t)
+                        np.multiply(t, a, out=t)
+                        np.multiply(G, t, out=G)
+                    else:
+                        _derivative_mul(a, G, t, act_code)
+                if li == last:
+                    np.multiply(As[li], g, out=out_col)
+                    np.subtract(w_out, out_col, out=w_out)
+                else:
+                    np.multiply.outer(As[li], Gs[li + 1], out=outers[li])
+                    np.subtract(Was[li], outers[li], out=Was[li])
+    for W, B, Wa in zip(Ws, Bs, Was, strict=True):
+        W[...] = Wa[:-1]
+        B[...] = Wa[-1]

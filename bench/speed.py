@@ -1,0 +1,178 @@
+"""Speed of bp-tui's training engines against the lab report's code (bench/reference.py).
+
+    .venv/bin/python bench/speed.py            # full run (a few minutes)
+    .venv/bin/python bench/speed.py --quick    # fewer repeats, sizes 64 and 512 only
+
+Prints Markdown tables of ms per epoch (median of repeats) on ``linear`` n = 100, float64,
+sigmoid, mse, lr 0.1: per-point SGD (reference, numpy backend, numba backend), full batch
+(reference vs ``Network.forward/backward`` + SGD), and a saturated late-training state
+where subnormal floats appear (numba kernel with and without flush-to-zero).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.reference import ReportNet
+from core import backends
+from core.losses import get_loss
+from core.network import Network
+from core.optimizers import SGD
+
+LR = 0.1
+TINY = np.finfo(np.float64).tiny
+
+
+def linear_data(n: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """n uniform points in [0, 1)², label 0 if x0 > x1 else 1; y (n, 1)."""
+    rng = np.random.default_rng(seed)
+    X = rng.random((n, 2))
+    y = np.where(X[:, 0] > X[:, 1], 0.0, 1.0).reshape(-1, 1)
+    return X, y
+
+
+def median_ms(fn, repeats: int, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` in milliseconds."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def fresh(hidden, seed=1) -> Network:
+    return Network(hidden, rng=np.random.default_rng(seed))
+
+
+def per_point_row(hidden, X, y, repeats: int) -> tuple[float, float, float]:
+    order = np.arange(len(X))
+    net = fresh(hidden)
+    ref = ReportNet(*hidden, LR, np.random.default_rng(0))
+    ref.set_params(net.Ws, net.Bs)
+    ref_reps = max(3, repeats // (4 if hidden[0] >= 256 else 1))
+    t_ref = median_ms(lambda: ref.train_epoch(X, y), ref_reps)
+    a, b = fresh(hidden), fresh(hidden)
+    t_np = median_ms(
+        lambda: backends.sgd_epoch(a.Ws, a.Bs, X, y, order, LR, 0, 0, "numpy"), max(3, repeats // 2)
+    )
+    t_nb = median_ms(
+        lambda: backends.sgd_epoch(b.Ws, b.Bs, X, y, order, LR, 0, 0, "numba"), repeats * 4
+    )
+    return t_ref, t_np, t_nb
+
+
+def full_batch_row(hidden, X, y, repeats: int) -> tuple[float, float]:
+    net = fresh(hidden)
+    ref = ReportNet(*hidden, LR, np.random.default_rng(0))
+    ref.set_params(net.Ws, net.Bs)
+    loss, opt = get_loss("mse"), SGD(LR)
+
+    def network_epoch():
+        _, cache = net.forward(X)
+        dWs, dBs = net.backward(cache, y, loss)
+        opt.step(net.params(), dWs + dBs)
+
+    t_ref = median_ms(lambda: ref.train_epoch_full_batch(X, y), repeats * 4)
+    t_net = median_ms(network_epoch, repeats * 4)
+    return t_ref, t_net
+
+
+def saturated_state(hidden) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Weights blown up ×600 in the hidden layers: many sigmoids land deep in
+    saturation, so activations, their derivatives and the updates go subnormal —
+    the state a long run drifts into on a plateau."""
+    net = fresh(hidden)
+    net.Ws[0] *= 600.0
+    net.Bs[0] *= 600.0
+    net.Ws[1] *= 600.0
+    return net.Ws, net.Bs
+
+
+def count_subnormals(Ws, Bs, X) -> int:
+    net = fresh((Ws[0].shape[1], Ws[1].shape[1]))
+    for live, W in zip(net.Ws, Ws, strict=True):
+        live[...] = W
+    for live, B in zip(net.Bs, Bs, strict=True):
+        live[...] = B
+    _, cache = net.forward(X)
+    return sum(int(np.sum((np.abs(A) < TINY) & (A != 0))) for A in cache.As)
+
+
+def late_row(hidden, X, y, repeats: int) -> tuple[int, float, float]:
+    order = np.arange(len(X))
+    Ws, Bs = saturated_state(hidden)
+    n_sub = count_subnormals(Ws, Bs, X)
+    runs = {}
+    for flush in (True, False):
+        W = [a.copy() for a in Ws]
+        B = [a.copy() for a in Bs]
+        runs[flush] = median_ms(
+            lambda W=W, B=B, flush=flush: backends.sgd_epoch(
+                W, B, X, y, order, LR, 0, 0, "numba", flush=flush
+            ),
+            repeats * 4,
+        )
+    return n_sub, runs[True], runs[False]
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repeats, sizes 64 and 512")
+    ap.add_argument("--repeats", type=int, default=None, help="repeats per timing")
+    args = ap.parse_args(argv)
+    repeats = args.repeats or (3 if args.quick else 7)
+    sizes = [64, 512] if args.quick else [64, 128, 256, 512]
+    X, y = linear_data()
+
+    t0 = time.perf_counter()
+    backends.ensure_compiled(lambda msg: print(msg, file=sys.stderr))
+    print(f"kernel ready in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
+    print(
+        f"# bp-tui speed — {platform.machine()}, {os.cpu_count()} CPUs, numpy "
+        f"{np.__version__}, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, "
+        f"median of {repeats}+ repeats, linear n=100, float64\n"
+    )
+
+    print("## Per-point SGD, ms per epoch\n")
+    print("| hidden | reference | numpy | numba | numpy × | numba × |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for h in sizes:
+        t_ref, t_np, t_nb = per_point_row((h, h), X, y, repeats)
+        print(
+            f"| ({h},{h}) | {t_ref:.3f} | {t_np:.3f} | {t_nb:.3f} "
+            f"| {t_ref / t_np:.1f}× | {t_ref / t_nb:.1f}× |",
+            flush=True,
+        )
+
+    print("\n## Full batch (one update per epoch), ms per epoch\n")
+    print("| hidden | reference | Network | × |")
+    print("|---|---:|---:|---:|")
+    for h in sizes:
+        t_ref, t_net = full_batch_row((h, h), X, y, repeats)
+        print(f"| ({h},{h}) | {t_ref:.3f} | {t_net:.3f} | {t_ref / t_net:.2f}× |", flush=True)
+
+    print("\n## Late training (saturated sigmoids, subnormals), numba ms per epoch\n")
+    print("| hidden | subnormal activations | flush on | flush off | off / on |")
+    print("|---|---:|---:|---:|---:|")
+    for h in sizes:
+        n_sub, t_on, t_off = late_row((h, h), X, y, repeats)
+        print(
+            f"| ({h},{h}) | {n_sub} | {t_on:.3f} | {t_off:.3f} | {t_off / t_on:.2f}× |", flush=True
+        )
+
+
+if __name__ == "__main__":
+    main()
