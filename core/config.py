@@ -178,7 +178,11 @@ def parse_hidden(text: Any) -> tuple[int, ...]:
     if isinstance(text, (list, tuple)):
         parts = [str(p) for p in text]
     else:
-        parts = [p for p in re.split(r"[\s,x×]+", str(text).strip()) if p]
+        parts = []
+        for p in re.split(r"[\s,]+", str(text).strip()):
+            # "64x64" is two layers; a lone or dangling "x" stays and is refused below
+            parts.extend(re.split(r"[x×]", p) if re.fullmatch(r"\d+([x×]\d+)+", p) else [p])
+        parts = [p for p in parts if p]
     if not parts:
         raise ValueError("give one or more layer sizes, e.g. 64,64")
     if len(parts) > MAX_LAYERS:
