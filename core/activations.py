@@ -15,12 +15,10 @@ __all__ = ["ACTIVATIONS", "Activation", "get_activation", "sigmoid"]
 def sigmoid(Z: np.ndarray) -> np.ndarray:
     """σ(Z) = 1 / (1 + e^−Z), without overflow for any finite Z (same shape as Z)."""
     Z = np.asarray(Z, dtype=float)
-    out = np.empty_like(Z)
-    pos = Z >= 0
-    out[pos] = 1.0 / (1.0 + np.exp(-Z[pos]))
-    ez = np.exp(Z[~pos])
-    out[~pos] = ez / (1.0 + ez)
-    return out
+    e = np.exp(-np.abs(Z))  # in (0, 1]: never overflows
+    one_plus = 1.0 + e
+    # Z ≥ 0: 1 / (1 + e^−Z);  Z < 0: e^Z / (1 + e^Z). No masks or fancy indexing.
+    return np.where(Z >= 0, 1.0 / one_plus, e / one_plus)
 
 
 class Activation:
