@@ -24,7 +24,16 @@ __all__ = ["Session", "SetupError", "build_data", "stderr_notify"]
 
 
 class SetupError(ValueError):
-    """A run cannot start; the message is one line naming the setting and the reason."""
+    """A run cannot start; the message is one line naming the setting and the reason.
+
+    ``field`` is the setting at fault (e.g. "data_file", "init_weights", "runs_dir") and
+    ``reason`` the message without the setting's name, so a CLI can name its flag.
+    """
+
+    def __init__(self, message: str, field: str | None = None, reason: str | None = None):
+        super().__init__(message)
+        self.field = field
+        self.reason = reason if reason is not None else message
 
 
 def stderr_notify(message: str) -> None:
@@ -70,10 +79,15 @@ class Session:
                 named, _ = load_weights(config.init_weights)
                 check_shapes(config.init_weights, named, self.net.sizes)
                 self.net.set_params(named)
-        except (ConfigError, DataError, WeightsError) as exc:
-            raise SetupError(str(exc)) from None
+        except ConfigError as exc:
+            raise SetupError(str(exc), exc.field, exc.reason) from None
+        except DataError as exc:
+            raise SetupError(str(exc), "data_file" if config.data_file else "data") from None
+        except WeightsError as exc:
+            raise SetupError(str(exc), "init_weights") from None
         except MemoryError:
-            raise SetupError("hidden: the weights do not fit in memory") from None
+            reason = "the weights do not fit in memory"
+            raise SetupError(f"hidden: {reason}", "hidden", reason) from None
         self.config = config
         self.backend, note = backends.resolve_backend(
             config.backend, config.activation, config.loss, config.optimizer, config.batch_size
@@ -94,7 +108,7 @@ class Session:
             try:
                 self.recorder = RunRecorder(root, cfg, self.data.X, self.data.y, config.name)
             except OSError as exc:
-                raise SetupError(f"runs-dir: {exc}") from None
+                raise SetupError(f"runs-dir: {exc}", "runs_dir", str(exc)) from None
         self.last: Progress | None = None
         self.status = "ready"
 
