@@ -150,6 +150,8 @@ def run_train(argv: Sequence[str]) -> int:
     try:
         session = Session(config, runs_root=args.runs_dir, record=not args.no_record)
     except SetupError as exc:
+        if exc.field:
+            parser.error(f"argument --{exc.field.replace('_', '-')}: {exc.reason}")
         parser.error(str(exc))
     controls = session.controls
     interrupted = {"count": 0}
