@@ -115,10 +115,17 @@ class RunRecorder:
 
     # ------------------------------------------------------------ as the run goes
     def log(self, lines: list[str] | tuple[str, ...]) -> None:
-        """Append printed lines to log.txt, flushed."""
-        if lines:
-            self._log.write("".join(line + "\n" for line in lines))
-            self._log.flush()
+        """Append printed lines to log.txt, flushed (also after ``close``: the CLI prints
+        the predictions once the run is finished and closed)."""
+        if not lines:
+            return
+        text = "".join(line + "\n" for line in lines)
+        if self._log.closed:
+            with open(self.dir / "log.txt", "a", encoding="utf-8") as fh:
+                fh.write(text)
+            return
+        self._log.write(text)
+        self._log.flush()
 
     def metrics(self, epoch: int, loss: float, soft_acc: float, acc: float, lr: float,
                 wall: float, **extra: float) -> None:
