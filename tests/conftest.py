@@ -6,7 +6,19 @@ import os
 import sys
 from pathlib import Path
 
-import pytest
+# pytest puts this folder (tests/) first on sys.path to import this file, and there
+# ``tests/core`` (no __init__.py) would shadow the real ``core`` as an empty namespace
+# package. Put the project root first and import the real packages now.
+ROOT = Path(__file__).resolve().parents[1]
+if sys.path[0] != str(ROOT):
+    sys.path.insert(0, str(ROOT))
+import core  # noqa: E402
+import tui  # noqa: E402
+
+assert core.__file__ is not None, "tests/core shadows the core package"
+assert tui.__file__ is not None, "tests/tui shadows the tui package"
+
+import pytest  # noqa: E402
 
 BP_TUI = str(Path(sys.executable).with_name("bp-tui"))
 

@@ -1,0 +1,290 @@
+"""The trainer: epochs mean full passes, determinism, controls from another thread,
+divergence, and no warnings escaping."""
+
+from __future__ import annotations
+
+import threading
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+from core.config import RunConfig
+from core.controls import Controls
+from core.datasets import generate
+from core.network import Network
+from core.records import read_metrics
+from core.session import Session, seeded_rngs
+
+TINY = RunConfig(data="xor", hidden=(4, 4), epochs=20, log_every=5, lr=0.5, seed=7,
+                 backend="numpy")
+
+
+def sig(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def reference_sgd(Ws, Bs, X, y, lr, epochs):
+    """The report's per-point SGD for a sigmoid net with summed squared error, written
+    out independently of core: forward one point, back-propagate, update, next point."""
+    Ws = [W.copy() for W in Ws]
+    Bs = [B.copy() for B in Bs]
+    for _ in range(epochs):
+        for k in range(len(X)):
+            As = [X[k : k + 1]]
+            for W, B in zip(Ws, Bs):
+                As.append(sig(As[-1] @ W + B))
+            yhat = As[-1]
+            dZ = 2.0 * (yhat - y[k : k + 1]) * yhat * (1 - yhat)
+            for i in range(len(Ws) - 1, -1, -1):
+                dW = As[i].T @ dZ
+                dB = dZ.sum(axis=0)
+                dA = dZ @ Ws[i].T
+                Ws[i] -= lr * dW
+                Bs[i] -= lr * dB
+                if i > 0:
+                    dZ = dA * As[i] * (1 - As[i])
+    return Ws, Bs
+
+
+def reference_loss(Ws, Bs, X, y):
+    A = X
+    for W, B in zip(Ws, Bs):
+        A = sig(A @ W + B)
+    return float(np.sum((y - A) ** 2)), (1 - float(np.mean(np.abs(A - y)))) * 100
+
+
+def fresh_network(config):
+    """The network a Session builds from this seed, drawn independently here."""
+    data_rng, init_rng, _ = seeded_rngs(config.seed)
+    data = generate(config.data, config.n, config.noise, data_rng)
+    net = Network(config.hidden, config.activation, config.init, init_rng)
+    return data, net
+
+
+# ------------------------------------------------------------------ epochs
+@pytest.mark.parametrize("backend", ["numpy", "numba"])
+def test_epoch_e_means_after_e_full_epochs(backend):
+    cfg = TINY.with_changes(backend=backend)
+    data, net0 = fresh_network(cfg)
+    reports = list(Session(cfg, record=False, notify=lambda _m: None).iterate())
+    evaluated = {p.epoch: p for p in reports if p.metrics is not None}
+    assert reports[0].epoch == 0
+    assert reports[-1].epoch == 20
+    assert reports[-1].status == "finished"
+    for e in (0, 5, 10, 15, 20):
+        Ws, Bs = reference_sgd(net0.Ws, net0.Bs, data.X, data.y, 0.5, e)
+        loss, soft = reference_loss(Ws, Bs, data.X, data.y)
+        assert evaluated[e].metrics.loss == pytest.approx(loss, rel=1e-9)
+        assert evaluated[e].metrics.soft_acc == pytest.approx(soft, rel=1e-9)
+
+
+def test_epoch_zero_is_the_untrained_network():
+    data, net0 = fresh_network(TINY)
+    first = next(Session(TINY, record=False).iterate())
+    loss, soft = reference_loss(net0.Ws, net0.Bs, data.X, data.y)
+    assert first.epoch == 0
+    assert first.metrics.loss == loss
+    assert first.lines == (f"Epoch    0, loss: {loss:.4f}, accuracy: {soft:.2f}%",)
+
+
+def test_log_lines_and_end_lines_order():
+    reports = list(Session(TINY, record=False).iterate())
+    lines = [line for p in reports for line in p.lines]
+    assert [line.split(",")[0] for line in lines[:4]] == [
+        "Epoch    0", "Epoch    5", "Epoch   10", "Epoch   15"]
+    assert lines[4] == "***** Training finished *****"
+    assert lines[5].startswith("Epoch   20, loss: ")
+    assert lines[6].startswith("Model Training time taken: 0.0 minutes ")
+    assert lines[6].endswith(" seconds")
+    assert len(lines) == 7
+    final = reports[-1]
+    assert final.done
+    assert lines[5] == (f"Epoch   20, loss: {final.metrics.loss:.4f}, "
+                        f"accuracy: {final.metrics.soft_acc:.2f}%")
+
+
+def test_threshold_accuracy_in_log():
+    cfg = TINY.with_changes(accuracy="threshold")
+    first = next(Session(cfg, record=False).iterate())
+    assert first.lines[0].endswith(f"accuracy: {first.metrics.acc:.2f}%")
+
+
+def test_reports_are_copies():
+    it = Session(TINY, record=False).iterate()
+    first = next(it)
+    kept = first.yhat.copy()
+    for _ in it:
+        pass
+    np.testing.assert_array_equal(first.yhat, kept)
+
+
+# ------------------------------------------------------------------ determinism
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {},
+        {"backend": "numba"},
+        {"data": "circle", "noise": 0.2, "shuffle": True, "batch_size": 8, "optimizer": "adam",
+         "lr": 0.01, "hidden": (8, 8, 4), "activation": "tanh"},
+        {"data": "linear", "optimizer": "momentum", "batch_size": 4, "loss": "bce"},
+    ],
+)
+def test_same_config_and_seed_give_identical_metrics(changes):
+    cfg = TINY.with_changes(**changes)
+
+    def run():
+        # Extra evaluations between log lines depend on timing; the logged ones do not.
+        return [(p.epoch, p.lines, p.metrics.loss, p.metrics.soft_acc, p.metrics.acc)
+                for p in Session(cfg, record=False, notify=lambda _m: None).iterate()
+                if p.lines]
+
+    a, b = run(), run()
+    assert [e for e, *_ in a] == [0, 5, 10, 15, 20]
+    assert a == b  # bit for bit
+    assert a[0][2] != a[-1][2]
+    other = [(p.epoch, p.metrics.loss) for p in
+             Session(cfg.with_changes(seed=8), record=False, notify=lambda _m: None).iterate()
+             if p.lines]
+    assert other[0][1] != a[0][2]
+
+
+# ------------------------------------------------------------------ controls
+class Driver:
+    """Iterates a session's reports in its own thread, keeping the newest."""
+
+    def __init__(self, session):
+        self.session = session
+        self.reports = []
+        self.error = None
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                for p in self.session.iterate():
+                    self.reports.append(p)
+        except BaseException as exc:  # surfaced by the test
+            self.error = exc
+
+    @property
+    def epoch(self):
+        return self.reports[-1].epoch if self.reports else -1
+
+    def wait_for(self, predicate, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if predicate():
+                return
+            time.sleep(0.005)
+        raise AssertionError("timed out")
+
+    def settle(self, quiet=0.15, timeout=10.0):
+        """Wait until the epoch stops moving for ``quiet`` seconds; return it."""
+        deadline = time.monotonic() + timeout
+        last = self.epoch
+        while time.monotonic() < deadline:
+            time.sleep(quiet)
+            if self.epoch == last:
+                return last
+            last = self.epoch
+        raise AssertionError("the run never held still")
+
+
+def test_controls_from_another_thread(runs_root):
+    cfg = TINY.with_changes(epochs=10**7, log_every=10**6)
+    controls = Controls()
+    session = Session(cfg, runs_root=runs_root, controls=controls)
+    d = Driver(session)
+    d.wait_for(lambda: d.epoch >= 3)
+
+    controls.pause()
+    held = d.settle()
+    time.sleep(0.2)
+    assert d.epoch == held, "pause must hold"
+    assert controls.paused
+
+    controls.step()
+    d.wait_for(lambda: d.epoch == held + 1)
+    assert d.settle() == held + 1, "step must advance exactly one epoch"
+    assert d.reports[-1].metrics is not None  # a step is always evaluated
+
+    controls.set_lr(0.125)
+    controls.step()
+    d.wait_for(lambda: d.epoch == held + 2)
+    assert d.settle() == held + 2
+    assert d.reports[-1].lr == 0.125
+    assert session.trainer.lr == 0.125
+    assert session.trainer.lr_changes == [(held + 1, 0.125)]
+
+    controls.resume()
+    d.wait_for(lambda: d.epoch >= held + 10)
+    controls.stop()
+    d.thread.join(10)
+    assert not d.thread.is_alive()
+    assert d.error is None
+    last = d.reports[-1]
+    assert last.status == "stopped"
+    assert last.epoch < cfg.epochs
+    assert last.lines[0] == f"***** Training stopped at epoch {last.epoch} *****"
+    assert last.lines[1].startswith(f"Epoch {last.epoch:4d}, loss: ")
+    assert last.lines[2].startswith("Model Training time taken: ")
+    assert all(p.lr == 0.5 for p in d.reports if p.epoch <= held + 1)
+    assert all(p.lr == 0.125 for p in d.reports if p.epoch >= held + 2)
+
+    rows = read_metrics(session.recorder.dir)
+    by_epoch = {r["epoch"]: r for r in rows}
+    assert by_epoch[held + 1]["lr"] == 0.5
+    assert by_epoch[held + 2]["lr"] == 0.125
+    assert by_epoch[last.epoch]["lr"] == 0.125
+    summary = session.recorder.dir / "summary.json"
+    assert '"status": "stopped"' in summary.read_text()
+
+
+def test_stop_while_paused():
+    cfg = TINY.with_changes(epochs=10**7)
+    controls = Controls()
+    d = Driver(Session(cfg, record=False, controls=controls))
+    d.wait_for(lambda: d.epoch >= 1)
+    controls.pause()
+    held = d.settle()
+    controls.stop()
+    d.thread.join(10)
+    assert not d.thread.is_alive()
+    assert d.reports[-1].status == "stopped"
+    assert d.reports[-1].epoch == held
+
+
+def test_stop_before_start_still_reports():
+    controls = Controls()
+    controls.stop()
+    reports = list(Session(TINY, record=False, controls=controls).iterate())
+    assert [p.epoch for p in reports] == [0, 0]
+    assert reports[-1].status == "stopped"
+
+
+# ------------------------------------------------------------------ divergence
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"activation": "none", "loss": "bce", "lr": 1e6},
+        {"activation": "none", "loss": "bce", "lr": 1e6, "backend": "numba"},
+        {"activation": "none", "loss": "bce", "lr": 1e6, "batch_size": 4},
+    ],
+)
+def test_divergence_is_reported(changes):
+    cfg = TINY.with_changes(epochs=200, **changes)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reports = list(Session(cfg, record=False, notify=lambda _m: None).iterate())
+    last = reports[-1]
+    assert last.status == "diverged"
+    assert last.epoch < 200
+    assert f"epoch {last.epoch}" in last.message
+    assert "smaller learning rate" in last.message
+    assert "1e+06" in last.message
+    assert last.lines[0] == "***** Training diverged *****"
+    assert sum(p.done for p in reports) == 1
