@@ -1,0 +1,42 @@
+"""Snapshots of the dashboard at deterministic moments: idle, and after a seeded run.
+
+A fake clock makes the times on screen (elapsed, epochs/s, the time line) repeatable.
+Update after an intended change with ``pytest --snapshot-update`` and look at the SVGs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from core import backends
+from core.config import RunConfig
+from tui.app import create_app
+
+from .helpers import FakeClock, wait_for
+
+XOR_RUN = RunConfig(data="xor", hidden=(8, 8), lr=0.5, epochs=600, log_every=100, seed=2,
+                    name="snap")
+SIZES = [(120, 40), (80, 24)]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _kernel_ready():
+    backends.ensure_compiled(lambda _m: None, 3)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_idle_screen(snap_compare, size, runs_root):
+    app = create_app(XOR_RUN, runs_dir=runs_root)
+    assert snap_compare(app, terminal_size=size)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_finished_seeded_run(snap_compare, size, runs_root):
+    app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
+
+    async def run_to_the_end(pilot):
+        await pilot.press("s")
+        await wait_for(pilot, lambda: pilot.app.screen.state == "finished")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_to_the_end)
