@@ -1,0 +1,173 @@
+"""Comparing runs: TensorBoard's smoothing, overlay series, and CSV / Markdown export.
+
+Plain Python: the overlay screen, ``bp-tui export`` and the tests share it.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from core.records import read_metrics
+from core.runs import RunRow
+
+__all__ = [
+    "METRICS",
+    "TABLE_COLUMNS",
+    "Series",
+    "ema",
+    "fmt_duration",
+    "load_series",
+    "metrics_csv",
+    "table_cells",
+    "table_csv",
+    "table_markdown",
+]
+
+METRICS = ("loss", "soft_acc", "acc")
+"""The metrics.jsonl keys that are compared and exported."""
+MAX_SMOOTHING = 0.99
+
+
+def ema(values: Sequence[float | None], weight: float) -> list[float | None]:
+    """TensorBoard's debiased exponential moving average of ``values``.
+
+    last = last·w + (1 − w)·x, shown as last / (1 − w^k) after k finite points, so the
+    start is not pulled towards 0. ``weight`` is clipped to [0, 0.99]; a non-finite or
+    missing value passes through unchanged and does not move the average.
+    """
+    w = min(max(float(weight), 0.0), MAX_SMOOTHING)
+    last, k, out = 0.0, 0, []
+    for x in values:
+        if x is None or not math.isfinite(x):
+            out.append(x)
+            continue
+        last = last * w + (1.0 - w) * x
+        k += 1
+        out.append(last / (1.0 - w**k) if w > 0 else last)
+    return out
+
+
+@dataclass(frozen=True)
+class Series:
+    """One run's metrics as columns: epoch, wall (s) and each of METRICS (None = missing)."""
+
+    run: str
+    epoch: list[int]
+    wall: list[float | None]
+    values: dict[str, list[float | None]]
+
+    def x(self, axis: str) -> list[float]:
+        """The x values: "epoch" or "wall" (seconds since the run started)."""
+        if axis == "wall":
+            return [w if w is not None else math.nan for w in self.wall]
+        return [float(e) for e in self.epoch]
+
+    def smoothed(self, key: str, weight: float) -> list[float | None]:
+        """``ema`` of one metric."""
+        return ema(self.values[key], weight)
+
+
+def _value(v: Any) -> float | None:
+    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
+
+
+def load_series(path: str | Path) -> Series:
+    """A run's metrics.jsonl as a Series (torn or foreign lines skipped)."""
+    rows = read_metrics(path)
+    return Series(
+        run=Path(path).name,
+        epoch=[r["epoch"] for r in rows],
+        wall=[_value(r.get("wall")) for r in rows],
+        values={k: [_value(r.get(k)) for r in rows] for k in METRICS},
+    )
+
+
+def _cell(v: float | None, fmt: str = "{:.6g}") -> str:
+    return "" if v is None else fmt.format(v)
+
+
+def metrics_csv(series: Sequence[Series], out: str | Path, weight: float = 0.0) -> int:
+    """Write every run's metrics, raw and smoothed, as CSV rows; returns the row count.
+
+    Columns: run, epoch, wall, then for each metric its raw value and ``<metric>_smoothed``
+    (debiased EMA with ``weight``). Missing values are empty cells.
+    """
+    header = ["run", "epoch", "wall"]
+    for k in METRICS:
+        header += [k, f"{k}_smoothed"]
+    count = 0
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow(header)
+        for s in series:
+            smooth = {k: s.smoothed(k, weight) for k in METRICS}
+            for i, epoch in enumerate(s.epoch):
+                row: list[Any] = [s.run, epoch, _cell(s.wall[i], "{:.6f}")]
+                for k in METRICS:
+                    row += [_cell(s.values[k][i]), _cell(smooth[k][i])]
+                w.writerow(row)
+                count += 1
+    return count
+
+
+def fmt_duration(seconds: float | None) -> str:
+    """"7.1 s", "2 min 0.8 s" (the report's style, shortened); "" when unknown."""
+    if seconds is None:
+        return ""
+    m, s = divmod(seconds, 60.0)
+    return f"{int(m)} min {s:.1f} s" if m else f"{s:.1f} s"
+
+
+TABLE_COLUMNS = (
+    ("name", "name"), ("data", "data"), ("hidden", "hidden"), ("activation", "act"),
+    ("optimizer", "opt"), ("lr", "lr"), ("epochs", "epochs"), ("loss", "loss"),
+    ("soft_acc", "soft acc %"), ("acc", "acc %"), ("duration", "time"),
+    ("status", "status"), ("created", "date"),
+)
+"""(RunRow attribute, header) of the comparison table, in order."""
+
+
+def table_cells(row: RunRow, short: bool = False) -> list[str]:
+    """One run's cells of the comparison table, as text (``short``: no damage reason)."""
+    def pct(v: float | None) -> str:  # metrics are recorded in percent already
+        return "" if v is None else f"{v:.2f}"
+
+    if row.epochs is None:
+        epochs = ""
+    elif row.epoch is not None and row.epoch != row.epochs:
+        epochs = f"{row.epoch}/{row.epochs}"
+    else:
+        epochs = str(row.epochs)
+    return [
+        row.name, row.data, row.hidden, row.activation, row.optimizer,
+        "" if row.lr is None else f"{row.lr:g}", epochs,
+        "" if row.loss is None else f"{row.loss:.4f}", pct(row.soft_acc), pct(row.acc),
+        fmt_duration(row.duration),
+        row.status if not row.damaged or short else f"damaged: {row.damaged}",
+        row.created[:16].replace("T", " "),
+    ]
+
+
+def table_csv(rows: Sequence[RunRow], out: str | Path) -> None:
+    """The comparison table as CSV (one header line, one line per run)."""
+    with open(out, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh, lineterminator="\n")
+        w.writerow([h for _, h in TABLE_COLUMNS])
+        for r in rows:
+            w.writerow(table_cells(r))
+
+
+def table_markdown(rows: Sequence[RunRow]) -> str:
+    """The comparison table as a GitHub Markdown table."""
+    def esc(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    lines = ["| " + " | ".join(h for _, h in TABLE_COLUMNS) + " |",
+             "|" + "---|" * len(TABLE_COLUMNS)]
+    lines += ["| " + " | ".join(esc(c) for c in table_cells(r)) + " |" for r in rows]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,307 @@
+"""The recorded runs as a table: listing (cheaply re-polled), liveness, rename, delete, diff.
+
+``RunsIndex.refresh()`` re-reads only the run directories whose files changed (by
+mtime and size), so a screen may call it a few times a second over hundreds of runs. A
+run whose summary says "running" but whose process is gone shows as "dead"; a damaged
+directory shows as "damaged" with the reason and never hides the others.
+No Textual here: the CLI, the sweep table and the runs screen share it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from core.config import ConfigError, parse_field
+from core.records import read_run, write_json_atomic
+
+__all__ = [
+    "BOOKKEEPING",
+    "RunRow",
+    "RunsError",
+    "RunsIndex",
+    "config_diff",
+    "delete_run",
+    "last_metrics",
+    "list_runs",
+    "pid_alive",
+    "read_row",
+    "rename_run",
+    "resolve_run",
+]
+
+BOOKKEEPING = ("name", "created", "version")
+"""config.json keys that are not settings (left out of a config diff)."""
+STARTING_SECONDS = 3.0  # a brand-new directory may lack its files this long
+
+
+class RunsError(ValueError):
+    """A refused runs operation (rename, delete, lookup); the message is one line."""
+
+
+@dataclass
+class RunRow:
+    """One line of the runs table. Numbers are None when unknown."""
+
+    name: str
+    path: Path
+    status: str = "unknown"
+    data: str = ""
+    hidden: str = ""
+    activation: str = ""
+    optimizer: str = ""
+    lr: float | None = None
+    epoch: int | None = None
+    epochs: int | None = None
+    loss: float | None = None
+    soft_acc: float | None = None
+    acc: float | None = None
+    duration: float | None = None
+    created: str = ""
+    sweep: str = ""
+    damaged: str | None = None
+    config: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def alive(self) -> bool:
+        """True while the run's process is training it."""
+        return self.status == "running"
+
+
+def pid_alive(pid: Any) -> bool:
+    """True if a process with this pid exists (on this machine)."""
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def last_metrics(path: Path, tail: int = 4096) -> dict[str, Any] | None:
+    """The newest complete row of a run's metrics.jsonl, reading only its tail."""
+    try:
+        with open(path / "metrics.jsonl", "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            size = fh.tell()
+            fh.seek(max(0, size - tail))
+            chunk = fh.read()
+    except OSError:
+        return None
+    for line in reversed(chunk.split(b"\n")):
+        try:
+            row = json.loads(line)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            continue
+        if isinstance(row, dict) and isinstance(row.get("epoch"), int):
+            return row
+    return None
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def read_row(path: str | Path) -> RunRow:
+    """Read one run directory into a table row, never raising."""
+    info = read_run(path)
+    row = RunRow(info.path.name, info.path, config=info.config)
+    if info.damaged:
+        try:
+            young = time.time() - info.path.stat().st_mtime < STARTING_SECONDS
+        except OSError:
+            young = False
+        row.status = "starting" if young else "damaged"
+        row.damaged = info.damaged
+        return row
+    c, s = info.config, info.summary
+    row.data = str(c.get("data", ""))
+    row.hidden = ",".join(str(h) for h in c.get("hidden", []))
+    row.activation = str(c.get("activation", ""))
+    row.optimizer = str(c.get("optimizer", ""))
+    row.lr = _num(s.get("lr", c.get("lr")))
+    row.epochs = _int(c.get("epochs"))
+    row.epoch = _int(s.get("epoch"))
+    row.loss, row.soft_acc, row.acc = (_num(s.get(k)) for k in ("loss", "soft_acc", "acc"))
+    row.duration = _num(s.get("duration"))
+    row.created = str(c.get("created", s.get("started", "")))
+    row.sweep = str(c.get("sweep", "") or "")
+    status = str(s.get("status", "unknown"))
+    if status == "running":
+        if not pid_alive(s.get("pid")):
+            status = "dead"
+        last = last_metrics(info.path)
+        if last is not None:
+            row.epoch = _int(last.get("epoch"))
+            row.loss = _num(last.get("loss"))
+            row.soft_acc = _num(last.get("soft_acc"))
+            row.acc = _num(last.get("acc"))
+            row.duration = _num(last.get("wall"))
+            row.lr = _num(last.get("lr")) or row.lr
+    row.status = status
+    return row
+
+
+def _run_dirs(root: Path) -> list[os.DirEntry]:
+    try:
+        with os.scandir(root) as it:
+            return [e for e in it if not e.name.startswith(".") and e.is_dir()]
+    except OSError:
+        return []
+
+
+def _stamp(path: str) -> tuple:
+    out = []
+    for name in ("config.json", "summary.json", "metrics.jsonl"):
+        try:
+            st = os.stat(os.path.join(path, name))
+            out.append((st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
+class RunsIndex:
+    """Every run under ``root``, re-read incrementally. Call ``refresh`` to poll."""
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+        self._cache: dict[str, tuple[tuple, RunRow]] = {}
+        self.rows: list[RunRow] = []
+        self.version = 0
+
+    def refresh(self) -> bool:
+        """Re-read changed runs; True if anything shown changed since the last call."""
+        changed = False
+        seen: dict[str, tuple[tuple, RunRow]] = {}
+        for entry in _run_dirs(self.root):
+            stamp = _stamp(entry.path)
+            cached = self._cache.get(entry.name)
+            if cached is not None and cached[0] == stamp and cached[1].status not in (
+                "running", "starting"
+            ):
+                seen[entry.name] = cached
+                continue
+            row = read_row(entry.path)
+            if cached is None or cached[0] != stamp or cached[1].status != row.status:
+                changed = True
+            seen[entry.name] = (stamp, row)
+        if set(seen) != set(self._cache):
+            changed = True
+        self._cache = seen
+        if changed or not self.rows and seen:
+            self.rows = sorted((r for _, r in seen.values()), key=lambda r: r.name)
+            self.version += 1
+        return changed
+
+    def get(self, name: str) -> RunRow | None:
+        """The row of run ``name`` (as of the last refresh), or None."""
+        hit = self._cache.get(name)
+        return hit[1] if hit else None
+
+
+def list_runs(root: str | Path) -> list[RunRow]:
+    """All runs under ``root``, sorted by name (a one-shot ``RunsIndex``)."""
+    index = RunsIndex(root)
+    index.refresh()
+    return index.rows
+
+
+def resolve_run(root: str | Path, name: str | None) -> Path:
+    """The directory of run ``name`` (a name under root or a path); None = the newest."""
+    root = Path(root)
+    if name is None:
+        dirs = _run_dirs(root)
+        if not dirs:
+            raise RunsError(f"no runs recorded under {root}")
+        newest = max(dirs, key=lambda e: _created_key(Path(e.path)))
+        return Path(newest.path)
+    for candidate in (root / name, Path(name)):
+        if candidate.is_dir() and (candidate / "config.json").exists():
+            return candidate
+    raise RunsError(f"no run named {name!r} under {root}")
+
+
+def _created_key(path: Path) -> float:
+    try:
+        return (path / "config.json").stat().st_mtime
+    except OSError:
+        try:
+            return path.stat().st_mtime
+        except OSError:
+            return 0.0
+
+
+def rename_run(root: str | Path, old: str, new: str) -> Path:
+    """Rename run ``old`` to ``new`` (validated, unused); a running run is refused."""
+    try:
+        new = parse_field("name", new)
+    except ConfigError as exc:
+        raise RunsError(f"name: {exc.reason}") from None
+    src, dst = Path(root) / old, Path(root) / new
+    if not src.is_dir():
+        raise RunsError(f"no run named {old!r}")
+    if new == old:
+        return src
+    if dst.exists():
+        raise RunsError(f"a run named {new!r} already exists")
+    row = read_row(src)
+    if row.status in ("running", "starting"):
+        raise RunsError(f"{old} is still running; rename it when it has ended")
+    os.rename(src, dst)
+    for fname in ("config.json", "summary.json"):
+        try:
+            obj = json.loads((dst / fname).read_text(encoding="utf-8"))
+            if isinstance(obj, dict):
+                obj["name"] = new
+                write_json_atomic(dst / fname, obj)
+        except (OSError, ValueError):
+            continue  # a damaged file stays as it was
+    return dst
+
+
+def delete_run(root: str | Path, name: str) -> None:
+    """Delete run ``name`` and all its files; a running run is refused."""
+    path = Path(root) / name
+    if not path.is_dir() or name.startswith(".") or "/" in name:
+        raise RunsError(f"no run named {name!r}")
+    if read_row(path).status in ("running", "starting"):
+        raise RunsError(f"{name} is still running; stop it first")
+    shutil.rmtree(path)
+
+
+def _flat(config: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for key, value in config.items():
+        if key in BOOKKEEPING:
+            continue
+        if isinstance(value, dict):
+            out.update({f"{key}.{k}": v for k, v in value.items()})
+        else:
+            out[key] = value
+    return out
+
+
+def config_diff(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    """Settings that differ between two config.json dicts: (key, a's value, b's value).
+
+    A key missing on one side reads as None there. Bookkeeping keys (name, created,
+    version) are left out; nested dicts (``extra``) compare key by key.
+    """
+    fa, fb = _flat(a), _flat(b)
+    keys = list(fa) + [k for k in fb if k not in fa]
+    return [(k, fa.get(k), fb.get(k)) for k in keys if fa.get(k) != fb.get(k)]
