@@ -139,10 +139,14 @@ class Session:
             self.recorder.log(lines)
 
     def finish(self, status: str, message: str = "") -> None:
-        """Flush the final weights and write summary.json with ``status``."""
-        self.status = status
+        """Flush the final weights and write summary.json with ``status``.
+
+        ``self.status`` changes only once the files are written, so a caller that
+        waits for it (e.g. before a forced exit) knows the records are complete.
+        """
         rec = self.recorder
         if rec is None:
+            self.status = status
             return
         p = self.last
         m = p.metrics if p else None
@@ -160,6 +164,7 @@ class Session:
             message=message,
         )
         rec.close()
+        self.status = status
 
     def iterate(self):
         """Run the trainer, recording each report; yields the reports."""
