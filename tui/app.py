@@ -3,7 +3,10 @@ and the screenshot script alike."""
 
 from __future__ import annotations
 
+import asyncio
+import os
 import signal
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +29,7 @@ class BpTuiApp(App[int]):
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-ctrl"),
+        Binding("R", "runs", "Runs", id="app.runs"),
     ]
 
     def __init__(
@@ -36,9 +40,13 @@ class BpTuiApp(App[int]):
         start: bool = False,
         fps: float = 8.0,
         timer: Callable[[], float] = time.perf_counter,
+        open_runs: bool = False,
+        watch: str | Path | None = None,
     ) -> None:
         super().__init__()
         self.timer = timer
+        self.open_runs = open_runs
+        self.watch = watch
         self.config = config or RunConfig()
         self.runs_dir = runs_dir
         self.record = record
@@ -52,19 +60,46 @@ class BpTuiApp(App[int]):
             )
         )
         self._install_signal_handlers()
+        if self.open_runs or self.watch is not None:
+            self.action_runs()
+        if self.watch is not None:
+            from tui.screens.run_view import RunViewScreen
+
+            self.push_screen(RunViewScreen(self.watch))
 
     def _install_signal_handlers(self) -> None:
         """SIGHUP (the SSH connection dropped) and SIGTERM stop the run cleanly and exit."""
         try:
-            loop = __import__("asyncio").get_running_loop()
-            for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-                if sig is not None:
-                    loop.add_signal_handler(sig, self._on_hangup)
+            loop = asyncio.get_running_loop()
+            loop.add_signal_handler(signal.SIGTERM, self._on_terminate)
+            if hasattr(signal, "SIGHUP"):
+                loop.add_signal_handler(signal.SIGHUP, self._on_hangup)
         except (RuntimeError, NotImplementedError, ValueError):
             pass
 
-    def _on_hangup(self) -> None:
+    def _flush_runs(self, timeout: float = 5.0) -> None:
+        """Stop training and wait (bounded) until the worker has flushed its records."""
         self.stop_training()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and any(
+            s.session is not None and s.session.status == "running"
+            for s in self.screen_stack
+            if isinstance(s, DashboardScreen)
+        ):
+            time.sleep(0.02)
+
+    def _on_hangup(self) -> None:
+        """The terminal is gone: flush the run, then leave at once. A normal shutdown
+        would try to restore a terminal that no longer exists, and could hang."""
+        self._flush_runs()
+        os._exit(0)
+
+    def _on_terminate(self) -> None:
+        """SIGTERM: flush the run, restore the terminal, exit (forced after 10 s)."""
+        self._flush_runs()
+        watchdog = threading.Timer(10.0, os._exit, args=(0,))
+        watchdog.daemon = True
+        watchdog.start()
         self.exit(0)
 
     def stop_training(self) -> None:
@@ -72,6 +107,13 @@ class BpTuiApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
                 screen.stop_run()
+
+    def action_runs(self) -> None:
+        """Open the runs screen (every recorded run), unless it is already shown."""
+        from tui.screens.runs import RunsScreen
+
+        if not isinstance(self.screen, RunsScreen):
+            self.push_screen(RunsScreen(self.runs_dir))
 
     async def action_quit(self) -> None:
         """Stop the run (records flushed by the worker as it ends), then exit."""
@@ -86,10 +128,14 @@ def create_app(
     start: bool = False,
     fps: float = 8.0,
     timer: Callable[[], float] = time.perf_counter,
+    open_runs: bool = False,
+    watch: str | Path | None = None,
 ) -> BpTuiApp:
     """Build the app: the CLI, the tests and the screenshot script all come through here.
 
     ``timer`` measures training time; tests pass a fake one for deterministic screens.
+    ``open_runs`` opens straight onto the runs screen (``bp-tui runs``); ``watch`` (a run
+    directory) onto that run's live view, above the runs screen (``bp-tui watch``).
     """
     return BpTuiApp(config, runs_dir=runs_dir, record=record, start=start, fps=fps,
-                    timer=timer)
+                    timer=timer, open_runs=open_runs, watch=watch)
