@@ -16,7 +16,8 @@ names = []
 for m in pkgutil.walk_packages(core.__path__, "core."):
     importlib.import_module(m.name)
     names.append(m.name)
-ui = sorted({k.split(".")[0] for k in sys.modules} & {"textual", "rich", "plotext", "textual_plotext"})
+loaded = {k.split(".")[0] for k in sys.modules}
+ui = sorted(loaded & {"textual", "rich", "plotext", "textual_plotext"})
 print(json.dumps({"modules": names, "ui": ui, "core": core.__file__}))
 """
 
@@ -28,7 +29,8 @@ def test_core_never_loads_ui_libraries():
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["core"].startswith(str(ROOT / "core"))
-    assert {"core.trainer", "core.network", "core.session", "core.records"} <= set(result["modules"])
+    expected = {"core.trainer", "core.network", "core.session", "core.records"}
+    assert expected <= set(result["modules"])
     assert result["ui"] == []
 
 

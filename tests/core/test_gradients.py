@@ -87,7 +87,8 @@ def test_relu_case_checks_the_kink():
     _, cache = net.forward(X)
     for z in cache.Zs[1:-1]:
         assert np.abs(z).min() > 1e-3
-        assert (z > 0).any() and (z < 0).any()  # both branches exercised
+        assert (z > 0).any()  # both branches exercised
+        assert (z < 0).any()
 
 
 def test_forward_is_the_reports_formula():
@@ -130,7 +131,8 @@ def test_mse_output_gradient_is_not_halved():
     # L = (y − ŷ)²  ⇒  ∂L/∂ŷ = 2(ŷ − y) = [1.6, −1.5]
     np.testing.assert_allclose(loss.dyhat(yhat, y), [[1.6], [-1.5]])
     # numerically, too
-    num = [(loss.value(yhat[i] + H, y[i]) - loss.value(yhat[i] - H, y[i])) / (2 * H) for i in range(2)]
+    num = [(loss.value(yhat[i] + H, y[i]) - loss.value(yhat[i] - H, y[i])) / (2 * H)
+           for i in range(2)]
     np.testing.assert_allclose(loss.dyhat(yhat, y)[:, 0], num, rtol=1e-6)
     # through the sigmoid: 2(ŷ − y)·ŷ(1 − ŷ)
     np.testing.assert_allclose(loss.dZ(yhat, y), [[1.6 * 0.8 * 0.2], [-1.5 * 0.25 * 0.75]])
@@ -194,7 +196,7 @@ def test_no_runtime_warning_on_extreme_inputs(activation, hidden):
         warnings.simplefilter("error")
         act.derivative(z, act.forward(z))
         for X in EXTREME_X:
-            yhat, cache = net.forward(X)
+            yhat, _ = net.forward(X)
             assert yhat.shape == (len(X), 1)
             for loss_name in LOSSES:
                 y = np.ones((len(X), 1))

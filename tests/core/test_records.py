@@ -48,7 +48,7 @@ def test_a_run_writes_every_file(runs_root):
     assert (d / "log.txt").read_text() == "".join(line + "\n" for line in printed)
 
     rows = read_metrics(d)
-    assert [r["epoch"] for r in rows][0] == 0
+    assert rows[0]["epoch"] == 0
     assert rows[-1]["epoch"] == 20
     final = s.last.metrics
     assert rows[-1]["loss"] == final.loss
@@ -135,10 +135,13 @@ def _good_run(tmp_path):
     [
         (lambda d: (d / "config.json").unlink(), "config.json is missing"),
         (lambda d: (d / "summary.json").unlink(), "summary.json is missing"),
-        (lambda d: (d / "config.json").write_text('{"data": "xor", "hid'), "config.json is not readable JSON"),
-        (lambda d: (d / "summary.json").write_bytes(b"\xff\xfe\x00garbage"), "summary.json is not readable JSON"),
+        (lambda d: (d / "config.json").write_text('{"data": "xor", "hid'),
+         "config.json is not readable JSON"),
+        (lambda d: (d / "summary.json").write_bytes(b"\xff\xfe\x00garbage"),
+         "summary.json is not readable JSON"),
         (lambda d: (d / "config.json").write_text("[1, 2, 3]"), "config.json is not a JSON object"),
-        (lambda d: (d / "config.json").write_text('{"foreign": true}'), "config.json has no hidden sizes"),
+        (lambda d: (d / "config.json").write_text('{"foreign": true}'),
+         "config.json has no hidden sizes"),
     ],
 )
 def test_read_run_on_damaged_dirs(tmp_path, damage, reason):

@@ -73,7 +73,7 @@ def test_truncated_file(tmp_path):
 def test_garbage_file(tmp_path):
     p = tmp_path / "garbage.npz"
     p.write_bytes(b"this is not a zip file at all\n" * 10)
-    with pytest.raises(WeightsError, match="not a .npz file") as exc:
+    with pytest.raises(WeightsError, match=r"not a \.npz file") as exc:
         load_weights(p)
     assert "pickle" not in str(exc.value)
 
@@ -103,7 +103,7 @@ def test_single_npy_is_not_an_archive(tmp_path):
     p = tmp_path / "one.npz"
     with open(p, "wb") as fh:
         np.save(fh, np.zeros((2, 2)))
-    with pytest.raises(WeightsError, match="not a .npz file"):
+    with pytest.raises(WeightsError, match=r"not a \.npz file"):
         load_weights(p)
 
 
