@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/speed.py            # full run (a few minutes)
     .venv/bin/python bench/speed.py --quick    # fewer repeats, sizes 64 and 512 only
+    .venv/bin/python bench/speed.py --blas-threads 1   # OpenBLAS on one thread (re-execs)
 
-Prints Markdown tables of ms per epoch (median of repeats) on ``linear`` n = 100, float64,
+Prints Markdown tables of ms per epoch (median of interleaved repeats) on ``linear`` n = 100, float64,
 sigmoid, mse, lr 0.1: per-point SGD (reference, numpy backend, numba backend), full batch
-(reference vs ``Network.forward/backward`` + SGD), and a saturated late-training state
+(reference vs ``core.batch_numpy.sgd_batch_step``, the trainer's batch path, and the
+readable ``Network.forward/backward`` + SGD), and a saturated late-training state
 where subnormal floats appear (numba kernel with and without flush-to-zero).
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import platform
 import statistics
 import sys
@@ -25,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.reference import ReportNet
 from core import backends
+from core.batch_numpy import sgd_batch_step
 from core.losses import get_loss
 from core.network import Network
 from core.optimizers import SGD
@@ -53,6 +57,23 @@ def median_ms(fn, repeats: int, warmup: int = 1) -> float:
     return statistics.median(times) * 1e3
 
 
+def interleaved_ms(fns, rounds: int, inner=None) -> list[float]:
+    """Median ms of each of ``fns``, timed in interleaved rounds (fn0, fn1, … per round,
+    fn i run ``inner[i]`` times per round), so load from other processes on a shared
+    machine falls on all of them alike rather than on whichever ran during a burst."""
+    inner = inner or [1] * len(fns)
+    for fn in fns:
+        fn()
+    times: list[list[float]] = [[] for _ in fns]
+    for _ in range(rounds):
+        for fn, k, out in zip(fns, inner, times, strict=True):
+            for _ in range(k):
+                t0 = time.perf_counter()
+                fn()
+                out.append(time.perf_counter() - t0)
+    return [statistics.median(t) * 1e3 for t in times]
+
+
 def fresh(hidden, seed=1) -> Network:
     return Network(hidden, rng=np.random.default_rng(seed))
 
@@ -62,20 +83,22 @@ def per_point_row(hidden, X, y, repeats: int) -> tuple[float, float, float]:
     net = fresh(hidden)
     ref = ReportNet(*hidden, LR, np.random.default_rng(0))
     ref.set_params(net.Ws, net.Bs)
-    ref_reps = max(3, repeats // (4 if hidden[0] >= 256 else 1))
-    t_ref = median_ms(lambda: ref.train_epoch(X, y), ref_reps)
+    rounds = max(3, repeats // (4 if hidden[0] >= 256 else 1))
     a, b = fresh(hidden), fresh(hidden)
-    t_np = median_ms(
-        lambda: backends.sgd_epoch(a.Ws, a.Bs, X, y, order, LR, 0, 0, "numpy"), max(3, repeats // 2)
-    )
-    t_nb = median_ms(
-        lambda: backends.sgd_epoch(b.Ws, b.Bs, X, y, order, LR, 0, 0, "numba"), repeats * 4
+    t_ref, t_np, t_nb = interleaved_ms(
+        [
+            lambda: ref.train_epoch(X, y),
+            lambda: backends.sgd_epoch(a.Ws, a.Bs, X, y, order, LR, 0, 0, "numpy"),
+            lambda: backends.sgd_epoch(b.Ws, b.Bs, X, y, order, LR, 0, 0, "numba"),
+        ],
+        rounds,
+        [1, 1, 4],
     )
     return t_ref, t_np, t_nb
 
 
-def full_batch_row(hidden, X, y, repeats: int) -> tuple[float, float]:
-    net = fresh(hidden)
+def full_batch_row(hidden, X, y, repeats: int) -> tuple[float, float, float]:
+    net, fast = fresh(hidden), fresh(hidden)
     ref = ReportNet(*hidden, LR, np.random.default_rng(0))
     ref.set_params(net.Ws, net.Bs)
     loss, opt = get_loss("mse"), SGD(LR)
@@ -85,9 +108,15 @@ def full_batch_row(hidden, X, y, repeats: int) -> tuple[float, float]:
         dWs, dBs = net.backward(cache, y, loss)
         opt.step(net.params(), dWs + dBs)
 
-    t_ref = median_ms(lambda: ref.train_epoch_full_batch(X, y), repeats * 4)
-    t_net = median_ms(network_epoch, repeats * 4)
-    return t_ref, t_net
+    t_ref, t_fast, t_net = interleaved_ms(
+        [
+            lambda: ref.train_epoch_full_batch(X, y),
+            lambda: sgd_batch_step(fast, X, y, LR, loss),
+            network_epoch,
+        ],
+        repeats * 4,
+    )
+    return t_ref, t_fast, t_net
 
 
 def saturated_state(hidden) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -132,7 +161,20 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats, sizes 64 and 512")
     ap.add_argument("--repeats", type=int, default=None, help="repeats per timing")
+    ap.add_argument(
+        "--blas-threads",
+        type=int,
+        default=None,
+        help="run with OPENBLAS_NUM_THREADS=N (the script re-executes itself so the "
+        "setting is in place before NumPy loads OpenBLAS)",
+    )
     args = ap.parse_args(argv)
+    if args.blas_threads is not None and os.environ.get("OPENBLAS_NUM_THREADS") != str(
+        args.blas_threads
+    ):
+        env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.blas_threads))
+        cmd = [sys.executable, str(Path(__file__).resolve()), *(argv or sys.argv[1:])]
+        raise SystemExit(subprocess.call(cmd, env=env))
     repeats = args.repeats or (3 if args.quick else 7)
     sizes = [64, 512] if args.quick else [64, 128, 256, 512]
     X, y = linear_data()
@@ -142,7 +184,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"kernel ready in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     print(
         f"# bp-tui speed — {platform.machine()}, {os.cpu_count()} CPUs, numpy "
-        f"{np.__version__}, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}, "
+        f"{np.__version__}, OPENBLAS_NUM_THREADS="
+        f"{os.environ.get('OPENBLAS_NUM_THREADS', '(default)')}, "
         f"median of {repeats}+ repeats, linear n=100, float64\n"
     )
 
@@ -158,11 +201,14 @@ def main(argv: list[str] | None = None) -> None:
         )
 
     print("\n## Full batch (one update per epoch), ms per epoch\n")
-    print("| hidden | reference | Network | × |")
-    print("|---|---:|---:|---:|")
+    print("| hidden | reference | bp-tui (batch_numpy) | readable Network | bp-tui × |")
+    print("|---|---:|---:|---:|---:|")
     for h in sizes:
-        t_ref, t_net = full_batch_row((h, h), X, y, repeats)
-        print(f"| ({h},{h}) | {t_ref:.3f} | {t_net:.3f} | {t_ref / t_net:.2f}× |", flush=True)
+        t_ref, t_fast, t_net = full_batch_row((h, h), X, y, repeats)
+        print(
+            f"| ({h},{h}) | {t_ref:.3f} | {t_fast:.3f} | {t_net:.3f} | {t_ref / t_fast:.2f}× |",
+            flush=True,
+        )
 
     print("\n## Late training (saturated sigmoids, subnormals), numba ms per epoch\n")
     print("| hidden | subnormal activations | flush on | flush off | off / on |")

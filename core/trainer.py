@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core import backends
+from core.batch_numpy import sgd_batch_step
 from core.config import RunConfig
 from core.controls import Controls
 from core.datasets import Dataset
@@ -111,9 +112,13 @@ class Trainer:
     def _minibatch_epoch(self, order: np.ndarray) -> None:
         bs = self.config.batch_size
         params = self.net.params()
+        plain_sgd = self.config.optimizer == "sgd"
         for start in range(0, len(order), bs):
             idx = order[start : start + bs]
             Xb, yb = (self._X, self._y) if bs >= len(order) else (self._X[idx], self._y[idx])
+            if plain_sgd:  # the same step as below, in fewer passes (core.batch_numpy)
+                sgd_batch_step(self.net, Xb, yb, self.optimizer.lr, self.loss)
+                continue
             _, cache = self.net.forward(Xb)
             dWs, dBs = self.net.backward(cache, yb, self.loss)
             self.optimizer.step(params, [*dWs, *dBs])

@@ -12,6 +12,7 @@ import pytest
 
 from core import backends
 from core.activations import ACTIVATIONS
+from core.batch_numpy import sgd_batch_step
 from core.losses import LOSSES, get_loss
 from core.network import Network
 
@@ -61,6 +62,35 @@ def test_engine_matches_readable_network(backend, hidden, loss_name, act_name):
         backends.sgd_epoch(Ws, Bs, X, y, order, lr, net.act.code, loss.code, backend=backend)
     assert net.all_finite()
     assert _rel_diff(Ws + Bs, net.params()) <= 1e-9
+
+
+@pytest.mark.parametrize("batch", [None, 7])
+@pytest.mark.parametrize("loss_name", sorted(LOSSES))
+@pytest.mark.parametrize("act_name", sorted(ACTIVATIONS))
+def test_batch_step_matches_readable_network(batch, loss_name, act_name):
+    """core.batch_numpy against Network.forward/backward + W -= lr·dW, 100 epochs."""
+    X, y = _data()
+    net = Network((5, 4), act_name, init="normal", rng=np.random.default_rng(7))
+    if act_name in ("relu", "leaky-relu", "none"):
+        for W in net.Ws:
+            W *= 0.5
+    fast = Network((5, 4), act_name, init="normal", rng=np.random.default_rng(7))
+    for p, q in zip(fast.params(), net.params(), strict=True):
+        p[...] = q
+    loss = get_loss(loss_name)
+    lr = 0.02
+    order_rng = np.random.default_rng(11)
+    for _ in range(N_EPOCHS):
+        order = order_rng.permutation(len(X))
+        for start in range(0, len(X), batch or len(X)):
+            idx = order[start : start + (batch or len(X))]
+            _, cache = net.forward(X[idx])
+            dWs, dBs = net.backward(cache, y[idx], loss)
+            for p, g in zip(net.params(), dWs + dBs, strict=True):
+                p -= lr * g
+            sgd_batch_step(fast, X[idx], y[idx], lr, loss)
+    assert net.all_finite()
+    assert _rel_diff(fast.params(), net.params()) <= 1e-9
 
 
 def test_gradient_uses_weights_before_the_update():
