@@ -22,6 +22,10 @@ EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
 # name -> "module:function" taking argv and returning an exit status; imported lazily
 SUBCOMMANDS: dict[str, str] = {
     "train": "tui.cli:run_train",
+    "runs": "tui.runs_cli:run_runs",
+    "watch": "tui.runs_cli:run_watch",
+    "sweep": "tui.runs_cli:run_sweep",
+    "export": "tui.runs_cli:run_export",
 }
 
 

@@ -28,6 +28,27 @@ HELP_TEXT = """\
 | `?` / `f1` | this help |
 | `ctrl+p` | command palette (every action, themes) |
 | `q` / `ctrl+q` | quit (the run is stopped and its records flushed first) |
+| `R` | **runs**: every recorded run (also `bp-tui runs`) |
+
+## Runs screen
+
+| key | action |
+|---|---|
+| `enter` | open the run: curves, log, prediction (followed live while it runs) |
+| `space` / `a` | mark the run under the cursor / mark all shown |
+| `o` | overlay the marked runs' curves |
+| `d` | diff the settings of the two marked runs |
+| `e` | export the marked runs (metrics CSV, table CSV and Markdown) |
+| `/` | filter by text; `escape` clears it |
+| `s` / `S` | sort by the next column / reverse (or click a header) |
+| `m` / `f2` | rename (refused while the run is going) |
+| `delete` / `D` | delete the run (always asks) |
+| `w` | sweeps: `ctrl+s` start, `ctrl+x` cancel, `ctrl+o` overlay |
+| `escape` | back |
+
+In an overlay: `[` / `]` smoothing −/+ (TensorBoard's EMA, 0–0.99), `t` x axis by
+epoch or wall time, `l` log loss, `r` reload, `e` export. In a run view: `l` log loss,
+`f` follow the log.
 
 While a run is going, `enter` in the *Learning rate* field applies the typed value
 to the running network. Changing the data set, the hidden sizes or any other setting

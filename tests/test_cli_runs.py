@@ -1,0 +1,57 @@
+"""bp-tui export / sweep / watch: outputs and one-line errors with exit 2."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.runs_fixture import make
+from tui.cli import main
+
+
+def test_export_writes_metrics_and_table(runs_root, tmp_path):
+    make(runs_root, "a", created="2020-04-01T10:00:00+08:00")
+    make(runs_root, "b", hidden=(128, 128), created="2020-04-02T10:00:00+08:00")
+    m, t, c = tmp_path / "m.csv", tmp_path / "t.md", tmp_path / "t.csv"
+    assert main(["export", "a", "b", "--metrics", str(m), "--table", str(t),
+                 "--smoothing", "0.6"]) == 0
+    lines = m.read_text().splitlines()
+    assert lines[0].startswith("run,epoch,wall,loss,loss_smoothed")
+    assert len(lines) == 1 + 9 + 9
+    assert lines[1] == "a,0,0.000000,33.5,33.5,49.75,49.75,66.5,66.5"
+    md = t.read_text().splitlines()
+    assert len(md) == 4 and md[2].startswith("| a | xor-grid | 64,64 |")
+    assert main(["export", "a", "--table", str(c)]) == 0
+    assert c.read_text().splitlines()[1].startswith("a,xor-grid,\"64,64\",sigmoid,sgd,0.1,2000,")
+
+
+@pytest.mark.parametrize(("argv", "flag"), [
+    (["export", "nope", "--metrics", "x.csv"], "RUN"),
+    (["export", "a", "--metrics", "x.csv", "--smoothing", "1.5"], "--smoothing"),
+    (["export", "a", "--table", "x.txt"], "--table"),
+    (["sweep", "--hidden", "64 x"], "--hidden"),
+    (["sweep", "--lr", "0"], "--lr"),
+    (["sweep", "--hidden", "4,4", "--workers", "0"], "--workers"),
+    (["sweep", "--hidden", "4,4", "--epochs", "-3"], "--epochs"),
+    (["sweep", "--preset", "nope"], "--preset"),
+    (["watch", "nope"], "RUN"),
+])
+def test_invalid_input_is_one_line_naming_the_flag(runs_root, argv, flag, bp_tui_cmd):
+    make(runs_root, "a")
+    proc = subprocess.run([*bp_tui_cmd, *argv], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1, proc.stderr
+    assert flag in err[0] and "Traceback" not in proc.stderr
+
+
+def test_sweep_cli_runs_a_small_grid(runs_root, bp_tui_cmd):
+    proc = subprocess.run(
+        [*bp_tui_cmd, "sweep", "--hidden", "3,3", "4,4", "--lr", "0.1", "--epochs", "30",
+         "--backend", "numpy", "--workers", "2", "--name", "cli", "--quiet"],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.splitlines()
+    assert out[1].split()[:3] == ["cli-1", "finished", "30"]
+    assert out[2].split()[:3] == ["cli-2", "finished", "30"]

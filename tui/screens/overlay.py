@@ -1,0 +1,214 @@
+"""Overlay: several runs' loss and accuracy curves on shared axes.
+
+Each run has its own colour from the Okabe-Ito palette (safe for colour-blind readers)
+and its own marker, so curves read without colour too; a legend names them. Smoothing
+is TensorBoard's debiased EMA (0 to 0.99, default 0); when on, the raw line stays faint
+behind the smoothed one. The x axis is the epoch or the wall time.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.color import Color
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Static
+from textual_plotext import PlotextPlot
+
+from core.compare import MAX_SMOOTHING, Series, ema, load_series
+from tui.history import _even_indices
+
+__all__ = ["MARKERS", "OKABE_ITO", "OverlayScreen"]
+
+OKABE_ITO = (
+    ("orange", (230, 159, 0)), ("sky blue", (86, 180, 233)),
+    ("bluish green", (0, 158, 115)), ("yellow", (240, 228, 66)),
+    ("blue", (0, 114, 178)), ("vermillion", (213, 94, 0)),
+    ("reddish purple", (204, 121, 167)), ("grey", (153, 153, 153)),
+)
+"""Okabe & Ito's colour-blind-safe palette (black shown as grey on dark themes)."""
+MARKERS = ("•", "x", "+", "*", "o", "#", "@", "%")
+"""One marker per run, so curves are told apart without colour."""
+SMOOTH_STEP = 0.1
+
+
+def _thin(xs: list[float], ys: list[float | None], n: int) -> tuple[list[float], list[float]]:
+    pts = [(x, y) for x, y in zip(xs, ys) if y is not None and math.isfinite(y)
+           and math.isfinite(x)]
+    if len(pts) > n:
+        pts = [pts[i] for i in _even_indices(len(pts), n)]
+    return [p[0] for p in pts], [p[1] for p in pts]
+
+
+class OverlayScreen(Screen):
+    """Shared-axes curves of ``paths`` (run directories), re-read on ``r``."""
+
+    AUTO_FOCUS = "#overlay-legend"  # not focusable: keys go to the screen; tab reaches the box
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="overlay.back"),
+        Binding("right_square_bracket", "smooth(1)", "Smooth+", id="overlay.smooth-up"),
+        Binding("left_square_bracket", "smooth(-1)", "Smooth−", id="overlay.smooth-down"),
+        Binding("t", "axis", "epoch/time", id="overlay.axis"),
+        Binding("l", "toggle_log", "log loss", show=False, id="overlay.log-loss"),
+        Binding("r", "reload", "Reload", show=False, id="overlay.reload"),
+        Binding("e", "export", "Export", show=False, id="overlay.export"),
+    ]
+
+    def __init__(self, paths: list[Path], smoothing: float = 0.0, axis: str = "epoch") -> None:
+        super().__init__()
+        self.paths = [Path(p) for p in paths]
+        self.smoothing = smoothing
+        self.axis = axis
+        self.log_loss = False
+        self.series: list[Series] = []
+
+    def compose(self) -> ComposeResult:
+        """Two plots, the legend, the smoothing box."""
+        yield Header(show_clock=False)
+        with Horizontal(id="overlay-plots"):
+            yield PlotextPlot(id="overlay-loss")
+            yield PlotextPlot(id="overlay-acc")
+        yield Static("", id="overlay-legend")
+        with Horizontal(id="overlay-controls"):
+            yield Static("smoothing (0–0.99)  [ ]", id="overlay-smooth-label")
+            yield Input(f"{self.smoothing:g}", id="overlay-smooth", restrict=r"[0-9.]*")
+            yield Static("", id="overlay-axis")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read the runs and draw."""
+        self.sub_title = "overlay"
+        self.action_reload()
+
+    def on_resize(self) -> None:
+        """Re-sample for the new width."""
+        self.call_after_refresh(self.draw)
+
+    # ------------------------------------------------------------ drawing
+    def _faint(self, rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+        bg = self.app.theme_variables.get("background", "")
+        try:
+            base = Color.parse(bg)
+        except Exception:
+            base = Color(0, 0, 0)
+        return base.blend(Color(*rgb), 0.35).rgb
+
+    def draw(self) -> None:
+        """Redraw both plots and the legend from the loaded series."""
+        w = self.smoothing
+        for plot_id, keys, title in (
+            ("#overlay-loss", ("loss",), "Loss" + (" (log10)" if self.log_loss else "")),
+            ("#overlay-acc", ("soft_acc",), "Accuracy (%)"),
+        ):
+            plot = self.query_one(plot_id, PlotextPlot)
+            plt = plot.plt
+            plt.clear_figure()
+            plt.title(title + (f"  smoothing {w:g}" if w else ""))
+            plt.xlabel("wall time (s)" if self.axis == "wall" else "epoch")
+            n = max(plot.size.width, 20) if plot.size.width else 80
+            for i, s in enumerate(self.series):
+                name, rgb = OKABE_ITO[i % len(OKABE_ITO)]
+                marker = MARKERS[i % len(MARKERS)]
+                xs = s.x(self.axis)
+                for key in keys:
+                    raw = s.values[key]
+                    if self.log_loss and key == "loss":
+                        raw = [math.log10(max(v, 1e-12)) if v is not None else None for v in raw]
+                    if w:
+                        rx, ry = _thin(xs, raw, n)
+                        if rx:
+                            plt.plot(rx, ry, marker="braille", color=self._faint(rgb))
+                        raw = ema(raw, w)
+                    px, py = _thin(xs, raw, n)
+                    if px:
+                        plt.plot(px, py, marker=marker, color=rgb, label=s.run)
+            if not self.series:
+                plt.title(title + ": no runs")
+            plot.refresh()
+        self._draw_legend()
+
+    def _draw_legend(self) -> None:
+        text = Text()
+        for i, s in enumerate(self.series):
+            _, rgb = OKABE_ITO[i % len(OKABE_ITO)]
+            marker = MARKERS[i % len(MARKERS)]
+            style = "bold rgb({},{},{})".format(*rgb)
+            last = s.values["soft_acc"][-1] if s.values["soft_acc"] else None
+            loss = s.values["loss"][-1] if s.values["loss"] else None
+            text.append(f" {marker}━ {s.run}", style=style)
+            figures = []
+            if loss is not None:
+                figures.append(f"loss {loss:.4f}")
+            if last is not None:
+                figures.append(f"{last:.2f}%")
+            if s.wall and s.wall[-1] is not None:
+                figures.append(f"{s.wall[-1]:.1f} s")
+            text.append(f" ({', '.join(figures) or 'no metrics'})  ")
+        self.query_one("#overlay-legend", Static).update(text)
+        self.query_one("#overlay-axis", Static).update(
+            f"  x: {'wall time' if self.axis == 'wall' else 'epoch'} [t]   log loss [l]"
+        )
+
+    # ------------------------------------------------------------ controls
+    def set_smoothing(self, value: float) -> None:
+        """Set the EMA weight (clipped to 0..0.99) and redraw."""
+        self.smoothing = round(min(max(value, 0.0), MAX_SMOOTHING), 2)
+        box = self.query_one("#overlay-smooth", Input)
+        if box.value != f"{self.smoothing:g}":
+            box.value = f"{self.smoothing:g}"
+        self.draw()
+
+    @on(Input.Submitted, "#overlay-smooth")
+    def _smooth_typed(self, event: Input.Submitted) -> None:
+        try:
+            value = float(event.value)
+        except ValueError:
+            self.notify("smoothing: a number from 0 to 0.99", severity="error")
+            return
+        if not 0 <= value <= MAX_SMOOTHING:
+            self.notify("smoothing: a number from 0 to 0.99", severity="error")
+            return
+        self.set_smoothing(value)
+
+    def action_smooth(self, direction: int) -> None:
+        """Smoothing up or down by 0.1 (0.9 → 0.99 at the top)."""
+        w = self.smoothing
+        if direction > 0:
+            w = MAX_SMOOTHING if w >= 0.9 - 1e-9 else w + SMOOTH_STEP
+        else:
+            w = 0.9 if w > 0.9 + 1e-9 else w - SMOOTH_STEP
+        self.set_smoothing(w)
+
+    def action_axis(self) -> None:
+        """Switch the x axis between epoch and wall time."""
+        self.axis = "wall" if self.axis == "epoch" else "epoch"
+        self.draw()
+
+    def action_toggle_log(self) -> None:
+        """Loss on a log10 axis, on/off."""
+        self.log_loss = not self.log_loss
+        self.draw()
+
+    def action_reload(self) -> None:
+        """Re-read the runs' metrics (live runs grow)."""
+        self.series = [load_series(p) for p in self.paths]
+        self.draw()
+
+    def action_export(self) -> None:
+        """Export these runs' metrics (raw and smoothed) and their table."""
+        from core.runs import read_row
+        from tui.screens.run_dialogs import ExportScreen
+
+        self.app.push_screen(ExportScreen([read_row(p) for p in self.paths], self.smoothing))
+
+    def action_back(self) -> None:
+        """Back to the previous screen."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()

@@ -1,0 +1,188 @@
+"""One recorded run, shown again exactly as it was — or followed live while it runs.
+
+Curves come from metrics.jsonl, the log from log.txt, the prediction scatter from the
+run's latest weights.npz applied to its data.npz. A timer re-reads only what grew (the
+append-only files from the last offset; the weights when their mtime changes), so a run
+trained by ``bp-tui train`` on a server can be watched from any SSH session. The view
+only reads: leaving it never disturbs the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Log, Static
+
+from core.compare import fmt_duration
+from core.network import Network
+from core.records import read_weights
+from core.runs import read_row
+from tui.history import History
+from tui.widgets.curves import CurvesPanel
+from tui.widgets.scatter import ScatterPair
+
+__all__ = ["RunViewScreen", "TailReader", "predict_run"]
+
+POLL_SECONDS = 0.5
+
+
+class TailReader:
+    """Reads the complete new lines of a growing file since the last call."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+
+    def read(self) -> list[str]:
+        """New complete lines (a torn last line waits for the next call)."""
+        try:
+            with open(self.path, "rb") as fh:
+                fh.seek(self.offset)
+                chunk = fh.read()
+        except OSError:
+            return []
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            return []
+        self.offset += end + 1
+        return chunk[: end + 1].decode("utf-8", "replace").splitlines()
+
+
+def predict_run(path: Path, config: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(X, y, ŷ) of a run: its data.npz and its latest weights (ŷ None if unusable)."""
+    with np.load(path / "data.npz", allow_pickle=False) as d:
+        X, y = np.asarray(d["X"], float), np.asarray(d["y"], float)
+    named = read_weights(path)
+    if named is None:
+        return X, y, None
+    try:
+        net = Network(tuple(config["hidden"]), config.get("activation", "sigmoid"))
+        net.set_params(named)
+    except (ValueError, KeyError, TypeError):
+        return X, y, None
+    return X, y, net.predict(X)
+
+
+class RunViewScreen(Screen):
+    """Curves, log and ground truth vs prediction of one recorded run."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back", id="view.back"),
+        Binding("l", "toggle_log", "log loss", id="view.log-loss"),
+        Binding("f", "follow", "Follow log", show=False, id="view.follow"),
+    ]
+
+    def __init__(self, path: str | Path, poll: float = POLL_SECONDS) -> None:
+        super().__init__()
+        self.path = Path(path)
+        self.poll_seconds = poll
+        self.history = History(cap=1000)
+        self.metrics = TailReader(self.path / "metrics.jsonl")
+        self.log_tail = TailReader(self.path / "log.txt")
+        self._weights_mtime: int | None = None
+        self._data_loaded = False
+        self.row = read_row(self.path)
+
+    def compose(self) -> ComposeResult:
+        """Same panels as the dashboard, without the form."""
+        yield Header(show_clock=False)
+        with Vertical(id="view-main"):
+            yield CurvesPanel(acc_scale=1.0, id="view-curves")
+            with Horizontal(id="view-bottom"):
+                yield ScatterPair(id="view-scatter")
+                yield Log(id="view-log", max_lines=20_000, auto_scroll=True)
+        yield Static("", id="view-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Read everything so far, then follow if the run is live."""
+        self.query_one("#view-log", Log).border_title = "Epoch log"
+        self.sub_title = self.path.name
+        self.refresh_view()
+        self.set_interval(self.poll_seconds, self.refresh_view, name="view-poll")
+
+    def refresh_view(self) -> None:
+        """Pull whatever the run wrote since the last call."""
+        rows = []
+        for line in self.metrics.read():
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(r, dict) and isinstance(r.get("epoch"), int):
+                rows.append(r)
+        for r in rows:
+            vals = {k: r[k] for k in ("loss", "soft_acc", "acc", "wall")
+                    if isinstance(r.get(k), (int, float))}
+            self.history.append(r["epoch"], **vals)
+        if rows or self.history.total == 0:
+            self.query_one("#view-curves", CurvesPanel).set_history(self.history)
+        lines = self.log_tail.read()
+        if lines:
+            self.query_one("#view-log", Log).write_lines(lines)
+        self._refresh_prediction()
+        self.row = read_row(self.path)
+        self._show_status()
+
+    def _refresh_prediction(self) -> None:
+        try:
+            mtime = os.stat(self.path / "weights.npz").st_mtime_ns
+        except OSError:
+            mtime = None
+        if self._data_loaded and mtime == self._weights_mtime:
+            return
+        self._weights_mtime = mtime
+        scatter = self.query_one("#view-scatter", ScatterPair)
+        try:
+            X, y, yhat = predict_run(self.path, self.row.config)
+        except (OSError, ValueError, KeyError):
+            return
+        if not self._data_loaded:
+            scatter.set_data(X, y)
+            self._data_loaded = True
+        if yhat is not None and len(yhat) == len(X):
+            scatter.set_prediction(yhat)
+
+    def _show_status(self) -> None:
+        r = self.row
+        parts = [f"● {r.status}", r.name]
+        if r.damaged:
+            parts.append(f"damaged: {r.damaged}")
+        else:
+            parts += [f"{r.data} hidden {r.hidden} {r.activation} {r.optimizer}",
+                      f"lr {r.lr:g}" if r.lr is not None else "",
+                      f"epoch {r.epoch or 0:,}/{r.epochs or 0:,}",
+                      f"loss {r.loss:.4f}" if r.loss is not None else "",
+                      f"acc {r.soft_acc:.2f}% / {r.acc:.2f}%"
+                      if r.soft_acc is not None and r.acc is not None else "",
+                      fmt_duration(r.duration)]
+        if r.status == "running":
+            parts.append("(following live)")
+        status = self.query_one("#view-status", Static)
+        status.update("  ".join(p for p in parts if p))
+        status.set_class(r.status in ("damaged", "dead"), "-bad")
+
+    def action_toggle_log(self) -> None:
+        """Loss on a log10 axis, on/off."""
+        curves = self.query_one("#view-curves", CurvesPanel)
+        curves.log_loss = not curves.log_loss
+
+    def action_follow(self) -> None:
+        """Scroll the log to its end and keep following it."""
+        log = self.query_one("#view-log", Log)
+        log.auto_scroll = True
+        log.scroll_end(animate=False)
+
+    def action_back(self) -> None:
+        """Back to the previous screen (the run itself is untouched)."""
+        if len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+        else:
+            self.app.exit(0)

@@ -1,0 +1,338 @@
+"""The runs screen: every recorded run in a sortable, filterable table.
+
+The table polls the runs directory a few times a second through ``core.runs.RunsIndex``
+(only changed directories are re-read), so runs written by any other bp-tui process
+appear and update live. From here: open a run, overlay several, diff two, rename, delete
+(always asks), export, and start a sweep.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Static
+
+from core.compare import TABLE_COLUMNS, table_cells
+from core.records import default_runs_root
+from core.runs import RunRow, RunsError, RunsIndex, delete_run, rename_run
+
+__all__ = ["SORT_KEYS", "RunsScreen", "sort_rows"]
+
+POLL_SECONDS = 0.3
+
+
+def sort_rows(rows: list[RunRow], attr: str, reverse: bool) -> list[RunRow]:
+    """Rows sorted by ``attr``; rows missing the value always come last."""
+    def missing(r: RunRow) -> bool:
+        return getattr(r, attr) in (None, "")
+
+    have = sorted((r for r in rows if not missing(r)), key=lambda r: getattr(r, attr),
+                  reverse=reverse)
+    return have + sorted((r for r in rows if missing(r)), key=lambda r: r.name)
+
+
+SORT_KEYS = [attr for attr, _ in TABLE_COLUMNS]
+
+
+class RunsScreen(Screen):
+    """All recorded runs. Marks (space) choose the runs to overlay, diff or export."""
+
+    BINDINGS = [
+        Binding("enter", "open", "Open", id="runs.open"),
+        Binding("space", "mark", "Mark", id="runs.mark"),
+        Binding("o", "overlay", "Overlay", id="runs.overlay"),
+        Binding("d", "diff", "Diff", id="runs.diff"),
+        Binding("w", "sweep", "Sweep", id="runs.sweep"),
+        Binding("e", "export", "Export", id="runs.export"),
+        Binding("slash", "filter", "Filter", show=False, id="runs.filter"),
+        Binding("s", "sort", "Sort", show=False, id="runs.sort"),
+        Binding("S", "reverse", "Reverse", show=False, id="runs.reverse"),
+        Binding("a", "mark_all", "Mark all", show=False, id="runs.mark-all"),
+        Binding("f2,m", "rename", "Rename", show=False, id="runs.rename"),
+        Binding("delete,D", "delete", "Delete", show=False, id="runs.delete"),
+        Binding("escape", "back", "Back", id="runs.back"),
+        Binding("question_mark,f1", "help", "Help", show=False, id="runs.help"),
+    ]
+
+    def __init__(self, runs_dir: str | Path | None = None, poll: float = POLL_SECONDS) -> None:
+        super().__init__()
+        self.root = Path(runs_dir) if runs_dir is not None else default_runs_root()
+        self.index = RunsIndex(self.root)
+        self.poll_seconds = poll
+        self.marked: list[str] = []
+        self.filter_text = ""
+        self.sort_attr = "created"
+        self.sort_reverse = True
+        self._shown: list[tuple] | None = None
+
+    def compose(self) -> ComposeResult:
+        """Filter box, table, status line."""
+        yield Header(show_clock=False)
+        yield Input(placeholder="filter: any text (name, data, sweep, status…)  [/]",
+                    id="runs-filter")
+        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="runs-status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        """Columns, first read, then poll."""
+        table = self.table
+        table.add_column("✓", key="mark", width=1)
+        for attr, header in TABLE_COLUMNS:
+            table.add_column(header, key=attr)
+        self.index.refresh()
+        self.redraw()
+        self.sub_title = "runs"
+        table.focus()
+        self.set_interval(self.poll_seconds, self.poll, name="runs-poll")
+
+    @property
+    def table(self) -> DataTable:
+        """The runs table."""
+        return self.query_one("#runs-table", DataTable)
+
+    # ------------------------------------------------------------ data
+    def visible_rows(self) -> list[RunRow]:
+        """Rows after the filter, in the current sort order."""
+        rows = self.index.rows
+        if self.filter_text:
+            words = self.filter_text.lower().split()
+            rows = [r for r in rows
+                    if all(w in " ".join([*table_cells(r), r.sweep]).lower() for w in words)]
+        return sort_rows(rows, self.sort_attr, self.sort_reverse)
+
+    def poll(self) -> None:
+        """Timer: re-read changed runs and redraw if anything changed."""
+        if self.index.refresh():
+            self.redraw()
+
+    def redraw(self) -> None:
+        """Fill the table (keeping the cursor on the same run)."""
+        rows = self.visible_rows()
+        shown = [(r.name in self.marked, *table_cells(r, short=True)) for r in rows]
+        if shown != self._shown:
+            table = self.table
+            current = self.current_name()
+            table.clear()
+            for mark, *cells in shown:
+                table.add_row("●" if mark else "", *cells, key=cells[0])
+            self._shown = shown
+            names = [r.name for r in rows]
+            if current in names:
+                table.move_cursor(row=names.index(current), animate=False)
+        self._update_status(len(rows))
+
+    def _update_status(self, shown: int) -> None:
+        total = len(self.index.rows)
+        live = sum(r.status == "running" for r in self.index.rows)
+        arrow = "↓" if self.sort_reverse else "↑"
+        row = self.index.get(self.current_name() or "")
+        if row is not None and row.damaged:
+            self.query_one("#runs-status", Static).update(f"✗ {row.name}: {row.damaged}")
+            return
+        text = (f"{shown} of {total} runs  ·  {live} running  ·  sorted by "
+                f"{dict(TABLE_COLUMNS)[self.sort_attr]} {arrow}  ·  marked: "
+                f"{', '.join(self.marked) or 'none (space marks)'}")
+        self.query_one("#runs-status", Static).update(text)
+
+    def current_name(self) -> str | None:
+        """Name of the run under the cursor, or None."""
+        table = self.table
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key
+        except Exception:
+            return None
+        return key.value
+
+    def chosen(self) -> list[str]:
+        """The marked runs, or the one under the cursor when none is marked."""
+        if self.marked:
+            return [n for n in self.marked if self.index.get(n) is not None]
+        name = self.current_name()
+        return [name] if name else []
+
+    # ------------------------------------------------------------ events
+    @on(Input.Changed, "#runs-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.filter_text = event.value.strip()
+        self.redraw()
+
+    @on(Input.Submitted, "#runs-filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    @on(DataTable.HeaderSelected)
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        attr = str(event.column_key.value)
+        if attr in SORT_KEYS:
+            self.set_sort(attr)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self) -> None:
+        self._update_status(len(self._shown or []))
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self) -> None:
+        self.action_open()
+
+    def set_sort(self, attr: str) -> None:
+        """Sort by ``attr``; choosing the same column again reverses the order."""
+        if attr == self.sort_attr:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_attr, self.sort_reverse = attr, False
+        self.redraw()
+
+    # ------------------------------------------------------------ actions
+    def action_filter(self) -> None:
+        """Focus the filter box."""
+        self.query_one("#runs-filter", Input).focus()
+
+    def action_sort(self) -> None:
+        """Sort by the next column."""
+        i = SORT_KEYS.index(self.sort_attr)
+        self.sort_attr, self.sort_reverse = SORT_KEYS[(i + 1) % len(SORT_KEYS)], False
+        self.redraw()
+
+    def action_reverse(self) -> None:
+        """Reverse the sort order."""
+        self.sort_reverse = not self.sort_reverse
+        self.redraw()
+
+    def action_mark(self) -> None:
+        """Mark or unmark the run under the cursor, then move down."""
+        name = self.current_name()
+        if name is None:
+            return
+        if name in self.marked:
+            self.marked.remove(name)
+        else:
+            self.marked.append(name)
+        self.redraw()
+        self.table.action_cursor_down()
+
+    def action_mark_all(self) -> None:
+        """Mark every shown run (or clear the marks if all are marked)."""
+        names = [r.name for r in self.visible_rows()]
+        self.marked = [] if set(names) <= set(self.marked) else names
+        self.redraw()
+
+    def action_open(self) -> None:
+        """Open the run under the cursor: curves, log and predictions (live if running)."""
+        from tui.screens.run_view import RunViewScreen
+
+        name = self.current_name()
+        row = self.index.get(name) if name else None
+        if row is None:
+            return
+        if row.damaged:
+            self.notify(f"{name} is damaged: {row.damaged}", severity="warning")
+        self.app.push_screen(RunViewScreen(row.path))
+
+    def action_overlay(self) -> None:
+        """Overlay the marked runs' curves (or the one under the cursor)."""
+        from tui.screens.overlay import OverlayScreen
+
+        names = self.chosen()
+        if not names:
+            self.notify("Mark runs with space first.")
+            return
+        self.app.push_screen(OverlayScreen([self.root / n for n in names]))
+
+    def action_diff(self) -> None:
+        """Show which settings differ between the two marked runs."""
+        from tui.screens.run_dialogs import DiffScreen
+
+        names = self.chosen()
+        if len(names) != 2:
+            self.notify("Mark exactly two runs (space) to compare their settings.")
+            return
+        a, b = (self.index.get(n) for n in names)
+        self.app.push_screen(DiffScreen(a.name, a.config, b.name, b.config))
+
+    def action_export(self) -> None:
+        """Export the marked runs (metrics CSV, table CSV and Markdown)."""
+        from tui.screens.run_dialogs import ExportScreen
+
+        names = self.chosen()
+        if not names:
+            self.notify("Nothing to export: mark runs with space.")
+            return
+        rows = [self.index.get(n) for n in names]
+        self.app.push_screen(ExportScreen(rows))
+
+    def action_rename(self) -> None:
+        """Rename the run under the cursor (refused while it runs)."""
+        from tui.screens.run_dialogs import RenameScreen
+
+        name = self.current_name()
+        if name is None:
+            return
+
+        def done(new: str | None) -> None:
+            if not new:
+                return
+            try:
+                rename_run(self.root, name, new)
+            except (RunsError, OSError) as exc:
+                self.notify(str(exc), title="Cannot rename", severity="error")
+                return
+            self.marked = [new if n == name else n for n in self.marked]
+            self.index.refresh()
+            self.redraw()
+
+        self.app.push_screen(RenameScreen(name), done)
+
+    def action_delete(self) -> None:
+        """Delete the run under the cursor, after confirmation."""
+        from tui.screens.confirm import ConfirmScreen
+
+        name = self.current_name()
+        if name is None:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                delete_run(self.root, name)
+            except (RunsError, OSError) as exc:
+                self.notify(str(exc), title="Cannot delete", severity="error")
+                return
+            if name in self.marked:
+                self.marked.remove(name)
+            self.index.refresh()
+            self.redraw()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Delete run {name} and all its files? This cannot be undone.",
+                          yes="Delete", no="Keep"),
+            answer,
+        )
+
+    def action_sweep(self) -> None:
+        """Open the sweep screen."""
+        from tui.screens.sweep import SweepScreen
+
+        self.app.push_screen(SweepScreen(self.root))
+
+    def action_back(self) -> None:
+        """Clear the filter, or go back to the previous screen."""
+        box = self.query_one("#runs-filter", Input)
+        if box.value:
+            box.value = ""
+            self.table.focus()
+        elif len(self.app.screen_stack) > 2:
+            self.app.pop_screen()
+
+    def action_help(self) -> None:
+        """The help screen."""
+        from tui.screens.help import HelpScreen
+
+        self.app.push_screen(HelpScreen())
