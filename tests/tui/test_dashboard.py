@@ -247,10 +247,10 @@ async def test_a_slow_ui_does_not_slow_the_worker(runs_root: Path, monkeypatch):
     frames = []
     original = DashboardScreen.pull
 
-    def slow_pull(self):
+    def slow_pull(self, *args, **kwargs):
         frames.append(time.monotonic())
         time.sleep(0.2)  # a UI this slow draws 5 frames a second at most
-        original(self)
+        original(self, *args, **kwargs)
 
     monkeypatch.setattr(DashboardScreen, "pull", slow_pull)
     app = create_app(config, runs_dir=runs_root, fps=30)
