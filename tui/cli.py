@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "watch": "tui.runs_cli:run_watch",
     "sweep": "tui.runs_cli:run_sweep",
     "export": "tui.runs_cli:run_export",
+    "eval": "tui.eval_cli:run_eval",
 }
 
 

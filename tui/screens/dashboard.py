@@ -26,6 +26,7 @@ from core.datasets import DataError
 from core.logfmt import prediction_lines
 from core.session import Session, SetupError, build_data, seeded_rngs
 from tui.history import History
+from tui.inspector import LiveInspector
 from tui.mailbox import Mailbox
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
@@ -58,6 +59,7 @@ class DashboardScreen(Screen):
         Binding("l", "toggle_log", "log loss", show=False, id="view.log-loss"),
         Binding("y", "predictions", "ŷ", show=False, id="view.predictions"),
         Binding("f", "toggle_form", "Form", show=False, id="view.form"),
+        Binding("i", "inspect", "Inspect", id="view.inspect"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
     ]
 
@@ -95,6 +97,9 @@ class DashboardScreen(Screen):
         self.latest_yhat = None
         self.snapshot: tuple[int, dict] | None = None
         """The newest (epoch, weights copy) of the run, for views; None before a run."""
+        self.inspector = LiveInspector()
+        """Derived state for the inspect views and the plateau diagnosis."""
+        self._diagnosis_shown = ""
         self._worker: Worker | None = None
         self._status_key: RunStatus | None = None
         self._last_progress = None
@@ -171,6 +176,9 @@ class DashboardScreen(Screen):
         self.history.clear()
         self.latest_yhat = None
         self.snapshot = None
+        self.inspector.reset()
+        self._diagnosis_shown = ""
+        self.query_one("#curves", CurvesPanel).set_test_history(None)
         self.query_one("#scatter", ScatterPair).set_prediction(None)
         log = self.query_one("#log", Log)
         log.clear()
@@ -232,7 +240,21 @@ class DashboardScreen(Screen):
                 self.state = "running"
         if self.state in ("running", "paused") and self.controls is not None:
             self.state = "paused" if self.controls.paused else "running"
+        self.inspect_frame()
         self.update_status()
+
+    def inspect_frame(self) -> None:
+        """Feed the newest snapshot to the inspector (a no-op when it did not change):
+        test metrics beside the curves, the plateau diagnosis in the status line."""
+        data = self.session.data if self.session is not None else None
+        if not self.inspector.on_frame(self.snapshot, self.run_config, data, self.history):
+            return
+        if self.inspector.test is not None and len(self.inspector.test_history):
+            self.query_one("#curves", CurvesPanel).set_test_history(self.inspector.test_history)
+        note = self.inspector.message
+        if note != self._diagnosis_shown and self.message in ("", self._diagnosis_shown):
+            self.message = note
+        self._diagnosis_shown = note
 
     def update_status(self) -> None:
         p = self._last_progress
@@ -431,6 +453,12 @@ class DashboardScreen(Screen):
     def action_toggle_form(self) -> None:
         side = self.query_one("#side")
         side.display = not side.display
+
+    def action_inspect(self) -> None:
+        """Open the inspect views (boundary, test, predictions, …) of the current run."""
+        from tui.screens.inspect import InspectScreen
+
+        self.app.push_screen(InspectScreen(self))
 
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())

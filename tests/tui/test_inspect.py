@@ -1,0 +1,166 @@
+"""The inspect screen: every view after a seeded run, live updates, NO_COLOR, snapshots."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from core import backends
+from core.config import RunConfig
+from core.inspect import boundary_field, grid_points
+from tui.app import create_app
+from tui.screens.inspect import TABS, InspectScreen
+from tui.widgets.boundary import BoundaryView
+from tui.widgets.predictions import PredictionsTable
+from tui.widgets.scatter import ScatterPair
+
+from .helpers import FakeClock, wait_for
+
+XOR_RUN = RunConfig(data="xor", hidden=(8, 8), lr=0.5, epochs=600, log_every=100, seed=2,
+                    name="insp")
+SIZES = [(120, 40), (80, 24)]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _kernel_ready():
+    backends.ensure_compiled(lambda _m: None, 3)
+
+
+async def _finished(pilot) -> None:
+    """Run the seeded XOR run to its end, then rebuild the inspector from the final
+    snapshot alone (so the diagnosis history does not depend on frame timing)."""
+    await pilot.press("s")
+    await wait_for(pilot, lambda: pilot.app.screen.state == "finished")
+    await pilot.pause()
+    dash = pilot.app.screen
+    dash.inspector.reset()
+    dash.inspect_frame()
+
+
+async def test_every_tab_draws_after_a_run(runs_root):
+    app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _finished(pilot)
+        dash = app.screen
+        await pilot.press("i")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, InspectScreen)
+        for k, tab in enumerate(TABS):
+            await pilot.press(str(k + 1))
+            await pilot.pause()
+            assert screen.active == tab
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is dash
+
+
+async def test_boundary_field_matches_the_network(runs_root):
+    app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _finished(pilot)
+        dash = app.screen
+        await pilot.press("i")
+        await pilot.pause()
+        view = app.screen.query_one(BoundaryView)
+        w, h = view.content_size.width, view.content_size.height - 1
+        field = view.field(w, 2 * h)
+        np.testing.assert_array_equal(field, boundary_field(dash.inspector.net, w, 2 * h))
+        grid = grid_points(w, 2 * h)
+        np.testing.assert_allclose(field.ravel(), dash.session.net.predict(grid)[:, 0],
+                                   rtol=0, atol=1e-14)
+        epoch, named = dash.snapshot
+        assert epoch == 600 and view.epoch == 600
+        direct = dash.session.net.predict(np.array([[0.5 / w, 1 - 0.5 / (2 * h)]]))
+        assert field[0, 0] == pytest.approx(float(direct[0, 0]))
+        evaluations = view.evaluations
+        await pilot.pause(0.6)  # timer ticks without a new snapshot: no new evaluation
+        assert view.evaluations == evaluations
+        await pilot.press("m")
+        assert view.continuous
+
+
+async def test_test_set_marks_the_misclassified_points(runs_root):
+    app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _finished(pilot)
+        dash = app.screen
+        await pilot.press("i", "2", "d")
+        await pilot.pause()
+        insp = dash.inspector
+        assert insp.test is not None and len(insp.test.data) == 200
+        yhat, y = insp.test_yhat, insp.test.data.y
+        wrong = int(np.count_nonzero((yhat >= 0.5) != (y >= 0.5)))
+        pair = app.screen.query_one("#test-scatter", ScatterPair)
+        assert pair.mark_wrong
+        assert pair.predict_panel.wrong_count == wrong
+        assert f"{wrong} wrong" in str(app.screen.query_one("#test-metrics").render())
+        # The predictions table of the test set flags exactly the same points.
+        await pilot.press("t")
+        await pilot.pause()
+        table = app.screen.query_one(PredictionsTable)
+        assert table.row_count == 200
+        assert table.wrong_count == wrong
+        bad = {p.index for p in table.rows_shown if not p.right}
+        assert bad == set(np.flatnonzero((yhat[:, 0] >= 0.5) != (y[:, 0] >= 0.5)))
+
+
+async def test_predictions_sort(runs_root):
+    app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _finished(pilot)
+        await pilot.press("i", "3")
+        await pilot.pause()
+        table = app.screen.query_one(PredictionsTable)
+        assert table.row_count == 21
+        table.focus()
+        for _ in range(4):  # # → x0 → x1 → label → ŷ
+            await pilot.press("o")
+        assert table.sort_column == "ŷ"
+        values = [float(table.get_row_at(i)[4].plain) for i in range(table.row_count)]
+        assert values == sorted(values)
+
+
+async def test_test_metrics_tracked_beside_the_curves(runs_root):
+    from tui.inspector import TestSet
+    from core.inspect import fresh_test_set
+
+    app = create_app(XOR_RUN.with_changes(epochs=3000), runs_dir=runs_root,
+                     timer=FakeClock())
+    async with app.run_test(size=(120, 40)) as pilot:
+        dash = app.screen
+        dash.inspector.test_every = 1
+        dash.inspector.set_test(TestSet(fresh_test_set("xor", 100, 1), "t"))
+        await _finished(pilot)
+        assert len(dash.inspector.test_history) >= 1
+        assert dash.query_one("#curves")._test is dash.inspector.test_history
+
+
+async def test_no_color_degrades_to_characters(runs_root, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
+    async with app.run_test(size=(80, 24)) as pilot:
+        assert app.no_color
+        await _finished(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        view = app.screen.query_one(BoundaryView)
+        text = view.render().plain
+        assert "#" in text and "." in text and "▀" not in text
+        view.continuous = True
+        assert set(view.render().plain) & set("░▒▓█")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("tab", range(1, 8), ids=lambda k: TABS[k - 1])
+def test_snapshot(snap_compare, size, tab, runs_root):
+    app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
+
+    async def open_tab(pilot):
+        await _finished(pilot)
+        await pilot.press("i", str(tab))
+        if tab == 2:
+            await pilot.press("d")
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=open_tab)

@@ -1,0 +1,128 @@
+"""``bp-tui eval RUN``: test a recorded run's final weights on fresh or loaded points.
+
+    bp-tui eval RUN [--data NAME --n N --seed S | --data-file FILE.csv | --train]
+                    [--accuracy soft|threshold] [--runs-dir DIR] [--predictions]
+
+RUN is a run directory or a run's name under the runs root. stdout gets the report's
+epoch line for the test set (``Epoch {epochs}, loss: …, accuracy: …%``, epochs = the
+run's trained epochs); stderr says what was tested. A missing run, a run without
+weights or a bad data file exits 2 with one line.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from tui.cli import EXIT_OK, Parser, _typed
+
+__all__ = ["eval_parser", "resolve_run", "run_eval"]
+
+
+def eval_parser() -> Parser:
+    """The flags of ``bp-tui eval``."""
+    p = Parser(prog="bp-tui eval",
+               description="Evaluate a recorded run's final weights on a fresh test set "
+                           "(default: n new points of the run's own data set) or a CSV file.")
+    p.add_argument("run", metavar="RUN", help="a run directory, or a run name under the runs root")
+    src = p.add_mutually_exclusive_group()
+    src.add_argument("--data-file", type=_typed("data_file"), default=None, metavar="FILE.csv",
+                     help="test on the rows x0,x1,label of this CSV file")
+    src.add_argument("--train", action="store_true",
+                     help="evaluate on the run's own training points (data.npz)")
+    p.add_argument("--data", type=_typed("data"), default=None, metavar="NAME",
+                   help="data set to draw fresh points from (default: the run's)")
+    p.add_argument("--n", type=int, default=None,
+                   help="number of fresh points, 1..10000 (default: the run's training size)")
+    p.add_argument("--seed", type=_typed("seed"), default=0,
+                   help="seed of the fresh points (default 0)")
+    p.add_argument("--accuracy", type=_typed("accuracy"), default=None, metavar="KIND",
+                   help="soft (the report's) or threshold (default: the run's)")
+    p.add_argument("--runs-dir", default=None, metavar="DIR",
+                   help="runs root (default $BP_TUI_RUNS or ~/.local/share/bp-tui/runs)")
+    p.add_argument("--predictions", action="store_true",
+                   help="also print SimpleNet Predicted Probabilities for the test points")
+    return p
+
+
+def resolve_run(run: str, runs_dir: str | None) -> Path | None:
+    """The run's directory: ``run`` itself if it is a directory, else ``root/run``."""
+    from core.records import default_runs_root
+
+    path = Path(run).expanduser()
+    if path.is_dir():
+        return path
+    root = Path(runs_dir).expanduser() if runs_dir else default_runs_root()
+    candidate = root / run
+    return candidate if candidate.is_dir() else None
+
+
+def run_eval(argv: Sequence[str]) -> int:
+    """``bp-tui eval``: one epoch line on stdout; exit 2 with one line on any problem."""
+    parser = eval_parser()
+    args = parser.parse_args(argv)
+    import numpy as np
+
+    from core.datasets import DataError, load_csv
+    from core.inspect import MAX_TEST_N, confusion, fresh_test_set, network_from_params
+    from core.logfmt import epoch_line, prediction_lines
+    from core.losses import get_loss
+    from core.metrics import evaluate
+    from core.records import read_run, read_weights
+
+    path = resolve_run(args.run, args.runs_dir)
+    if path is None:
+        parser.error(f"no run {args.run!r} (not a directory, nor a run under "
+                     f"{args.runs_dir or 'the runs root'})")
+    info = read_run(path)
+    if info.damaged:
+        parser.error(f"run {path.name}: {info.damaged}")
+    named = read_weights(path)
+    if named is None:
+        parser.error(f"run {path.name} has no readable weights.npz")
+    cfg = info.config
+    try:
+        net = network_from_params(named, cfg.get("activation", "sigmoid"))
+        loss = get_loss(cfg.get("loss", "mse"))
+    except (ValueError, KeyError) as exc:
+        parser.error(f"run {path.name}: {exc}")
+    if args.n is not None and not 1 <= args.n <= MAX_TEST_N:
+        parser.error(f"argument --n: must be from 1 to {MAX_TEST_N}")
+    if args.data_file:
+        try:
+            data = load_csv(args.data_file)
+        except DataError as exc:
+            parser.error(str(exc))
+        what = f"{len(data)} points of {args.data_file}"
+        X, y = data.X, data.y
+    elif args.train:
+        try:
+            with np.load(path / "data.npz", allow_pickle=False) as d:
+                X, y = np.asarray(d["X"], float), np.asarray(d["y"], float)
+        except (OSError, KeyError, ValueError):
+            parser.error(f"run {path.name} has no readable data.npz")
+        what = f"the run's {len(X)} training points"
+    else:
+        name = args.data or cfg.get("data", "linear")
+        n = args.n or int(cfg.get("n_points") or cfg.get("n") or 100)
+        n = min(max(n, 1), MAX_TEST_N)
+        data = fresh_test_set(name, n, args.seed, float(cfg.get("noise", 0.0)))
+        X, y = data.X, data.y
+        what = f"{n} fresh points of {name} (seed {args.seed})"
+    if X.shape[1] != net.sizes[0]:
+        parser.error(f"the data has {X.shape[1]} columns, the network {net.sizes[0]} inputs")
+    metrics, yhat = evaluate(net, X, y, loss)
+    which = args.accuracy or cfg.get("accuracy", "soft")
+    epochs = info.summary.get("epoch")
+    if not isinstance(epochs, int):
+        epochs = int(cfg.get("epochs", 0))
+    print(epoch_line(epochs, metrics.loss, metrics.accuracy(which)), flush=True)
+    if args.predictions:
+        print("\n".join(prediction_lines(yhat)), flush=True)
+    C = confusion(yhat, y)
+    wrong = int(C[0, 1] + C[1, 0])
+    print(f"bp-tui: run {path.name} on {what}: {wrong} misclassified, accuracy "
+          f"{metrics.acc:.2f}% (threshold), {metrics.soft_acc:.2f}% (soft); "
+          f"confusion [[{C[0, 0]} {C[0, 1]}] [{C[1, 0]} {C[1, 1]}]]", file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,243 @@
+"""The decision boundary: ŷ over the input square as a colour field, points on top.
+
+Each character cell shows two pixels stacked: an upper-half block ``▀`` whose foreground
+is the upper pixel and whose background is the lower one, so a w×h widget shows a
+w×2h field. Two modes:
+
+- discrete: class 0 (ŷ < 0.5) in a muted class-0 colour, class 1 in a muted class-1
+  colour — the boundary is where they meet;
+- continuous: ŷ = 0 → class-0 colour, ŷ = ½ → background, ŷ = 1 → class-1 colour,
+  in `LEVELS` steps, so the network's confidence shows.
+
+Training points are drawn on top as ``o`` / ``x`` in their full class colour.
+With NO_COLOR (``app.no_color``) the field degrades to characters: shades ``·░▒▓█``
+by ŷ (continuous) or ``.`` / ``#`` (discrete).
+
+The widget computes nothing from the network itself: `set_network` stores a Network
+and the field is evaluated (`core.inspect.boundary_field`) only when the widget is
+drawn and the network or the size changed.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from rich.color import Color as RichColor
+from rich.style import Style
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from core.inspect import boundary_field
+from core.network import Network
+from tui.widgets.scatter import Bounds, cell_index
+
+__all__ = ["LEVELS", "SHADES", "BoundaryView", "shade_index"]
+
+LEVELS = 11
+SHADES = "·░▒▓█"
+
+
+def shade_index(yhat: np.ndarray, levels: int) -> np.ndarray:
+    """Quantise ŷ in [0, 1] to integers 0..levels−1 (same shape)."""
+    return np.clip(np.rint(np.asarray(yhat) * (levels - 1)), 0, levels - 1).astype(int)
+
+
+def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> RichColor:
+    """The colour t of the way from a to b."""
+    return RichColor.from_rgb(*(round(x + (y - x) * t) for x, y in zip(a, b)))
+
+
+class BoundaryView(Widget):
+    """ŷ of a network over the data's square, with the training points drawn on top.
+
+    Attributes down: `set_points` (X (n, 2), y (n, 1)) and `set_network` (a Network,
+    with the epoch it comes from); `continuous` switches the colour mode. The last row
+    is a legend.
+    """
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "boundary-view--class-0",
+        "boundary-view--class-1",
+        "boundary-view--legend",
+    }
+
+    DEFAULT_CSS = """
+    BoundaryView { width: 1fr; height: 1fr; min-height: 5; }
+    BoundaryView > .boundary-view--class-0 { color: $error; }
+    BoundaryView > .boundary-view--class-1 { color: dodgerblue; }
+    BoundaryView > .boundary-view--legend { color: $foreground-muted; }
+    """
+
+    continuous: reactive[bool] = reactive(False)
+    """Continuous ŷ shading instead of two classes."""
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        """An empty view; nothing is drawn until `set_network`."""
+        super().__init__(id=id, classes=classes)
+        self.net: Network | None = None
+        self.epoch: int | None = None
+        self.bounds: Bounds = (0.0, 1.0, 0.0, 1.0)
+        self._X: np.ndarray | None = None
+        self._y: np.ndarray | None = None
+        self._field: np.ndarray | None = None
+        self._field_key: tuple | None = None
+        self.evaluations = 0
+        """How many times the field was computed (for tests and benchmarks)."""
+
+    # ------------------------------------------------------------ attributes down
+    def set_points(self, X: np.ndarray | None, y: np.ndarray | None,
+                   bounds: Bounds | None = None) -> None:
+        """The points drawn on top (X (n, 2), y (n, 1)); ``bounds`` of the field."""
+        from tui.widgets.scatter import data_bounds
+
+        self._X = None if X is None else np.asarray(X, float).reshape(-1, 2)
+        self._y = None if y is None else np.asarray(y, float).reshape(-1)
+        if bounds is None and self._X is not None:
+            bounds = data_bounds(self._X)
+        self.bounds = bounds or (0.0, 1.0, 0.0, 1.0)
+        self._field_key = None
+        self.refresh()
+
+    def set_network(self, net: Network | None, epoch: int | None = None) -> None:
+        """Show ``net``'s ŷ (evaluated lazily at the next draw)."""
+        self.net, self.epoch = net, epoch
+        self._field_key = None
+        self.refresh()
+
+    def watch_continuous(self) -> None:
+        """Redraw in the other mode."""
+        self.refresh()
+
+    def field(self, width: int, pixel_rows: int) -> np.ndarray | None:
+        """ŷ on the width × pixel_rows grid (cached until the network or size changes)."""
+        if self.net is None:
+            return None
+        key = (id(self.net), self.epoch, width, pixel_rows, self.bounds)
+        if self._field_key != key:
+            self._field = boundary_field(self.net, width, pixel_rows, self.bounds)
+            self._field_key = key
+            self.evaluations += 1
+        return self._field
+
+    # ------------------------------------------------------------ drawing
+    def _colors(self) -> tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]:
+        def rgb(style: Style, default: tuple[int, int, int]) -> tuple[int, int, int]:
+            color = style.color if style else None
+            if color is None:
+                return default
+            t = color.get_truecolor()
+            return (t.red, t.green, t.blue)
+
+        c0 = rgb(self.get_component_rich_style("boundary-view--class-0"), (220, 60, 60))
+        c1 = rgb(self.get_component_rich_style("boundary-view--class-1"), (30, 144, 255))
+        bg = self.rich_style.bgcolor
+        back = (0, 0, 0)
+        if bg is not None:
+            t = bg.get_truecolor()
+            back = (t.red, t.green, t.blue)
+        return c0, c1, back
+
+    def _palette(self) -> list[Style]:
+        """Pixel colours by level 0..LEVELS−1 (discrete: only 0 and LEVELS−1 used)."""
+        c0, c1, back = self._colors()
+        out = []
+        for k in range(LEVELS):
+            t = k / (LEVELS - 1)
+            if self.continuous:
+                col = _mix(c0, back, 2 * t) if t <= 0.5 else _mix(back, c1, 2 * t - 1)
+            else:
+                col = _mix(back, c0 if t < 0.5 else c1, 0.45)
+            out.append(col)
+        return out
+
+    def _legend(self, width: int) -> Text:
+        dim = self.get_component_rich_style("boundary-view--legend")
+        text = Text(no_wrap=True, overflow="crop")
+        for c in (0, 1):
+            text.append(" o" if c == 0 else "  x", self.get_component_rich_style(
+                f"boundary-view--class-{c}") + Style(bold=True))
+            text.append(f" class {c}", dim)
+        mode = "continuous ŷ" if self.continuous else "ŷ ≥ 0.5"
+        text.append(f"  {mode}", dim)
+        if self.epoch is not None:
+            text.append(f"  epoch {self.epoch}", dim)
+        return text
+
+    def render(self) -> Text:
+        """The field (all rows but the last) and the legend line."""
+        width, height = self.content_size.width, self.content_size.height
+        if width <= 0 or height <= 0:
+            return Text("")
+        rows = max(height - 1, 1)
+        field = self.field(width, 2 * rows)
+        if field is None:
+            text = Text("\n" * (rows // 2) + "no network yet: start a run (s)".center(width),
+                        style=self.get_component_rich_style("boundary-view--legend"))
+            return text
+        marks = self._marks(width, rows)
+        no_color = getattr(self.app, "no_color", False)
+        text = Text(no_wrap=True, overflow="crop")
+        if no_color:
+            self._render_chars(text, field, marks, width, rows)
+        else:
+            self._render_colour(text, field, marks, width, rows)
+        if height > 1:
+            text.append("\n")
+            text.append_text(self._legend(width))
+        return text
+
+    def _marks(self, width: int, rows: int) -> np.ndarray:
+        """(rows, width) int8: −1 empty, else the majority class of points in the cell."""
+        marks = np.full((rows, width), -1, dtype=np.int8)
+        if self._X is None or self._y is None or len(self._X) == 0:
+            return marks
+        r, c = cell_index(self._X, width, rows, self.bounds)
+        ones = np.zeros((rows, width), int)
+        total = np.zeros((rows, width), int)
+        np.add.at(total, (r, c), 1)
+        np.add.at(ones, (r, c), self._y >= 0.5)
+        filled = total > 0
+        marks[filled] = np.where(2 * ones[filled] >= total[filled], 1, 0)
+        return marks
+
+    def _render_colour(self, text: Text, field: np.ndarray, marks: np.ndarray,
+                       width: int, rows: int) -> None:
+        palette = self._palette()
+        levels = shade_index(field, LEVELS)
+        if not self.continuous:
+            levels = np.where(field >= 0.5, LEVELS - 1, 0)
+        point_styles = {c: self.get_component_rich_style(f"boundary-view--class-{c}")
+                        + Style(bold=True) for c in (0, 1)}
+        cache: dict[tuple[int, int, int], Style] = {}
+        for r in range(rows):
+            if r:
+                text.append("\n")
+            up, lo, mk = levels[2 * r], levels[2 * r + 1], marks[r]
+            c0 = 0
+            while c0 < width:
+                key = (int(up[c0]), int(lo[c0]), int(mk[c0]))
+                c1 = c0 + 1
+                while c1 < width and (up[c1], lo[c1], mk[c1]) == key:
+                    c1 += 1
+                style = cache.get(key)
+                if style is None:
+                    if key[2] < 0:
+                        style = Style(color=palette[key[0]], bgcolor=palette[key[1]])
+                    else:
+                        style = point_styles[key[2]] + Style(bgcolor=palette[key[0]])
+                    cache[key] = style
+                char = "▀" if key[2] < 0 else "ox"[key[2]]
+                text.append(char * (c1 - c0), style)
+                c0 = c1
+
+    def _render_chars(self, text: Text, field: np.ndarray, marks: np.ndarray,
+                      width: int, rows: int) -> None:
+        cell = (field[0::2][:rows] + field[1::2][:rows]) / 2
+        if self.continuous:
+            chars = np.array(list(SHADES))[shade_index(cell, len(SHADES))]
+        else:
+            chars = np.where(cell >= 0.5, "#", ".")
+        chars = np.where(marks == 0, "o", np.where(marks == 1, "x", chars))
+        text.append("\n".join("".join(row) for row in chars))

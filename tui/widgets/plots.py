@@ -1,0 +1,120 @@
+"""plotext views of the inspect screen: the activation with its derivative and the
+pre-activation histograms (saturation as it happens), and the diagnosis curves
+(gradient norms and saturated share per layer over epochs).
+
+Each view is a row of `PlotextPlot`s redrawn only by `show` (called by the inspect
+screen when the weights changed and the view is visible).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
+from textual_plotext import PlotextPlot
+
+from core.activations import get_activation
+from core.diagnosis import Measures
+from tui.history import History
+
+__all__ = ["ActivationView", "DiagnosisView", "SATURATION_Z"]
+
+SATURATION_Z = {"sigmoid": 4.595, "tanh": 2.647}  # |z| beyond which A is within 0.01 of flat
+_LAYER_COLORS = ("blue", "orange", "green", "magenta", "cyan", "red", "yellow", "white")
+
+
+class ActivationView(Horizontal):
+    """The chosen activation and its derivative over z ∈ [−8, 8] (the report's first
+    figure), and the histogram of each hidden layer's pre-activations Z on the training
+    set, with the saturation band marked."""
+
+    def compose(self) -> ComposeResult:
+        """Two plots side by side."""
+        yield PlotextPlot(id="act-curve")
+        yield PlotextPlot(id="act-hist")
+
+    def show(self, activation: str, m: Measures | None, epoch: int | None) -> None:
+        """Redraw for ``activation`` and the pre-activations in ``m`` (None: curves only)."""
+        act = get_activation(activation)
+        z = np.linspace(-8, 8, 161)
+        a = act.forward(z)
+        d = act.derivative(z, a)
+        plot = self.query_one("#act-curve", PlotextPlot)
+        plt = plot.plt
+        plt.clear_figure()
+        plt.title(f"{activation} and its derivative")
+        plt.plot(z.tolist(), a.tolist(), label=activation, marker="braille", color="blue")
+        plt.plot(z.tolist(), d.tolist(), label="derivative", marker="braille", color="orange")
+        plt.xlabel("z")
+        plot.refresh()
+        hist = self.query_one("#act-hist", PlotextPlot)
+        plt = hist.plt
+        plt.clear_figure()
+        plt.xlabel("Z (pre-activation)")
+        if m is None or not m.zs:
+            plt.title("Pre-activations: no network yet")
+            hist.refresh()
+            return
+        sat = ", ".join(f"{s:.0%}" for s in m.saturation[:-1])
+        plt.title(f"Z of hidden layers, epoch {epoch}; saturated {sat}")
+        for i, Z in enumerate(m.zs):
+            values = np.asarray(Z, float).ravel()
+            values = values[np.isfinite(values)]
+            if values.size:
+                plt.hist(values.tolist(), bins=40, label=f"Z{i + 1}",
+                         color=_LAYER_COLORS[i % len(_LAYER_COLORS)])
+        edge = SATURATION_Z.get(activation)
+        if edge is not None:
+            plt.vline(-edge, "red")
+            plt.vline(edge, "red")
+        hist.refresh()
+
+
+class DiagnosisView(Vertical):
+    """The plateau verdict, then ‖dW_l‖ (log10) and the saturated share of each layer
+    over the epochs of the run."""
+
+    def compose(self) -> ComposeResult:
+        """A verdict line and two plots."""
+        yield Static("", id="diag-verdict")
+        with Horizontal(id="diag-plots"):
+            yield PlotextPlot(id="diag-grad")
+            yield PlotextPlot(id="diag-sat")
+
+    def show(self, diag: History, m: Measures | None, message: str, lr: float,
+             epoch: int | None) -> None:
+        """Redraw from the diagnosis history (keys g1..gL, s1..sL)."""
+        if m is None:
+            verdict = "no network yet: start a run (s)"
+        else:
+            norms = " ".join(f"‖dW{i + 1}‖ {g:.2g}" for i, g in enumerate(m.grad_norms))
+            sat = " ".join(f"L{i + 1} {s:.0%}" for i, s in enumerate(m.saturation))
+            verdict = (f"epoch {epoch}  lr {lr:g}\n{norms}\nsaturated: {sat}\n"
+                       f"{message or 'no plateau: the loss is still improving'}")
+        self.query_one("#diag-verdict", Static).update(verdict)
+        names = diag.names
+        layers = sorted(int(n[1:]) for n in names if n.startswith("g"))
+        width = max(self.size.width // 2, 20)
+        for plot_id, key, title in (("#diag-grad", "g", "log10 ‖dW‖ per layer"),
+                                    ("#diag-sat", "s", "saturated units (%)")):
+            plot = self.query_one(plot_id, PlotextPlot)
+            plt = plot.plt
+            plt.clear_figure()
+            plt.title(title)
+            plt.xlabel("epoch")
+            for layer in layers:
+                xs, ys = diag.series(f"{key}{layer}", width)
+                if not xs:
+                    continue
+                if key == "g":
+                    ys = [math.log10(max(v, 1e-30)) for v in ys]
+                else:
+                    ys = [100.0 * v for v in ys]
+                plt.plot(xs, ys, label=f"L{layer}", marker="braille",
+                         color=_LAYER_COLORS[(layer - 1) % len(_LAYER_COLORS)])
+            if key == "s":
+                plt.ylim(0, 100)
+            plot.refresh()
