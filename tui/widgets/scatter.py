@@ -406,7 +406,10 @@ class ScatterPair(Widget):
             n = 0 if self._X is None else self._X.shape[0]
             if p.shape[0] != n:
                 raise ValueError(f"yhat has {p.shape[0]} values for {n} points")
-            self._pred = (p >= 0.5).astype(int)
+            pred = (p >= 0.5).astype(int)
+            if self._pred is not None and np.array_equal(pred, self._pred):
+                return  # same classes: nothing to redraw (ŷ arrives every frame)
+            self._pred = pred
         if self.is_mounted:
             self._show_prediction()
 

@@ -53,7 +53,21 @@ class StatusLine(Widget):
     StatusLine { height: auto; min-height: 1; padding: 0 1; background: $panel; }
     """
 
-    status: reactive[RunStatus] = reactive(RunStatus, layout=True)
+    status: reactive[RunStatus] = reactive(RunStatus)
+
+    _lines = 0
+
+    def watch_status(self) -> None:
+        """Re-layout only when the text needs another number of lines: a layout pass
+        re-flows and repaints the whole screen, the status changes every frame."""
+        width = self.content_size.width
+        lines = len(self.render().wrap(self.app.console, width)) if width > 0 else 0
+        if lines != self._lines:
+            self._lines = lines
+            self.refresh(layout=True)
+
+    def on_resize(self) -> None:
+        self.watch_status()
 
     def render(self) -> Text:
         s = self.status
