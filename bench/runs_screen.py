@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tui.app import create_app  # noqa: E402
+from tui.app import create_app
 
 
 def make_runs(root: Path, n: int) -> None:

@@ -19,10 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import backends  # noqa: E402
-from core.config import RunConfig  # noqa: E402
-from tui.app import create_app  # noqa: E402
-from tui.screens.inspect import TABS, InspectScreen  # noqa: E402
+from core import backends
+from core.config import RunConfig
+from tui.app import create_app
+from tui.screens.inspect import TABS, InspectScreen
 
 
 def _epoch(dash) -> int:

@@ -1,6 +1,11 @@
 """Fixture run directories with fixed names, dates and metrics (for runs-screen tests)."""
-import json, sys, numpy as np
+import json
+import sys
 from pathlib import Path
+
+import numpy as np
+
+
 def make(root, name, data="xor-grid", hidden=(64,64), lr=0.1, epochs=2000, status="finished",
          created="2020-04-01T10:00:00+08:00", sweep=None, n=9, seed=0, pid=None):
     d = Path(root)/name; d.mkdir(parents=True)
@@ -22,8 +27,8 @@ def make(root, name, data="xor-grid", hidden=(64,64), lr=0.1, epochs=2000, statu
     (d/"summary.json").write_text(json.dumps(summ))
     X = rng.random((20,2)); y = (X[:,0] < X[:,1]).astype(float).reshape(-1,1)
     np.savez(d/"data.npz", X=X, y=y)
-    from core.weights import save_weights
     from core.network import Network
+    from core.weights import save_weights
     net = Network(tuple(hidden), rng=rng)
     save_weights(d/"weights.npz", net.named_params(), cfg)
     return d

@@ -27,7 +27,7 @@ class BpTuiApp(App[int]):
     TITLE = "bp-tui"
     SUB_TITLE = "back-propagation, live"
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "quit", "Quit", show=False, id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-ctrl"),
         Binding("R", "runs", "Runs", id="app.runs"),
     ]

@@ -14,6 +14,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any, NoReturn
 
+# One BLAS thread: the training kernel is single-threaded and the UI needs the other
+# core; OpenBLAS's helper thread only contends with both (bench/dashboard.py). Set
+# before NumPy loads; a user's own setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from core import __version__
 from core.config import ACCURACIES, BACKENDS, ConfigError, RunConfig, parse_field
 from core.datasets import DATASETS

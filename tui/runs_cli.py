@@ -108,8 +108,14 @@ def run_sweep(argv: Sequence[str]) -> int:
     import os
 
     from core.compare import fmt_duration
-    from core.sweep import SweepError, SweepRunner, expand_grid, local_executor, preset
-    from core.sweep import unique_sweep_name
+    from core.sweep import (
+        SweepError,
+        SweepRunner,
+        expand_grid,
+        local_executor,
+        preset,
+        unique_sweep_name,
+    )
 
     p = sweep_parser()
     args = p.parse_args(argv)

@@ -10,11 +10,11 @@ from core.datasets import generate
 from core.inspect import (
     boundary_field,
     confusion,
+    fresh_test_set,
     grid_points,
     layer_stats,
     network_from_params,
     predictions,
-    fresh_test_set,
 )
 from core.network import Network
 from core.session import build_data, seeded_rngs

@@ -24,9 +24,9 @@ from tui.widgets.form import FIELDS, HyperForm
 from tui.widgets.scatter import ScatterPair
 from tui.widgets.status import StatusLine
 
-from .helpers import FakeClock, wait_for
+from .helpers import wait_for
 
-SMALL = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=120, log_every=40, seed=3,
+SMALL = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=120, log_every=5, seed=3,
                   name="small")
 LONG = SMALL.with_changes(epochs=10**7, log_every=10**6, name="long")
 
@@ -58,7 +58,9 @@ async def test_seeded_run_from_the_keyboard(runs_root: Path):
         await pilot.press("s")
         await wait_for(pilot, lambda: screen.state == "finished")
         await pilot.pause(0.2)
-        log_lines = list(screen.query_one("#log", Log).lines)
+        log = screen.query_one("#log", Log)
+        log_lines = list(log.lines)
+        assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y, "follows the tail"
         expected = headless_lines(SMALL.with_changes(name=None))
         # identical report lines, except the wall-clock time line
         assert log_lines[:-1] == expected[:-1]

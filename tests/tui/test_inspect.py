@@ -122,8 +122,8 @@ async def test_predictions_sort(runs_root):
 
 
 async def test_test_metrics_tracked_beside_the_curves(runs_root):
-    from tui.inspector import TestSet
     from core.inspect import fresh_test_set
+    from tui.inspector import TestSet
 
     app = create_app(XOR_RUN.with_changes(epochs=3000), runs_dir=runs_root,
                      timer=FakeClock())

@@ -7,6 +7,7 @@ never touched from the UI thread while it trains.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +32,7 @@ from tui.mailbox import Mailbox
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.curves import CurvesPanel
+from tui.widgets.epoch_log import EpochLog
 from tui.widgets.form import HyperForm
 from tui.widgets.scatter import ScatterPair
 from tui.widgets.status import RunStatus, StatusLine
@@ -39,22 +41,26 @@ __all__ = ["DashboardScreen"]
 
 LIVE_FIELDS = ("lr",)  # applied to a running network without a restart
 LR_MIN, LR_MAX = 1e-12, 1e6
+HEAVY_SECONDS = 0.5
+"""While running, the curves, the log and the prediction redraw at most this often (the
+status line every frame): they are most of the bytes sent to the terminal and of the UI
+thread's time, which the training thread shares (bench/dashboard.py)."""
 
 
 class DashboardScreen(Screen):
     """One screen with everything a run needs."""
 
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (80, "-narrow"), (110, "-wide")]
-    VERTICAL_BREAKPOINTS = [(0, "-tiny-h"), (24, "-tall")]
+    VERTICAL_BREAKPOINTS = [(0, "-tiny-h"), (24, "-short"), (32, "-tall")]
 
     BINDINGS = [
         Binding("s", "start", "Start", id="run.start"),
         Binding("ctrl+s", "start", "Start", show=False, priority=True, id="run.start-ctrl"),
         Binding("p,space", "pause", "Pause", id="run.pause"),
-        Binding("n", "step", "Step", id="run.step"),
+        Binding("n", "step", "Step", show=False, id="run.step"),
         Binding("x", "stop", "Stop", id="run.stop"),
         Binding("r", "reset", "Reset", show=False, id="run.reset"),
-        Binding("plus,equals_sign", "lr(2.0)", "lr×2", id="run.lr-up"),
+        Binding("plus,equals_sign", "lr(2.0)", "lr×2", show=False, id="run.lr-up"),
         Binding("minus,underscore", "lr(0.5)", "lr÷2", show=False, id="run.lr-down"),
         Binding("l", "toggle_log", "log loss", show=False, id="view.log-loss"),
         Binding("y", "predictions", "ŷ", show=False, id="view.predictions"),
@@ -103,6 +109,12 @@ class DashboardScreen(Screen):
         self._worker: Worker | None = None
         self._status_key: RunStatus | None = None
         self._last_progress = None
+        self._pending_reset = False
+        self._pending_restart: RunConfig | None = None
+        self._pending_lines: list[str] = []
+        self._pending_yhat = None
+        self._curves_due = False
+        self._heavy_at = 0.0
 
     # ------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
@@ -115,7 +127,7 @@ class DashboardScreen(Screen):
                 yield CurvesPanel(acc_scale=1.0, id="curves")
                 with Horizontal(id="bottom"):
                     yield ScatterPair(id="scatter")
-                    yield Log(id="log", max_lines=20_000, auto_scroll=True)
+                    yield EpochLog(id="log", max_lines=20_000, auto_scroll=True)
         yield StatusLine(id="status")
         yield Static(
             "The terminal is too small for bp-tui.\nMake it at least 80 columns × 24 rows.",
@@ -183,6 +195,7 @@ class DashboardScreen(Screen):
         log = self.query_one("#log", Log)
         log.clear()
         self.mailbox.drain()
+        self._pending_lines, self._pending_yhat, self._curves_due = [], None, False
         self.controls = Controls()
         self.session = None
         self.state, self.message = "preparing", ""
@@ -198,7 +211,10 @@ class DashboardScreen(Screen):
 
     @on(RunEnded)
     def _run_ended(self, event: RunEnded) -> None:
-        self.pull()
+        if self._pending_reset:
+            self.clear_panels()
+            return
+        self.pull(force=True)
         self.state = event.status
         self.message = event.message
         if event.status == "error":
@@ -207,8 +223,7 @@ class DashboardScreen(Screen):
         elif event.status == "diverged":
             self.notify(event.message, title="Diverged", severity="error", timeout=10)
         self.update_status()
-        pending = getattr(self, "_pending_restart", None)
-        self._pending_restart = None
+        pending, self._pending_restart = self._pending_restart, None
         if pending is not None:
             self.launch(pending)
 
@@ -218,28 +233,38 @@ class DashboardScreen(Screen):
             self.update_status()
 
     # ------------------------------------------------------------ frames
-    def pull(self) -> None:
-        """Timer: take what the worker produced since the last frame and redraw."""
+    def pull(self, force: bool = False) -> None:
+        """Timer: take what the worker produced since the last frame and redraw (the
+        heavy panels at most every HEAVY_SECONDS while running; ``force``: now)."""
         d = self.mailbox.drain()
         for note in d.notes:
             self.notify(note, timeout=6)
-        if d.lines:
-            self.query_one("#log", Log).write_lines(d.lines)
+        self._pending_lines.extend(d.lines)
         for epoch, loss, soft, acc, lr, wall in d.rows:
             self.history.append(epoch, loss=loss, soft_acc=soft, acc=acc, lr=lr, wall=wall)
-        if d.rows:
-            self.query_one("#curves", CurvesPanel).set_history(self.history)
+        self._curves_due = self._curves_due or bool(d.rows)
         if d.snapshot is not None:
             self.snapshot = d.snapshot
         if d.yhat is not None:
-            self.latest_yhat = d.yhat
-            self.query_one("#scatter", ScatterPair).set_prediction(d.yhat)
+            self.latest_yhat = self._pending_yhat = d.yhat
         if d.latest is not None:
             self._last_progress = d.latest
             if self.state == "preparing":
                 self.state = "running"
         if self.state in ("running", "paused") and self.controls is not None:
             self.state = "paused" if self.controls.paused else "running"
+        now = time.monotonic()
+        if force or self.state != "running" or now - self._heavy_at >= HEAVY_SECONDS:
+            self._heavy_at = now
+            if self._pending_lines:
+                self.query_one("#log", Log).write_lines(self._pending_lines)
+                self._pending_lines = []
+            if self._curves_due:
+                self._curves_due = False
+                self.query_one("#curves", CurvesPanel).set_history(self.history)
+            if self._pending_yhat is not None:
+                self.query_one("#scatter", ScatterPair).set_prediction(self._pending_yhat)
+                self._pending_yhat = None
         self.inspect_frame()
         self.update_status()
 
@@ -393,22 +418,37 @@ class DashboardScreen(Screen):
     def action_reset(self) -> None:
         """Stop, draw new initial weights (seed + 1) and clear the panels."""
         seed = (self.run_config or self.config).seed
-        try:
+        with contextlib.suppress(ConfigError):
             seed = self.form.read_config().seed
-        except ConfigError:
-            pass
         self._pending_restart = None
-        self.stop_run()
         self.form.set_value("seed", seed + 1)
+        if self.running:
+            self._pending_reset = True  # cleared once the run has ended (see _run_ended)
+            self.stop_run()
+        else:
+            self.clear_panels()
+
+    def clear_panels(self) -> None:
+        """Back to "ready": empty log, curves and prediction; ground truth redrawn."""
+        self._pending_reset = False
+        self.mailbox.drain()
+        self._pending_lines, self._pending_yhat, self._curves_due = [], None, False
+        self.inspector.reset()
         self.history.clear()
         self.query_one("#curves", CurvesPanel).set_history(self.history)
         self.query_one("#log", Log).clear()
         self.query_one("#scatter", ScatterPair).set_prediction(None)
         self._last_progress = None
+        self.latest_yhat = None
+        self.snapshot = None
         self.session = None
-        if not self.running:
-            self.state = "ready"
-        self.message = f"new initial weights (seed {seed + 1})"
+        self.run_config = None
+        self.state = "ready"
+        try:
+            seed = self.form.read_config().seed
+            self.message = f"new initial weights (seed {seed})"
+        except ConfigError:
+            self.message = ""
         self.show_data()
         self.update_status()
 

@@ -26,6 +26,7 @@ from core.records import read_weights
 from core.runs import read_row
 from tui.history import History
 from tui.widgets.curves import CurvesPanel
+from tui.widgets.epoch_log import EpochLog
 from tui.widgets.scatter import ScatterPair
 
 __all__ = ["RunViewScreen", "TailReader", "predict_run"]
@@ -97,7 +98,7 @@ class RunViewScreen(Screen):
             yield CurvesPanel(acc_scale=1.0, id="view-curves")
             with Horizontal(id="view-bottom"):
                 yield ScatterPair(id="view-scatter")
-                yield Log(id="view-log", max_lines=20_000, auto_scroll=True)
+                yield EpochLog(id="view-log", max_lines=20_000, auto_scroll=True)
         yield Static("", id="view-status")
         yield Footer()
 

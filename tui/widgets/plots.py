@@ -20,7 +20,7 @@ from core.activations import get_activation
 from core.diagnosis import Measures
 from tui.history import History
 
-__all__ = ["ActivationView", "DiagnosisView", "SATURATION_Z"]
+__all__ = ["SATURATION_Z", "ActivationView", "DiagnosisView"]
 
 SATURATION_Z = {"sigmoid": 4.595, "tanh": 2.647}  # |z| beyond which A is within 0.01 of flat
 _LAYER_COLORS = ("blue", "orange", "green", "magenta", "cyan", "red", "yellow", "white")

@@ -80,7 +80,9 @@ class StatusLine(Widget):
         text.append(f"epoch {s.epoch:,}/{s.epochs:,} ")
         text.append("█" * full, style="green")
         text.append("░" * (width - full), style="dim")
-        text.append(f" {frac * 100:3.0f}%  ")
+        text.append(f" {frac * 100:3.0f}%")
+        # Narrow terminals: a second line for the rates and names, not a ragged wrap.
+        text.append("\n" if self.size.width < 110 else "  ")
         eta = (s.epochs - s.epoch) / s.rate if s.rate > 0 and s.state == "running" else None
         text.append(f"{s.rate:,.0f} ep/s  ", style="bold" if s.rate else "dim")
         text.append(f"elapsed {clock(s.elapsed)}  ETA {clock(eta)}  ")
