@@ -29,8 +29,8 @@ from core.losses import Loss
 from core.network import Network
 
 __all__ = [
-    "LOW",
     "HIGH",
+    "LOW",
     "Measures",
     "Plateau",
     "detect_plateau",

@@ -19,13 +19,13 @@ __all__ = [
     "LayerStats",
     "Prediction",
     "boundary_field",
-    "fast_predict",
     "confusion",
+    "fast_predict",
+    "fresh_test_set",
     "grid_points",
     "layer_stats",
     "network_from_params",
     "predictions",
-    "fresh_test_set",
 ]
 
 MAX_TEST_N = 10_000

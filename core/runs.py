@@ -203,7 +203,7 @@ class RunsIndex:
         if set(seen) != set(self._cache):
             changed = True
         self._cache = seen
-        if changed or not self.rows and seen:
+        if changed or (not self.rows and seen):
             self.rows = sorted((r for _, r in seen.values()), key=lambda r: r.name)
             self.version += 1
         return changed
