@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from core import __version__
+from core.atomic import atomic_open
 from core.weights import WeightsError, load_weights, save_weights
 
 __all__ = [
@@ -52,17 +52,9 @@ def default_runs_root() -> Path:
 
 def write_json_atomic(path: Path, obj: Any) -> None:
     """Replace ``path`` with ``obj`` as JSON in one rename."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, allow_nan=False, default=_jsonable)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path) as fh:
+        json.dump(obj, fh, indent=2, allow_nan=False, default=_jsonable)
+        fh.write("\n")
 
 
 def _jsonable(value: Any) -> Any:

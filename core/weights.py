@@ -7,13 +7,14 @@ raises ``WeightsError`` with a one-line reason.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import zipfile
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
+
+from core.atomic import atomic_open
 
 __all__ = ["WeightsError", "check_shapes", "load_weights", "save_weights"]
 
@@ -24,22 +25,16 @@ class WeightsError(ValueError):
     """A weights file cannot be used; the message names the file and the problem."""
 
 
-def save_weights(path: str | Path, named: dict[str, np.ndarray], config: dict | None = None) -> None:
+def save_weights(
+    path: str | Path, named: dict[str, np.ndarray], config: dict | None = None
+) -> None:
     """Write ``named`` arrays (and the config as JSON text) atomically to ``path``."""
     path = Path(path)
     arrays = {k: np.asarray(v, dtype=float) for k, v in named.items()}
     if config is not None:
         arrays["config"] = np.array(json.dumps(config))
-    fd, tmp = tempfile.mkstemp(prefix=".weights-", suffix=".npz", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(path, "wb") as fh:
+        np.savez(fh, **arrays)
 
 
 def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict | None]:
@@ -60,7 +55,9 @@ def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict | None]:
         with np.load(path, allow_pickle=False) as data:
             files = dict(data.items())
     except (zipfile.BadZipFile, EOFError):
-        raise WeightsError(f"{path}: not a readable .npz file (truncated or another format)") from None
+        raise WeightsError(
+            f"{path}: not a readable .npz file (truncated or another format)"
+        ) from None
     except ValueError as exc:
         if "pickle" in str(exc).lower():
             raise WeightsError(f"{path}: holds pickled objects, which are refused") from None
@@ -104,7 +101,7 @@ def check_shapes(path: str | Path, named: dict[str, np.ndarray], sizes: tuple[in
         raise WeightsError(
             f"{path}: holds {have} weight layers, the network (hidden {hidden}) needs {want}"
         )
-    for i, (fan_in, fan_out) in enumerate(zip(sizes[:-1], sizes[1:]), start=1):
+    for i, (fan_in, fan_out) in enumerate(pairwise(sizes), start=1):
         W, B = named[f"W{i}"], named[f"B{i}"]
         if W.shape != (fan_in, fan_out):
             raise WeightsError(f"{path}: W{i} has shape {W.shape}, expected {(fan_in, fan_out)}")
