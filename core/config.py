@@ -11,6 +11,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
+from itertools import pairwise
 from typing import Any
 
 from core.activations import ACTIVATIONS
@@ -96,10 +97,11 @@ class RunConfig:
         points = self.n_points
         if points is not None and self.batch_size > points:
             raise ConfigError(
-                "batch_size", f"at most the number of training points ({points}), got {self.batch_size}"
+                "batch_size",
+                f"at most the number of training points ({points}), got {self.batch_size}",
             )
         sizes = (2, *self.hidden, 1)
-        n_params = sum(a * b + b for a, b in zip(sizes[:-1], sizes[1:]))
+        n_params = sum(a * b + b for a, b in pairwise(sizes))
         if n_params * 8 * 5 > MAX_PARAM_BYTES:
             raise ConfigError(
                 "hidden",
@@ -190,7 +192,9 @@ def parse_hidden(text: Any) -> tuple[int, ...]:
     sizes = []
     for p in parts:
         if not re.fullmatch(r"\d+", p) or not 1 <= int(p) <= MAX_UNITS:
-            raise ValueError(f"each layer size must be a whole number from 1 to {MAX_UNITS} (got {p!r})")
+            raise ValueError(
+                f"each layer size must be a whole number from 1 to {MAX_UNITS} (got {p!r})"
+            )
         sizes.append(int(p))
     return tuple(sizes)
 

@@ -95,10 +95,7 @@ def fast_predict(net: Network, X: np.ndarray) -> np.ndarray:
         for i, (W, B) in enumerate(zip(net.Ws, net.Bs)):
             Z = A @ W
             Z += B
-            if i == last or net.act.name == "sigmoid":
-                A = _sigmoid_tanh(Z)
-            else:
-                A = net.act.forward(Z)
+            A = _sigmoid_tanh(Z) if i == last or net.act.name == "sigmoid" else net.act.forward(Z)
     return A
 
 

@@ -21,7 +21,8 @@ def test_export_writes_metrics_and_table(runs_root, tmp_path):
     assert len(lines) == 1 + 9 + 9
     assert lines[1] == "a,0,0.000000,33.5,33.5,49.75,49.75,66.5,66.5"
     md = t.read_text().splitlines()
-    assert len(md) == 4 and md[2].startswith("| a | xor-grid | 64,64 |")
+    assert len(md) == 4
+    assert md[2].startswith("| a | xor-grid | 64,64 |")
     assert main(["export", "a", "--table", str(c)]) == 0
     assert c.read_text().splitlines()[1].startswith("a,xor-grid,\"64,64\",sigmoid,sgd,0.1,2000,")
 
@@ -43,7 +44,8 @@ def test_invalid_input_is_one_line_naming_the_flag(runs_root, argv, flag, bp_tui
     assert proc.returncode == 2
     err = proc.stderr.strip().splitlines()
     assert len(err) == 1, proc.stderr
-    assert flag in err[0] and "Traceback" not in proc.stderr
+    assert flag in err[0]
+    assert "Traceback" not in proc.stderr
 
 
 def test_sweep_cli_runs_a_small_grid(runs_root, bp_tui_cmd):

@@ -36,23 +36,27 @@ def test_listing_damage_dead_and_incremental_refresh(runs_root):
     os.utime(bad, (0, 0))
     os.utime(trunc, (0, 0))
     rows = {r.name: r for r in list_runs(runs_root)}
-    assert rows["a"].status == "finished" and rows["a"].hidden == "64,64"
+    assert rows["a"].status == "finished"
+    assert rows["a"].hidden == "64,64"
     assert rows["b"].status == "running"
     assert rows["c"].status == "dead"
-    assert rows["d"].status == "damaged" and "not a JSON object" in rows["d"].damaged
-    assert rows["e"].status == "damaged" and "not readable JSON" in rows["e"].damaged
+    assert rows["d"].status == "damaged"
+    assert "not a JSON object" in rows["d"].damaged
+    assert rows["e"].status == "damaged"
+    assert "not readable JSON" in rows["e"].damaged
     index = RunsIndex(runs_root)
     assert index.refresh() is True
     assert index.refresh() is False
     (runs_root / "a" / "summary.json").write_text(json.dumps({"status": "stopped"}))
-    assert index.refresh() is True and index.get("a").status == "stopped"
+    assert index.refresh() is True
+    assert index.get("a").status == "stopped"
 
 
 def test_rename_validates_and_refuses_running_runs(runs_root):
     make(runs_root, "a")
     make(runs_root, "b")
     make(runs_root, "live", status="running", pid=os.getpid())
-    with pytest.raises(RunsError, match="^name:"):
+    with pytest.raises(RunsError, match=r"^name:"):
         rename_run(runs_root, "a", "bad name!")
     with pytest.raises(RunsError, match="already exists"):
         rename_run(runs_root, "a", "b")

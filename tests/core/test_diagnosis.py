@@ -26,7 +26,8 @@ def test_sigmoid_saturation_share_by_hand():
     m = measure(net, X, y, get_loss("mse"))
     # Hidden layer: 3 of 4 points saturate unit 1, none unit 2 → 3/8.
     assert m.saturation[0] == pytest.approx(3 / 8)
-    assert len(m.saturation) == 2 and len(m.grad_norms) == 2
+    assert len(m.saturation) == 2
+    assert len(m.grad_norms) == 2
     assert m.zs[0].shape == (4, 2)
 
 
@@ -78,7 +79,8 @@ def test_plateau_after_progress_reports_where_it_began():
     epochs = list(range(0, 3001, 10))
     losses = [max(20.0 - 0.01 * e, 5.0) for e in epochs]  # flat from epoch 1500
     p = detect_plateau(epochs, losses, window=500)
-    assert p is not None and p.since == 1500
+    assert p is not None
+    assert p.since == 1500
 
 
 def test_diagnose_names_saturation_and_small_lr():

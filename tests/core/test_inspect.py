@@ -54,7 +54,7 @@ def test_network_from_params_round_trip():
     assert copy.sizes == net.sizes
     X = np.random.default_rng(0).uniform(size=(10, 2))
     np.testing.assert_array_equal(copy.predict(X), net.predict(X))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no weight arrays"):
         network_from_params({"B1": np.zeros(3)})
 
 
@@ -73,7 +73,9 @@ def test_test_sets_are_fresh_and_reproducible(name, noise):
     assert not np.array_equal(a.X, c.X)
     train_rows = {tuple(r) for r in train.X}
     assert not any(tuple(r) in train_rows for r in a.X)
-    assert len(a) == 500 and a.X.shape == (500, 2) and a.y.shape == (500, 1)
+    assert len(a) == 500
+    assert a.X.shape == (500, 2)
+    assert a.y.shape == (500, 1)
 
 
 def test_xor_test_points_lie_on_the_diagonals_with_the_right_labels():
@@ -104,7 +106,9 @@ def test_predictions_mark_the_wrong_points():
     yhat = np.full((21, 1), 0.2)
     rows = predictions(data.X, data.y, yhat)
     assert [p.right for p in rows] == [bool(v == 0) for v in data.y[:, 0]]
-    assert rows[1].x1 == 1.0 and rows[1].label == 1 and rows[1].predicted == 0
+    assert rows[1].x1 == 1.0
+    assert rows[1].label == 1
+    assert rows[1].predicted == 0
     assert sum(not p.right for p in rows) == 10
 
 

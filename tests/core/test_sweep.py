@@ -50,7 +50,8 @@ def test_presets_reproduce_the_report():
     assert (base.data, base.n, base.epochs) == ("xor-grid", 70, 2000)
     assert len(expand_grid(base, grid, "h")) == 6
     base, grid = preset("learning-rates")
-    assert grid["lr"] == [1.0, 0.1, 0.01, 0.001] and base.epochs == 2000
+    assert grid["lr"] == [1.0, 0.1, 0.01, 0.001]
+    assert base.epochs == 2000
     base, grid = preset("linear-vs-xor")
     assert [c.data for c in expand_grid(base, grid, "lx")] == ["linear", "xor-grid"]
     assert set(PRESETS) == {"hidden-units", "learning-rates", "linear-vs-xor"}

@@ -60,7 +60,8 @@ async def test_seeded_run_from_the_keyboard(runs_root: Path):
         await pilot.pause(0.2)
         log = screen.query_one("#log", Log)
         log_lines = list(log.lines)
-        assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y, "follows the tail"
+        assert log.max_scroll_y > 0, "follows the tail"
+        assert log.scroll_y == log.max_scroll_y, "follows the tail"
         expected = headless_lines(SMALL.with_changes(name=None))
         # identical report lines, except the wall-clock time line
         assert log_lines[:-1] == expected[:-1]
@@ -73,7 +74,8 @@ async def test_seeded_run_from_the_keyboard(runs_root: Path):
         assert scatter.predict_panel.border_title == "Predict result"
     run = runs_root / "small"
     summary = json.loads((run / "summary.json").read_text())
-    assert summary["status"] == "finished" and summary["epoch"] == 120
+    assert summary["status"] == "finished"
+    assert summary["epoch"] == 120
     assert (run / "log.txt").read_text().splitlines() == log_lines
     assert json.loads((run / "config.json").read_text())["hidden"] == [4, 4]
     assert read_metrics(run)[-1]["epoch"] == 120
@@ -110,7 +112,9 @@ async def test_pause_step_lr_and_stop(runs_root: Path):
     run = runs_root / "long"
     assert json.loads((run / "summary.json").read_text())["status"] == "stopped"
     lrs = [row["lr"] for row in read_metrics(run)]
-    assert lrs[0] == 0.5 and 1.0 in lrs and lrs[-1] == 0.25
+    assert lrs[0] == 0.5
+    assert 1.0 in lrs
+    assert lrs[-1] == 0.25
     assert "***** Training stopped at epoch" in (run / "log.txt").read_text()
 
 
@@ -149,7 +153,8 @@ async def test_declining_a_restart_keeps_the_run(runs_root: Path):
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("n")
         await pilot.pause(0.2)
-        assert screen.state == "running" and screen.session.run_name == name
+        assert screen.state == "running"
+        assert screen.session.run_name == name
         await pilot.press("x")
         await wait_for(pilot, lambda: screen.state == "stopped")
 
@@ -165,7 +170,8 @@ async def test_reset_draws_new_weights(runs_root: Path):
         await pilot.pause(0.3)
         assert screen.form.text("seed") == "4"
         assert list(screen.query_one("#log", Log).lines) == []
-        assert screen.history.total == 0 and screen.latest_yhat is None
+        assert screen.history.total == 0
+        assert screen.latest_yhat is None
         assert "seed 4" in screen.message
     [run] = list(runs_root.iterdir())
     assert json.loads((run / "summary.json").read_text())["status"] == "stopped"
@@ -195,12 +201,14 @@ async def test_start_refused_with_a_reason(runs_root: Path):
         screen.query_one("#f-lr", Input).value = "fast"
         await pilot.pause()
         error = screen.query_one("#err-lr", Static)
-        assert error.display and "must be a number" in str(error.render())
+        assert error.display
+        assert "must be a number" in str(error.render())
         await pilot.press("s")
         await pilot.pause(0.2)
         assert screen.state == "ready"
         message = str(screen.query_one("#form-message", Static).render())
-        assert "Learn rate" in message and "must be a number" in message
+        assert "Learn rate" in message
+        assert "must be a number" in message
         screen.query_one("#f-batch_size", Input).value = "500"
         screen.query_one("#f-lr", Input).value = "0.1"
         await pilot.press("s")
@@ -261,7 +269,8 @@ async def test_a_slow_ui_does_not_slow_the_worker(runs_root: Path, monkeypatch):
         await pilot.press("s")
         await wait_for(pilot, lambda: screen.state == "finished", timeout=60)
     summary = json.loads((runs_root / "slowui" / "summary.json").read_text())
-    assert summary["status"] == "finished" and summary["epoch"] == 3000
+    assert summary["status"] == "finished"
+    assert summary["epoch"] == 3000
     # 3000 epochs went by while the UI managed only a handful of frames: the worker
     # never waited for one.
     assert len(frames) * 20 < 3000
@@ -280,6 +289,7 @@ async def test_help_and_predictions(runs_root: Path):
         await pilot.press("y")
         lines = list(screen.query_one("#log", Log).lines)
         header = lines.index("SimpleNet Predicted Probabilities:")
-        assert lines[header + 1].startswith("[[") and len(lines) - header - 1 == 21
+        assert lines[header + 1].startswith("[[")
+        assert len(lines) - header - 1 == 21
         await pilot.press("q")
     assert "SimpleNet Predicted Probabilities:" in (runs_root / "small" / "log.txt").read_text()

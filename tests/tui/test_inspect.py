@@ -69,8 +69,9 @@ async def test_boundary_field_matches_the_network(runs_root):
         grid = grid_points(w, 2 * h)
         np.testing.assert_allclose(field.ravel(), dash.session.net.predict(grid)[:, 0],
                                    rtol=0, atol=1e-14)
-        epoch, named = dash.snapshot
-        assert epoch == 600 and view.epoch == 600
+        epoch, _named = dash.snapshot
+        assert epoch == 600
+        assert view.epoch == 600
         direct = dash.session.net.predict(np.array([[0.5 / w, 1 - 0.5 / (2 * h)]]))
         assert field[0, 0] == pytest.approx(float(direct[0, 0]))
         evaluations = view.evaluations
@@ -88,7 +89,8 @@ async def test_test_set_marks_the_misclassified_points(runs_root):
         await pilot.press("i", "2", "d")
         await pilot.pause()
         insp = dash.inspector
-        assert insp.test is not None and len(insp.test.data) == 200
+        assert insp.test is not None
+        assert len(insp.test.data) == 200
         yhat, y = insp.test_yhat, insp.test.data.y
         wrong = int(np.count_nonzero((yhat >= 0.5) != (y >= 0.5)))
         pair = app.screen.query_one("#test-scatter", ScatterPair)
@@ -146,7 +148,9 @@ async def test_no_color_degrades_to_characters(runs_root, monkeypatch):
         await pilot.pause()
         view = app.screen.query_one(BoundaryView)
         text = view.render().plain
-        assert "#" in text and "." in text and "▀" not in text
+        assert "#" in text
+        assert "." in text
+        assert "▀" not in text
         view.continuous = True
         assert set(view.render().plain) & set("░▒▓█")
 

@@ -53,7 +53,8 @@ async def test_table_content_sorting_filter_and_damage(fixture_runs):
             _names(screen)[0] == "hidden-units-3"
         assert _names(screen)[-1] == "broken"
         screen.set_sort("lr")  # again: reversed, missing values still last
-        assert _names(screen)[0] == "hidden-units-4" and _names(screen)[-1] == "broken"
+        assert _names(screen)[0] == "hidden-units-4"
+        assert _names(screen)[-1] == "broken"
         await pilot.press("slash", *"linear", "enter")
         assert _names(screen) == ["linear-5000"]
         await pilot.press("escape")

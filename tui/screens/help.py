@@ -24,14 +24,23 @@ HELP_TEXT = """\
 | `l` | loss curve on a log10 axis, on/off |
 | `y` | print `SimpleNet Predicted Probabilities:` (ŷ of every training point) in the log |
 | `f` | show / hide the hyperparameters form |
-| `i` | **inspect** the network: tabs `1` boundary, `2` test set, `3` predictions, `4` confusion, `5` activation, `6` diagnosis, `7` network; `esc` back |
-| `m` / `d` / `t` | in inspect: boundary discrete ↔ continuous / draw a fresh test set / predictions of train ↔ test |
-| `o` / `O` | in the predictions table: sort by the next column / reverse |
+| `i` | **inspect** the network (keys below); `esc` back |
 | `tab` / `shift+tab` | move between fields; `enter` in a field applies it |
 | `?` / `f1` | this help |
 | `ctrl+p` | command palette (every action, themes) |
 | `q` / `ctrl+q` | quit (the run is stopped and its records flushed first) |
 | `R` | **runs**: every recorded run (also `bp-tui runs`) |
+
+## Inspect screen
+
+| key | action |
+|---|---|
+| `1` … `7` | tabs: boundary, test set, predictions, confusion, activation, diagnosis, network |
+| `m` | boundary discrete ↔ continuous |
+| `d` | draw a fresh test set |
+| `t` | predictions of train ↔ test |
+| `o` / `O` | in the predictions table: sort by the next column / reverse |
+| `escape` | back |
 
 ## Runs screen
 

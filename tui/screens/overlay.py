@@ -114,7 +114,7 @@ class OverlayScreen(Screen):
             plt.xlabel("wall time (s)" if self.axis == "wall" else "epoch")
             n = max(plot.size.width, 20) if plot.size.width else 80
             for i, s in enumerate(self.series):
-                name, rgb = OKABE_ITO[i % len(OKABE_ITO)]
+                _name, rgb = OKABE_ITO[i % len(OKABE_ITO)]
                 marker = MARKERS[i % len(MARKERS)]
                 xs = s.x(self.axis)
                 for key in keys:

@@ -26,7 +26,7 @@ def clock(seconds: float | None) -> str:
     """H:MM:SS (or M:SS under an hour); "–" when unknown."""
     if seconds is None or seconds != seconds or seconds == float("inf"):
         return "–"
-    s = int(round(seconds))
+    s = round(seconds)
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
@@ -76,7 +76,7 @@ class StatusLine(Widget):
         text.append("  ")
         frac = s.epoch / s.epochs if s.epochs else 0.0
         width = 16
-        full = int(round(frac * width))
+        full = round(frac * width)
         text.append(f"epoch {s.epoch:,}/{s.epochs:,} ")
         text.append("█" * full, style="green")
         text.append("░" * (width - full), style="dim")
