@@ -8,11 +8,14 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
-from textual.app import App
+from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.screen import Screen
 
 from core.config import RunConfig
 from tui.screens.dashboard import DashboardScreen
@@ -107,6 +110,29 @@ class BpTuiApp(App[int]):
         for screen in self.screen_stack:
             if isinstance(screen, DashboardScreen):
                 screen.stop_run()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette offers every key action of the current screen and the app, with
+        its key and its docstring, besides Textual's own commands (themes, quit…)."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = {"quit"}  # Textual's own Quit command calls our action_quit
+        for node in (screen, self):
+            for binding in node.BINDINGS:
+                if not isinstance(binding, Binding) or binding.action in seen:
+                    continue
+                seen.add(binding.action)
+                name = binding.action.split("(")[0]
+                method = getattr(node, f"action_{name}", None)
+                lines = (method.__doc__ or "").strip().splitlines() if method else []
+                yield SystemCommand(
+                    f"{binding.description or name} [{self._first_key(binding)}]",
+                    binding.tooltip or (lines[0] if lines else binding.description),
+                    partial(node.run_action, binding.action),
+                )
+
+    def _first_key(self, binding: Binding) -> str:
+        """How the first of a binding's keys is shown (e.g. "?" for question_mark)."""
+        return self.get_key_display(replace(binding, key=binding.key.split(",")[0]))
 
     def action_runs(self) -> None:
         """Open the runs screen (every recorded run), unless it is already shown."""

@@ -293,3 +293,16 @@ async def test_help_and_predictions(runs_root: Path):
         assert len(lines) - header - 1 == 21
         await pilot.press("q")
     assert "SimpleNet Predicted Probabilities:" in (runs_root / "small" / "log.txt").read_text()
+
+
+async def test_command_palette_offers_every_action(runs_root: Path):
+    app = create_app(SMALL, runs_dir=runs_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = dash(app)
+        titles = {c.title: c for c in app.get_system_commands(screen)}
+        for title in ("Start [s]", "Pause [p]", "Step [n]", "Stop [x]", "Reset [r]",
+                      "lr×2 [+]", "lr÷2 [-]", "Log loss [l]", "Inspect [i]", "Runs [R]",
+                      "Help [?]", "Theme", "Quit"):
+            assert title in titles, title
+        titles["Start [s]"].callback()
+        await wait_for(pilot, lambda: screen.state == "finished")

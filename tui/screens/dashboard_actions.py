@@ -154,6 +154,7 @@ class RunActions:
         self.set_lr(current * factor)
 
     def action_toggle_log(self) -> None:
+        """Show the loss on a log10 axis, or back on a linear one."""
         curves = self.query_one("#curves", CurvesPanel)
         curves.log_loss = not curves.log_loss
 
@@ -168,6 +169,7 @@ class RunActions:
             self.session.log(lines)
 
     def action_toggle_form(self) -> None:
+        """Hide or show the hyperparameters form (more room for the panels)."""
         side = self.query_one("#side")
         side.display = not side.display
 
@@ -178,4 +180,5 @@ class RunActions:
         self.app.push_screen(InspectScreen(self))
 
     def action_help(self) -> None:
+        """Every key of the dashboard, with what it does."""
         self.app.push_screen(HelpScreen())
