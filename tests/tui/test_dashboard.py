@@ -304,5 +304,5 @@ async def test_command_palette_offers_every_action(runs_root: Path):
                       "lr×2 [+]", "lr÷2 [-]", "Log loss [l]", "Inspect [i]", "Runs [R]",
                       "Help [?]", "Theme", "Quit"):
             assert title in titles, title
-        titles["Start [s]"].callback()
+        await titles["Start [s]"].callback()  # the palette awaits it the same way
         await wait_for(pilot, lambda: screen.state == "finished")
