@@ -291,3 +291,13 @@ async def test_curves_plot_only_about_width_points() -> None:
         await pilot.pause()
         assert h.handed
         assert max(h.handed) <= max(panel.loss_plot.size.width, panel.acc_plot.size.width)
+
+
+def test_epoch_ticks_are_round_whole_numbers():
+    from tui.widgets.curves import epoch_ticks, short_number
+
+    assert epoch_ticks(2000, 5) == [0, 500, 1000, 1500, 2000]
+    assert epoch_ticks(84066, 5) == [0, 25000, 50000, 75000]
+    assert epoch_ticks(7, 5) == [0, 2, 4, 6]
+    assert epoch_ticks(0, 5) == [0]
+    assert [short_number(t) for t in (750, 1500, 25000, 2_500_000)] == ["750", "1.5k", "25k", "2.5M"]

@@ -52,6 +52,28 @@ _ACC_TEST = (
 _LOG_FLOOR = 1e-12  # log10 of a zero loss is drawn at -12
 
 
+def epoch_ticks(last: int, count: int) -> list[int]:
+    """About ``count`` round whole-number ticks from 0 to ``last`` (1, 2, 2.5 or 5 × 10^k apart)."""
+    if last <= 0:
+        return [0]
+    raw = last / max(1, count - 1)
+    step = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
+    for factor in (1, 2, 2.5, 5, 10):
+        if step * factor >= raw:
+            step *= factor
+            break
+    step = max(1, int(step))
+    return list(range(0, last + 1, step))
+
+
+def short_number(value: int) -> str:
+    """12000 → "12k", 2500000 → "2.5M", 750 → "750"."""
+    for scale, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if abs(value) >= scale:
+            return f"{value / scale:g}{suffix}"
+    return str(value)
+
+
 class CurvesPanel(Widget):
     """Loss and accuracy curves of a run, with an optional test-set overlay.
 
@@ -177,6 +199,12 @@ class CurvesPanel(Widget):
         except Exception:  # a theme with an odd value: fall back to a named colour
             return series.fallback
 
+    def _epoch_axis(self, plot: PlotextPlot, last_epoch: int) -> None:
+        """Whole-number epoch ticks (plotext's own would read 21016.5)."""
+        width = plot.size.width or 80
+        ticks = epoch_ticks(last_epoch, max(2, min(6, width // 12)))
+        plot.plt.xticks(ticks, [short_number(t) for t in ticks])
+
     @staticmethod
     def _points(plot: PlotextPlot) -> int:
         """Samples per series: about one per column (80 before the first layout)."""
@@ -192,6 +220,7 @@ class CurvesPanel(Widget):
         plt.ylabel(label)
         n = self._points(plot)
         drawn = False
+        last = 0
         # Test first, so the training line is drawn on top where they overlap.
         for history, series in ((self._test, _LOSS_TEST), (self._history, _LOSS_TRAIN)):
             if history is None:
@@ -203,8 +232,11 @@ class CurvesPanel(Widget):
                 ys = [math.log10(max(v, _LOG_FLOOR)) for v in ys]
             plt.plot(xs, ys, label=series.label, marker=series.marker, color=self._color(series))
             drawn = True
+            last = max(last, xs[-1])
         if not drawn:
             plt.title("Loss: no data yet")
+        else:
+            self._epoch_axis(plot, last)
         plot.refresh()
 
     def _draw_acc(self) -> None:
@@ -216,6 +248,7 @@ class CurvesPanel(Widget):
         plt.ylabel("%")
         n = self._points(plot)
         lowest = math.inf
+        last = 0
         for history, group in ((self._test, _ACC_TEST), (self._history, _ACC_TRAIN)):
             if history is None:
                 continue
@@ -225,6 +258,7 @@ class CurvesPanel(Widget):
                     continue
                 ys = [v * self.acc_scale for v in ys]
                 lowest = min(lowest, *ys)
+                last = max(last, xs[-1])
                 plt.plot(
                     xs, ys, label=series.label, marker=series.marker, color=self._color(series)
                 )
@@ -234,4 +268,5 @@ class CurvesPanel(Widget):
         else:
             # A stable frame: the top is 100 %, the bottom a multiple of 10 below the data.
             plt.ylim(max(0.0, math.floor(min(lowest, 90.0) / 10.0) * 10.0), 100.0)
+            self._epoch_axis(plot, last)
         plot.refresh()
