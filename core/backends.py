@@ -1,6 +1,8 @@
 """Which engine runs a per-point SGD epoch: the compiled numba kernel or plain NumPy.
 
     sgd_epoch(Ws, Bs, X, y, order, lr, act_code, loss_code, backend="auto")  in place
+    sgd_chunk(Ws, Bs, X, y, orders, lr, act_code, loss_code, evals, backend="auto")
+        -> (epochs done, diverged, metrics (n_eval, 3), yhats (n_eval, n))
     resolve_backend(requested, activation, loss, optimizer, batch_size) -> (used, note)
     ensure_compiled(notify, n_layers=3)  compile or load the kernel ahead of training
 
@@ -16,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from core.sgd_numpy import sgd_epoch_numpy
+from core.sgd_numpy import sgd_chunk_numpy, sgd_epoch_numpy
 
 __all__ = [
     "BACKENDS",
@@ -26,6 +28,7 @@ __all__ = [
     "ensure_compiled",
     "numba_available",
     "resolve_backend",
+    "sgd_chunk",
     "sgd_epoch",
 ]
 
@@ -92,34 +95,30 @@ def resolve_backend(
     return "numba", None
 
 
-def _kernel_signature(n_layers: int):
-    """The float64 signature the kernel is called with for ``n_layers`` weight layers."""
+def _kernel_signature(n_layers: int, chunk: bool = False):
+    """The float64 signature a kernel is called with for ``n_layers`` weight layers:
+    ``sgd_epoch_kernel``'s, or with ``chunk`` ``sgd_chunk_kernel``'s."""
     from numba import types
 
     w = types.UniTuple(types.float64[:, ::1], n_layers)
     b = types.UniTuple(types.float64[::1], n_layers)
-    return (
-        w,
-        b,
-        types.float64[:, ::1],
-        types.float64[::1],
-        types.int64[::1],
-        types.float64,
-        types.int64,
-        types.int64,
-        types.boolean,
-    )
+    order = types.int64[:, ::1] if chunk else types.int64[::1]
+    sig = (w, b, types.float64[:, ::1], types.float64[::1], order, types.float64,
+           types.int64, types.int64, types.boolean)
+    if chunk:
+        sig += (types.boolean[::1], types.float64[:, ::1], types.float64[:, ::1])
+    return sig
 
 
 def ensure_compiled(notify: Callable[[str], None], n_layers: int = 3) -> None:
-    """Compile, or load from the on-disk cache, the kernel for ``n_layers`` weight layers.
+    """Compile, or load from the on-disk cache, the kernels for ``n_layers`` weight layers.
 
     ``notify(COMPILE_NOTE)`` is called once, before the work starts, only when a real
     compilation happens (not for a cache load, nor when already loaded). It listens for
     numba's own "numba:compile" event, which fires for compilations and never for cache
     loads. Raises RuntimeError when numba is unavailable.
     """
-    kernel = _kernel().sgd_epoch_kernel
+    mod = _kernel()
     from numba.core import event
 
     class _Announce(event.Listener):
@@ -134,7 +133,8 @@ def ensure_compiled(notify: Callable[[str], None], n_layers: int = 3) -> None:
             pass
 
     with event.install_listener("numba:compile", _Announce()):
-        kernel.compile(_kernel_signature(n_layers))
+        mod.sgd_epoch_kernel.compile(_kernel_signature(n_layers))
+        mod.sgd_chunk_kernel.compile(_kernel_signature(n_layers, chunk=True))
 
 
 def _as_f64_c(a: np.ndarray, name: str) -> np.ndarray:
@@ -158,6 +158,29 @@ def _check_shapes(Ws, Bs, X, y) -> None:
         raise ValueError(f"the output layer must have one unit, not {Ws[-1].shape[1]}")
 
 
+def _prepare(Ws, Bs, X, y, backend):
+    """Validated (Ws tuple, Bs tuple, X (n, d), y (n,)) for a kernel call."""
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
+    if len(Ws) != len(Bs) or not Ws:
+        raise ValueError("Ws and Bs must be non-empty lists of equal length")
+    Ws = tuple(_as_f64_c(W, "Ws") for W in Ws)
+    Bs = tuple(_as_f64_c(B, "Bs") for B in Bs)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    y = np.ascontiguousarray(y, dtype=np.float64).reshape(-1)
+    _check_shapes(Ws, Bs, X, y)
+    return Ws, Bs, X, y
+
+
+def _check_order(order: np.ndarray, X: np.ndarray) -> None:
+    if order.size and (order.min() < 0 or order.max() >= X.shape[0]):
+        raise IndexError("order holds an index outside the data")
+
+
+def _use_numpy(backend: str) -> bool:
+    return backend == "numpy" or (backend == "auto" and not numba_available())
+
+
 def sgd_epoch(
     Ws: Sequence[np.ndarray],
     Bs: Sequence[np.ndarray],
@@ -177,21 +200,60 @@ def sgd_epoch(
     1 bce. ``backend`` "auto" uses numba when importable, else NumPy. ``flush`` (numba,
     x86-64): flush subnormals to zero during the call, to keep late epochs fast.
     """
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if len(Ws) != len(Bs) or not Ws:
-        raise ValueError("Ws and Bs must be non-empty lists of equal length")
-    Ws = tuple(_as_f64_c(W, "Ws") for W in Ws)
-    Bs = tuple(_as_f64_c(B, "Bs") for B in Bs)
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    y = np.ascontiguousarray(y, dtype=np.float64).reshape(-1)
+    Ws, Bs, X, y = _prepare(Ws, Bs, X, y, backend)
     order = np.ascontiguousarray(order, dtype=np.int64).reshape(-1)
-    _check_shapes(Ws, Bs, X, y)
-    if order.size and (order.min() < 0 or order.max() >= X.shape[0]):
-        raise IndexError("order holds an index outside the data")
-    if backend == "numpy" or (backend == "auto" and not numba_available()):
+    _check_order(order, X)
+    if _use_numpy(backend):
         sgd_epoch_numpy(Ws, Bs, X, y, order, lr, int(act_code), int(loss_code))
         return
     _kernel().sgd_epoch_kernel(
         Ws, Bs, X, y, order, float(lr), int(act_code), int(loss_code), bool(flush)
     )
+
+
+def sgd_chunk(
+    Ws: Sequence[np.ndarray],
+    Bs: Sequence[np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    orders: np.ndarray,
+    lr: float,
+    act_code: int,
+    loss_code: int,
+    evals: np.ndarray,
+    backend: str = "auto",
+    flush: bool = True,
+) -> tuple[int, bool, np.ndarray, np.ndarray]:
+    """k = ``len(orders)`` per-point SGD epochs in one call, in place on ``Ws`` / ``Bs``.
+
+    Epoch c runs over ``X[orders[c]]`` (orders (k, m) point indices) and, where
+    ``evals[c]`` (evals (k,) bool), is followed by an evaluation of the whole set: the
+    same numbers as k ``sgd_epoch`` calls with ``core.metrics.evaluate`` after the
+    evaluated ones (to a few ulps; bit for bit against itself at any chunking). The
+    numba backend does it all in one call without the GIL. Returns (epochs done,
+    diverged, metrics (n_eval, 3) rows of (summed loss, soft %, threshold %), ŷ rows
+    (n_eval, n)); it stops after the first evaluated epoch whose loss or weights are
+    not finite (diverged True), so fewer epochs and rows may come back.
+    """
+    Ws, Bs, X, y = _prepare(Ws, Bs, X, y, backend)
+    orders = np.ascontiguousarray(orders, dtype=np.int64)
+    if orders.ndim != 2:
+        raise ValueError(f"orders must be (k, m), not {orders.shape}")
+    evals = np.ascontiguousarray(evals, dtype=np.bool_).reshape(-1)
+    if evals.shape[0] != orders.shape[0]:
+        raise ValueError(f"evals {evals.shape} does not match orders {orders.shape}")
+    _check_order(orders, X)
+    n_eval = int(evals.sum())
+    metrics = np.empty((n_eval, 3))
+    yhats = np.empty((n_eval, X.shape[0]))
+    if _use_numpy(backend):
+        done, diverged = sgd_chunk_numpy(
+            Ws, Bs, X, y, orders, float(lr), int(act_code), int(loss_code), evals, metrics, yhats
+        )
+    else:
+        done, diverged = _kernel().sgd_chunk_kernel(
+            Ws, Bs, X, y, orders, float(lr), int(act_code), int(loss_code), bool(flush),
+            evals, metrics, yhats,
+        )
+    rows = int(evals[:done].sum())
+    return int(done), bool(diverged), metrics[:rows], yhats[:rows]

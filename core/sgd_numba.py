@@ -23,228 +23,38 @@ are "contract" (a·b + c may become one FMA) in the forward and update loops, an
 "reassoc" + "contract" in the backward dot product (see ``_backward_layer``).
 Everything stays deterministic: same inputs, same machine, same bits.
 
-Importing this module imports numba; ``core.backends`` imports it lazily.
+Two entry points: ``sgd_epoch_kernel`` (one epoch) and ``sgd_chunk_kernel`` (several
+epochs in one call, evaluating the network inside the kernel at the epochs asked for, so
+a caller's Python thread needs the GIL once per chunk rather than once per epoch). The
+building blocks live in ``core.sgd_numba_ops``. Importing this module imports numba;
+``core.backends`` imports it lazily.
 """
 
 from __future__ import annotations
 
-import math
-import platform
-
 import numpy as np
-from llvmlite import ir
-from numba import njit, types
-from numba.core import cgutils
-from numba.extending import intrinsic
+from numba import njit
 
-__all__ = ["FLUSH_SUPPORTED", "MXCSR_FTZ_DAZ", "sgd_epoch_kernel"]
+from core.sgd_numba_ops import (
+    FLUSH_SUPPORTED,
+    MXCSR_FTZ_DAZ,
+    _get_mxcsr,
+    _set_mxcsr,
+    all_finite,
+    evaluate_all,
+    train_point,
+)
 
-MXCSR_FTZ_DAZ = 0x8040  # FTZ (bit 15) | DAZ (bit 6)
-FLUSH_SUPPORTED = platform.machine().lower() in ("x86_64", "amd64")
-
-_I32 = ir.IntType(32)
-# The only fast-math licences: FMA contraction, and reassociating the dot-product sums
-# in _backward_layer.
-_REASSOC = {"reassoc", "contract"}
-_CONTRACT = {"contract"}
-
-
-@intrinsic
-def _get_mxcsr(typingctx):
-    """The calling thread's MXCSR (0 where there is none)."""
-
-    def codegen(context, builder, signature, args):
-        if not FLUSH_SUPPORTED:
-            return ir.Constant(_I32, 0)
-        slot = cgutils.alloca_once(builder, _I32)
-        fnty = ir.FunctionType(ir.VoidType(), [slot.type])
-        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.x86.sse.stmxcsr")
-        builder.call(fn, [slot])
-        return builder.load(slot)
-
-    return types.uint32(), codegen
-
-
-@intrinsic
-def _set_mxcsr(typingctx, value):
-    """Load ``value`` into the calling thread's MXCSR (no-op off x86-64)."""
-
-    def codegen(context, builder, signature, args):
-        if FLUSH_SUPPORTED:
-            slot = cgutils.alloca_once(builder, _I32)
-            builder.store(args[0], slot)
-            fnty = ir.FunctionType(ir.VoidType(), [slot.type])
-            fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.x86.sse.ldmxcsr")
-            builder.call(fn, [slot])
-        return context.get_dummy_value()
-
-    return types.void(types.uint32), codegen
-
-
-@intrinsic
-def _f64_from_bits(typingctx, bits):
-    """The float64 whose IEEE-754 bit pattern is the int64 ``bits`` (a plain bitcast)."""
-
-    def codegen(context, builder, signature, args):
-        return builder.bitcast(args[0], ir.DoubleType())
-
-    return types.float64(types.int64), codegen
-
-
-# exp(t) = 2^k · e^r with t = k·ln2 + r, |r| ≤ ln2/2 (Cody–Waite: ln2 split in a high
-# part with trailing zero bits, so k·LN2_HI is exact, and the low remainder).
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_EXP_MIN = -708.0  # e^t is a normal float64 down to here; below, e^t is taken as 0
-
-
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy", inline="always")
-def _exp_nonpos(t):
-    """e^t for t ≤ 0 without a call or a branch, so that loops over it vectorise.
-
-    Taylor polynomial of degree 13 for e^r on |r| ≤ ln2/2 (truncation < 1e-17, below
-    half an ulp), then scaled by 2^k built from its float64 bits. Matches np.exp to
-    about an ulp; below −708 it gives 0 (np.exp: a subnormal, which flush-to-zero
-    would turn into 0 anyway). Not for t > 0.
-    """
-    tc = t if t > _EXP_MIN else _EXP_MIN  # also maps NaN to a finite value
-    k = math.floor(tc * _LOG2E + 0.5)
-    kf = float(k)
-    r = (tc - kf * _LN2_HI) - kf * _LN2_LO
-    p = 1.0 / 6227020800.0
-    p = p * r + 1.0 / 479001600.0
-    p = p * r + 1.0 / 39916800.0
-    p = p * r + 1.0 / 3628800.0
-    p = p * r + 1.0 / 362880.0
-    p = p * r + 1.0 / 40320.0
-    p = p * r + 1.0 / 5040.0
-    p = p * r + 1.0 / 720.0
-    p = p * r + 1.0 / 120.0
-    p = p * r + 1.0 / 24.0
-    p = p * r + 1.0 / 6.0
-    p = p * r + 0.5
-    p = p * r + 1.0
-    p = p * r + 1.0
-    e = p * _f64_from_bits((k + 1023) << 52)
-    return e if t >= _EXP_MIN else 0.0
-
-
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy", inline="always")
-def _sigmoid_vec(z):
-    """σ(z) from e = e^−|z| (never overflows), branch-free: 1/(1+e) for z ≥ 0,
-    e/(1+e) for z < 0, and NaN stays NaN."""
-    e = _exp_nonpos(-abs(z))
-    s = 1.0 / (1.0 + e)
-    return s if z >= 0.0 else (e * s if z < 0.0 else z)
+__all__ = ["FLUSH_SUPPORTED", "MXCSR_FTZ_DAZ", "sgd_chunk_kernel", "sgd_epoch_kernel"]
 
 
 @njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def _sigmoid_layer(z, n):
-    """z[:n] = σ(z[:n]) in place (one vectorised loop)."""
-    for j in range(n):
-        z[j] = _sigmoid_vec(z[j])
-
-
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def _sigmoid(z):
-    """σ(z) without overflow: e^−z is only taken for z ≥ 0, e^z only for z < 0."""
-    if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def _activate(z, code):
-    """Hidden activation by code: 0 sigmoid, 1 tanh, 2 relu, 3 leaky-relu, 4 identity."""
-    if code == 0:
-        return _sigmoid(z)
-    if code == 1:
-        return math.tanh(z)
-    if code == 2:
-        return z if z > 0.0 else 0.0
-    if code == 3:
-        return z if z > 0.0 else 0.01 * z
-    return z
-
-
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def _derivative(a, code):
-    """∂A/∂Z written through A (relu / leaky-relu: A > 0 exactly when Z > 0)."""
-    if code == 0:
-        return a * (1.0 - a)
-    if code == 1:
-        return 1.0 - a * a
-    if code == 2:
-        return 1.0 if a > 0.0 else 0.0
-    if code == 3:
-        return 1.0 if a > 0.0 else 0.01
-    return 1.0
-
-
-@njit(cache=True, nogil=True, fastmath=_REASSOC, error_model="numpy")
-def _dot_column(W, a_in, n_in):
-    """Σ_i a_in[i] · W[i, 0] for a one-column W (the output layer's forward step)."""
-    s = 0.0
-    for i in range(n_in):
-        s += a_in[i] * W[i, 0]
-    return s
-
-
-@njit(cache=True, nogil=True, fastmath=_CONTRACT, error_model="numpy")
-def _forward_layer(W, B, a_in, z_out, n_in, n_out):
-    """z_out[:n_out] = B + a_in[:n_in] · W, walking W row by row (its memory order).
-
-    Four rows per pass over z_out, added as (a0·W0 + a1·W1) + (a2·W2 + a3·W3): a fixed
-    order of the additions (deterministic), with a quarter of the loads and stores of z.
-    """
-    if n_out == 1:
-        z_out[0] = _dot_column(W, a_in, n_in) + B[0]
-        return
-    for j in range(n_out):
-        z_out[j] = B[j]
-    i = 0
-    while i + 4 <= n_in:
-        a0 = a_in[i]
-        a1 = a_in[i + 1]
-        a2 = a_in[i + 2]
-        a3 = a_in[i + 3]
-        for j in range(n_out):
-            z_out[j] += (a0 * W[i, j] + a1 * W[i + 1, j]) + (a2 * W[i + 2, j] + a3 * W[i + 3, j])
-        i += 4
-    while i < n_in:
-        a = a_in[i]
-        for j in range(n_out):
-            z_out[j] += a * W[i, j]
-        i += 1
-
-
-@njit(cache=True, nogil=True, fastmath=_REASSOC, error_model="numpy")
-def _backward_layer(W, a_in, dz, g, da, n_in, n_out):
-    """One pass over W: da[i] = W[i, :] · dz (old W) while W[i, :] -= a_in[i] · g.
-
-    ``g`` is lr · dz. Reassociation is allowed here, and only here, so that the dot
-    product vectorises (with contraction to FMA; no other fast-math licence: NaN and
-    infinities keep their IEEE meaning).
-    """
-    for i in range(n_in):
-        a = a_in[i]
-        s = 0.0
-        for j in range(n_out):
-            w = W[i, j]
-            s += w * dz[j]
-            W[i, j] = w - a * g[j]
-        da[i] = s
-
-
-@njit(cache=True, nogil=True, fastmath=_CONTRACT, error_model="numpy")
-def _update_layer(W, a_in, g, n_in, n_out):
-    """W[i, :] -= a_in[i] · g (the first layer: no dA to carry back)."""
-    for i in range(n_in):
-        a = a_in[i]
-        for j in range(n_out):
-            W[i, j] -= a * g[j]
+def _scratch(Ws, X):
+    n_layers = len(Ws)
+    width = X.shape[1]
+    for li in range(n_layers):
+        width = max(width, Ws[li].shape[1])
+    return np.zeros((n_layers + 1, width)), np.zeros(width), np.zeros(width), np.zeros(width)
 
 
 @njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
@@ -255,57 +65,43 @@ def sgd_epoch_kernel(Ws, Bs, X, y, order, lr, act_code, loss_code, flush):
     y (n,) or (n, 1) flattened by the caller to (n,), order (m,) int64 point indices.
     ``flush``: set FTZ/DAZ for this call (x86-64). Returns nothing.
     """
-    n_layers = len(Ws)
-    width = X.shape[1]
-    for li in range(n_layers):
-        width = max(width, Ws[li].shape[1])
-    acts = np.zeros((n_layers + 1, width))  # acts[l] = A_l; acts[0] = the point
-    dz = np.zeros(width)
-    g = np.zeros(width)
-    da = np.zeros(width)
-
+    acts, dz, g, da = _scratch(Ws, X)
     old_csr = _get_mxcsr()
     if flush:
         _set_mxcsr(old_csr | np.uint32(MXCSR_FTZ_DAZ))
-
-    last = n_layers - 1
     for p in range(order.shape[0]):
-        k = order[p]
-        for i in range(X.shape[1]):
-            acts[0, i] = X[k, i]
-        # forward
-        for li in range(n_layers):
-            W = Ws[li]
-            n_in, n_out = W.shape
-            z = acts[li + 1]
-            _forward_layer(W, Bs[li], acts[li], z, n_in, n_out)
-            if li == last:
-                for j in range(n_out):
-                    z[j] = _sigmoid(z[j])
-            elif act_code == 0:
-                _sigmoid_layer(z, n_out)
-            else:
-                for j in range(n_out):
-                    z[j] = _activate(z[j], act_code)
-        # backward: dZ_L from the loss, then one fused pass per layer
-        yhat = acts[n_layers, 0]
-        if loss_code == 0:
-            dz[0] = 2.0 * (yhat - y[k]) * (yhat * (1.0 - yhat))
-        else:
-            dz[0] = yhat - y[k]
-        for li in range(last, -1, -1):
-            W = Ws[li]
-            B = Bs[li]
-            n_in, n_out = W.shape
-            for j in range(n_out):
-                g[j] = lr * dz[j]
-                B[j] -= g[j]
-            if li > 0:
-                a_in = acts[li]
-                _backward_layer(W, a_in, dz, g, da, n_in, n_out)
-                for i in range(n_in):
-                    dz[i] = da[i] * _derivative(a_in[i], act_code)
-            else:
-                _update_layer(W, acts[0], g, n_in, n_out)
-
+        train_point(Ws, Bs, X, y, order[p], lr, act_code, loss_code, acts, dz, g, da)
     _set_mxcsr(old_csr)
+
+
+@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+def sgd_chunk_kernel(Ws, Bs, X, y, orders, lr, act_code, loss_code, flush, evals, metrics,
+                     yhats):
+    """``orders.shape[0]`` epochs (epoch c over ``orders[c]``), evaluating where asked.
+
+    orders (k, m) int64; evals (k,) bool: evaluate after epoch c; metrics (n_eval, 3)
+    and yhats (n_eval, n) float64 receive, row by row in epoch order, (summed loss, soft
+    accuracy %, threshold accuracy %) and ŷ of each evaluated epoch. Stops early after an
+    evaluated epoch whose loss or weights are not finite. Returns (epochs done, diverged).
+    """
+    acts, dz, g, da = _scratch(Ws, X)
+    old_csr = _get_mxcsr()
+    if flush:
+        _set_mxcsr(old_csr | np.uint32(MXCSR_FTZ_DAZ))
+    row = 0
+    done = 0
+    diverged = False
+    for c in range(orders.shape[0]):
+        order = orders[c]
+        for p in range(order.shape[0]):
+            train_point(Ws, Bs, X, y, order[p], lr, act_code, loss_code, acts, dz, g, da)
+        done += 1
+        if evals[c]:
+            m = metrics[row]
+            evaluate_all(Ws, Bs, X, y, act_code, loss_code, acts, yhats[row], m)
+            row += 1
+            if not (np.isfinite(m[0]) and all_finite(Ws, Bs)):
+                diverged = True
+                break
+    _set_mxcsr(old_csr)
+    return done, diverged

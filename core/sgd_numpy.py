@@ -23,7 +23,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["sgd_epoch_numpy"]
+from core.activations import ACTIVATIONS, sigmoid
+from core.losses import LOSSES
+from core.metrics import score
+
+__all__ = ["evaluate_numpy", "sgd_chunk_numpy", "sgd_epoch_numpy"]
 
 
 def _sigmoid_into(z: np.ndarray, out: np.ndarray, tmp: np.ndarray) -> None:
@@ -172,3 +176,38 @@ def sgd_epoch_numpy(
     for W, B, Wn in zip(Ws, Bs, Wns, strict=True):
         np.negative(Wn[:-1], out=W)
         np.negative(Wn[-1], out=B)
+
+
+_ACT_BY_CODE = {cls.code: cls() for cls in ACTIVATIONS.values()}
+_LOSS_BY_CODE = {cls.code: cls() for cls in LOSSES.values()}
+
+
+def evaluate_numpy(Ws, Bs, X, y, act_code: int, loss_code: int) -> tuple[np.ndarray, np.ndarray]:
+    """``Network.predict`` + ``core.metrics.score`` from bare arrays: ((loss, soft %,
+    threshold %) as a (3,) array, ŷ (n,)). X (n, fan_in0), y (n,) or (n, 1)."""
+    act = _ACT_BY_CODE[act_code]
+    A = np.asarray(X, dtype=np.float64)
+    last = len(Ws) - 1
+    with np.errstate(all="ignore"):
+        for i, (W, B) in enumerate(zip(Ws, Bs, strict=True)):
+            Z = A @ W + B
+            A = sigmoid(Z) if i == last else act.forward(Z)
+    m = score(A, np.asarray(y, dtype=np.float64).reshape(-1, 1), _LOSS_BY_CODE[loss_code])
+    return np.array([m.loss, m.soft_acc, m.acc]), A.reshape(-1)
+
+
+def sgd_chunk_numpy(Ws, Bs, X, y, orders, lr, act_code, loss_code, evals, metrics, yhats):
+    """``core.sgd_numba.sgd_chunk_kernel`` in NumPy: per-point epochs over ``orders[c]``
+    (orders (k, m)), evaluating after epoch c where ``evals[c]`` into the next rows of
+    metrics (n_eval, 3) and yhats (n_eval, n). Returns (epochs done, diverged)."""
+    row = 0
+    with np.errstate(all="ignore"):  # divergence is reported, not warned about
+        for c in range(orders.shape[0]):
+            sgd_epoch_numpy(Ws, Bs, X, y, orders[c], lr, act_code, loss_code)
+            if evals[c]:
+                metrics[row], yhats[row] = evaluate_numpy(Ws, Bs, X, y, act_code, loss_code)
+                row += 1
+                finite = all(np.isfinite(a).all() for a in (*Ws, *Bs))
+                if not (np.isfinite(metrics[row - 1, 0]) and finite):
+                    return c + 1, True
+    return orders.shape[0], False

@@ -224,3 +224,90 @@ def test_importing_backends_is_light():
         cwd=ROOT,
     ).stdout.strip()
     assert out == ""
+
+
+# ------------------------------------------------------------------ chunks
+def _chunk_case(hidden=(5, 4), act_name="sigmoid", seed=7):
+    X, y = _data(n=30)
+    net = Network(hidden, act_name, init="normal", rng=np.random.default_rng(seed))
+    orders = np.array([np.random.default_rng(11 + c).permutation(len(X)) for c in range(12)])
+    evals = np.zeros(12, dtype=bool)
+    evals[[2, 5, 6, 11]] = True
+    return X, y, net, orders, evals
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+@pytest.mark.parametrize("loss_name", sorted(LOSSES))
+@pytest.mark.parametrize("act_name", ["sigmoid", "tanh"])
+def test_chunk_matches_epoch_by_epoch(backend, loss_name, act_name):
+    """One chunk of 12 epochs == 12 one-epoch chunks (bit for bit) == 12 sgd_epoch calls
+    (bit for bit) with core.metrics.evaluate after the evaluated ones (to 1e-12)."""
+    from core.metrics import evaluate
+
+    X, y, net, orders, evals = _chunk_case(act_name=act_name)
+    loss = get_loss(loss_name)
+    code = net.act.code
+    a = [p.copy() for p in net.params()]
+    done, diverged, rows, yhats = backends.sgd_chunk(
+        a[:3], a[3:], X, y, orders, 0.3, code, loss.code, evals, backend)
+    assert (done, diverged, rows.shape, yhats.shape) == (12, False, (4, 3), (4, 30))
+    b = [p.copy() for p in net.params()]
+    one_rows, one_yhats = [], []
+    for c in range(12):
+        _, _, r, yh = backends.sgd_chunk(b[:3], b[3:], X, y, orders[c : c + 1], 0.3, code,
+                                         loss.code, evals[c : c + 1], backend)
+        one_rows += list(r)
+        one_yhats += list(yh)
+    np.testing.assert_array_equal(rows, np.array(one_rows))
+    np.testing.assert_array_equal(yhats, np.array(one_yhats))
+    for p, q in zip(a, b, strict=True):
+        np.testing.assert_array_equal(p, q)
+    for c in range(12):
+        backends.sgd_epoch(net.Ws, net.Bs, X, y, orders[c], 0.3, code, loss.code, backend)
+        if evals[c]:
+            m, yh = evaluate(net, X, y, loss)
+            row = one_rows.pop(0)
+            np.testing.assert_allclose(row, [m.loss, m.soft_acc, m.acc], rtol=1e-12)
+            np.testing.assert_allclose(one_yhats.pop(0), yh[:, 0], rtol=1e-12)
+    for p, q in zip(a, net.params(), strict=True):
+        np.testing.assert_array_equal(p, q)
+
+
+@pytest.mark.parametrize("loss_name", sorted(LOSSES))
+def test_chunk_backends_agree(loss_name):
+    X, y, net, orders, evals = _chunk_case(hidden=(6, 5, 4))
+    out = {}
+    for backend in ("numba", "numpy"):
+        p = [q.copy() for q in net.params()]
+        n = len(net.Ws)
+        out[backend] = (backends.sgd_chunk(p[:n], p[n:], X, y, orders, 0.3, 0,
+                                           get_loss(loss_name).code, evals, backend), p)
+    (r1, p1), (r2, p2) = out["numba"], out["numpy"]
+    np.testing.assert_allclose(r1[2], r2[2], rtol=1e-9)
+    np.testing.assert_allclose(r1[3], r2[3], rtol=1e-9)
+    assert _rel_diff(p1, p2) <= 1e-9
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_chunk_stops_at_the_first_diverged_evaluation(backend):
+    X, y, net, orders, evals = _chunk_case(act_name="none")
+    evals[:] = False
+    evals[[3, 8]] = True
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        done, diverged, rows, yhats = backends.sgd_chunk(
+            net.Ws, net.Bs, X, y, orders, 1e6, 4, 1, evals, backend)
+    assert (done, diverged) == (4, True)
+    assert rows.shape == (1, 3)
+    assert yhats.shape == (1, 30)
+    assert not (np.isfinite(rows[0, 0]) and net.all_finite())
+
+
+def test_chunk_refuses_bad_arguments():
+    X, y, net, orders, evals = _chunk_case()
+    with pytest.raises(ValueError, match="does not match"):
+        backends.sgd_chunk(net.Ws, net.Bs, X, y, orders, 0.1, 0, 0, evals[:3])
+    with pytest.raises(ValueError, match=r"\(k, m\)"):
+        backends.sgd_chunk(net.Ws, net.Bs, X, y, orders[0], 0.1, 0, 0, evals[:1])
+    with pytest.raises(IndexError):
+        backends.sgd_chunk(net.Ws, net.Bs, X, y, orders + 30, 0.1, 0, 0, evals)

@@ -3,6 +3,7 @@ divergence, and no warnings escaping."""
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 import warnings
@@ -289,3 +290,95 @@ def test_divergence_is_reported(changes):
     assert "1e+06" in last.message
     assert last.lines[0] == "***** Training diverged *****"
     assert sum(p.done for p in reports) == 1
+
+
+# ------------------------------------------------------------------ chunks
+CHUNKY = TINY.with_changes(epochs=300, log_every=50, shuffle=True, data="circle", n=40)
+
+
+def _run_reports(cfg, monkeypatch=None, chunk_seconds=None):
+    from core import trainer as trainer_mod
+
+    if chunk_seconds is not None:
+        monkeypatch.setattr(trainer_mod, "CHUNK_SECONDS", chunk_seconds)
+    session = Session(cfg, record=False, notify=lambda _m: None)
+    reports = list(session.iterate())
+    return reports, session
+
+
+@pytest.mark.parametrize("backend", ["numba", "numpy"])
+def test_chunked_equals_epoch_by_epoch(backend, monkeypatch):
+    """Chunks of many epochs give bit-for-bit the weights, metrics and log lines of
+    one-epoch chunks (CHUNK_SECONDS = 0), and one report per epoch either way."""
+    cfg = CHUNKY.with_changes(backend=backend)
+    chunked, s1 = _run_reports(cfg, monkeypatch, chunk_seconds=10.0)
+    single, s2 = _run_reports(cfg, monkeypatch, chunk_seconds=0.0)
+    for reports in (chunked, single):
+        assert [p.epoch for p in reports] == list(range(301))
+        assert [p.done for p in reports] == [False] * 300 + [True]
+        elapsed = [p.elapsed for p in reports]
+        assert elapsed == sorted(elapsed)
+    for p, q in zip(s1.net.params(), s2.net.params(), strict=True):
+        np.testing.assert_array_equal(p, q)
+    m1 = {p.epoch: (p.metrics, p.yhat) for p in chunked if p.metrics is not None}
+    m2 = {p.epoch: (p.metrics, p.yhat) for p in single if p.metrics is not None}
+    assert set(m1) <= set(m2) == set(range(301))  # one-epoch chunks: every epoch evaluated
+    for e, (m, yhat) in m1.items():
+        assert m == m2[e][0]
+        np.testing.assert_array_equal(yhat, m2[e][1])
+        assert yhat.shape == (40, 1)
+    strip = [x for p in chunked for x in p.lines if not x.startswith("Model Training")]
+    assert strip == [x for p in single for x in p.lines if not x.startswith("Model Training")]
+    assert len(strip) == 8  # epochs 0, 50, …, 250, the banner and the final epoch
+
+
+def test_chunked_backends_agree():
+    a, _ = _run_reports(CHUNKY.with_changes(backend="numba"))
+    b, _ = _run_reports(CHUNKY.with_changes(backend="numpy"))
+    ma = {p.epoch: p.metrics for p in a if p.metrics is not None}
+    mb = {p.epoch: p.metrics for p in b if p.metrics is not None}
+    for e in ma.keys() & mb.keys():
+        assert ma[e].loss == pytest.approx(mb[e].loss, rel=1e-9)
+        assert ma[e].soft_acc == pytest.approx(mb[e].soft_acc, rel=1e-9)
+        assert ma[e].acc == mb[e].acc
+    la = [x for p in a for x in p.lines if not x.startswith("Model Training")]
+    assert la == [x for p in b for x in p.lines if not x.startswith("Model Training")]
+
+
+def test_kernel_evaluations_are_deterministic():
+    """The numba path evaluates at a fixed stride (plus log epochs, the end and chunk
+    ends that fall off the stride), with the same numbers in every run."""
+    from core.trainer import EVAL_BUDGET, KERNEL_EVAL_COST
+
+    cfg = CHUNKY.with_changes(backend="numba", epochs=2000, log_every=500)
+    a, s = _run_reports(cfg)
+    b, _ = _run_reports(cfg)
+    stride = s.trainer._stride
+    assert stride == math.ceil(KERNEL_EVAL_COST / EVAL_BUDGET - 1e-9) > 1
+    ev = [p.epoch for p in a if p.metrics is not None]
+    late = [e for e in ev if e > 64]  # past the short first chunks
+    assert all(e % stride == 0 or e % 500 == 0 for e in late)
+    assert len(late) >= (2000 - 64) // stride
+    assert [(p.epoch, p.metrics) for p in a if p.metrics] == \
+        [(p.epoch, p.metrics) for p in b if p.metrics]
+
+
+def test_chunks_never_cross_a_log_epoch_nor_run_long(monkeypatch):
+    from core import backends as backends_mod
+    from core import trainer as trainer_mod
+
+    sizes = []
+    real = backends_mod.sgd_chunk
+
+    def spy(*args, **kwargs):
+        sizes.append(len(args[4]))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(trainer_mod.backends, "sgd_chunk", spy)
+    cfg = CHUNKY.with_changes(backend="numba", epochs=1000, log_every=300)
+    _run_reports(cfg)
+    ends = np.cumsum(sizes)
+    assert ends[-1] == 1000
+    assert {300, 600, 900} <= set(ends.tolist())
+    assert sizes[0] == 1  # a short start: the first report comes fast
+    assert max(sizes) <= 300
