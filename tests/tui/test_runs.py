@@ -13,6 +13,7 @@ from tui.screens.overlay import OverlayScreen
 from tui.screens.run_dialogs import DiffScreen
 from tui.screens.run_view import RunViewScreen
 from tui.screens.runs import RunsScreen
+from tui.screens.runs_columns import compact_date, compact_duration, ellipsize
 
 
 @pytest.fixture
@@ -31,9 +32,13 @@ def fixture_runs(runs_root):
     return runs_root
 
 
+def _cells(screen: RunsScreen, i: int) -> list[str]:
+    """Row ``i`` as the text of its cells, without the padding that aligns them."""
+    return [str(c).strip() for c in screen.table.get_row_at(i)]
+
+
 def _names(screen: RunsScreen) -> list[str]:
-    t = screen.table
-    return [t.get_row_at(i)[1] for i in range(t.row_count)]
+    return [_cells(screen, i)[1] for i in range(screen.table.row_count)]
 
 
 async def test_table_content_sorting_filter_and_damage(fixture_runs):
@@ -44,10 +49,11 @@ async def test_table_content_sorting_filter_and_damage(fixture_runs):
         assert isinstance(screen, RunsScreen)
         assert _names(screen) == ["hidden-units-4", "hidden-units-3", "hidden-units-2",
                                   "hidden-units-1", "linear-5000", "broken"]
-        row = screen.table.get_row_at(0)
-        assert row[1:11] == ["hidden-units-4", "xor-grid", "512,256", "sigmoid", "sgd", "1",
-                             "2000", "4.6690", "93.00", "95.33"]
-        assert screen.table.get_row_at(5)[12] == "damaged"
+        assert _cells(screen, 0)[1:] == [
+            "hidden-units-4", "xor-grid", "512,256", "1", "4.6690", "95.33", "finished",
+            "93.00", "2000", "sigmoid", "sgd", "2m40s", "04-04 10:00",
+        ]
+        assert _cells(screen, 5)[7] == "damaged"
         screen.set_sort("lr")
         assert _names(screen)[:2] == ["hidden-units-3", "hidden-units-1"] or \
             _names(screen)[0] == "hidden-units-3"
@@ -124,3 +130,44 @@ def test_snapshot_overlay(fixture_runs, snap_compare):
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_compact_cells():
+    assert compact_duration(None) == ""
+    assert compact_duration(9.54) == "9.5s"
+    assert compact_duration(160.0) == "2m40s"
+    assert compact_duration(3900.0) == "1h05m"
+    assert compact_date("2020-04-04T10:00:00+08:00") == "04-04 10:00"
+    assert ellipsize("hidden-units-4", 14) == "hidden-units-4"
+    assert ellipsize("a-very-long-run-name-lr-0.001", 16) == "a-very-l…r-0.001"
+
+
+async def test_columns_fit_120_and_show_a_damaged_runs_reason(fixture_runs):
+    make(fixture_runs, "a-very-long-run-name-from-a-sweep-lr-0.001",
+         created="2020-03-29T09:00:00+08:00")
+    app = create_app(runs_dir=fixture_runs, open_runs=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        table = screen.table
+        assert table.virtual_size.width <= table.size.width  # no sideways scrolling
+        assert _cells(screen, 5)[1] == "a-very-long-ru…weep-lr-0.001"  # NAME_MAX wide
+        detail = screen.query_one("#runs-detail")
+        assert "hidden-units-4  ·  sweep hidden-units" in str(detail.render())
+        assert not detail.has_class("-bad")
+        await pilot.press(*["down"] * 6)
+        assert screen.current_name() == "broken"
+        assert "broken: damaged: config.json is not readable JSON" in str(detail.render())
+        assert detail.has_class("-bad")
+
+
+async def test_the_main_columns_come_first_at_80(fixture_runs):
+    app = create_app(runs_dir=fixture_runs, open_runs=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        table = app.screen.table
+        labels = [str(c.label).strip() for c in table.ordered_columns]
+        assert labels[:8] == ["✓", "name", "data", "hidden", "lr", "loss", "acc%", "status"]
+        status_end = sum(c.get_render_width(table) for c in table.ordered_columns[:8])
+        assert status_end <= table.size.width
+        assert _cells(app.screen, 0)[1] == "hidden-units-4"  # the name is not cut at 80

@@ -10,15 +10,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from core.compare import TABLE_COLUMNS, table_cells
+from core.compare import table_cells
 from core.records import default_runs_root
 from core.runs import RunRow, RunsError, RunsIndex, delete_run, rename_run
+from tui.screens.runs_columns import (
+    NAME_MAX,
+    NAME_MIN,
+    SCREEN_COLUMNS,
+    detail_line,
+    ellipsize,
+    screen_cells,
+)
 
 __all__ = ["SORT_KEYS", "RunsScreen", "sort_rows"]
 
@@ -35,7 +44,17 @@ def sort_rows(rows: list[RunRow], attr: str, reverse: bool) -> list[RunRow]:
     return have + sorted((r for r in rows if missing(r)), key=lambda r: r.name)
 
 
-SORT_KEYS = [attr for attr, _ in TABLE_COLUMNS]
+SORT_KEYS = [attr for attr, _, _ in SCREEN_COLUMNS]
+HEADINGS = {attr: heading for attr, heading, _ in SCREEN_COLUMNS}
+STATUS = SORT_KEYS.index("status")
+GAP = 1
+"""Blank columns before every cell (the table's own padding, 1 on each side, would need
+a screen 14 columns wider)."""
+
+
+def _pad(text: str, width: int, right: bool) -> str:
+    """``text`` in a cell ``width`` wide (right-aligned for numbers), after the gap."""
+    return " " * GAP + (text.rjust(width) if right else text.ljust(width))
 
 
 class RunsScreen(Screen):
@@ -68,22 +87,22 @@ class RunsScreen(Screen):
         self.sort_attr = "created"
         self.sort_reverse = True
         self._shown: list[tuple] | None = None
+        self._width = 0
 
     def compose(self) -> ComposeResult:
-        """Filter box, table, status line."""
+        """Filter box, table, the highlighted run's detail line, status line."""
         yield Header(show_clock=False)
         yield Input(placeholder="filter: any text (name, data, sweep, status…)  [/]",
                     id="runs-filter")
-        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True)
+        yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True,
+                        cell_padding=0)
+        yield Static("", id="runs-detail")
         yield Static("", id="runs-status")
         yield Footer()
 
     def on_mount(self) -> None:
-        """Columns, first read, then poll."""
+        """First read (the columns are laid out with the rows), then poll."""
         table = self.table
-        table.add_column("✓", key="mark", width=1)
-        for attr, header in TABLE_COLUMNS:
-            table.add_column(header, key=attr)
         self.index.refresh()
         self.redraw()
         self.sub_title = "runs"
@@ -110,16 +129,39 @@ class RunsScreen(Screen):
         if self.index.refresh():
             self.redraw()
 
+    def name_width(self, cells: list[list[str]]) -> int:
+        """Width of the name column: what the other columns leave of the screen's width
+        (between NAME_MIN and NAME_MAX)."""
+        width = self.size.width or self.app.size.width
+        used = GAP + 1 + GAP + 1  # the mark column, the vertical scrollbar, the name's gap
+        for i, (_, heading, _) in enumerate(SCREEN_COLUMNS[1:], start=1):
+            used += GAP + max([len(heading), *(len(c[i]) for c in cells)])
+        return min(max(width - used, NAME_MIN), NAME_MAX)
+
     def redraw(self) -> None:
         """Fill the table (keeping the cursor on the same run)."""
         rows = self.visible_rows()
-        shown = [(r.name in self.marked, *table_cells(r, short=True)) for r in rows]
+        cells = [screen_cells(r) for r in rows]
+        name_w = self.name_width(cells)
+        for r, c in zip(rows, cells):
+            c[0] = ellipsize(r.name, name_w)
+        shown = [(r.name, r.name in self.marked, *c) for r, c in zip(rows, cells)]
         if shown != self._shown:
             table = self.table
             current = self.current_name()
-            table.clear()
-            for mark, *cells in shown:
-                table.add_row("●" if mark else "", *cells, key=cells[0])
+            table.clear(columns=True)  # the widths follow the cells, also when they shrink
+            widths = [max([len(h), *(len(c[i]) for c in cells)])
+                      for i, (_, h, _) in enumerate(SCREEN_COLUMNS)]
+            table.add_column(_pad("✓", 1, False), key="mark")
+            for (attr, heading, right), w in zip(SCREEN_COLUMNS, widths):
+                table.add_column(_pad(heading, w, right), key=attr)
+            bad = self.app.current_theme.error or "red"
+            for name, mark, *row_cells in shown:
+                texts = [Text(_pad(c, w, right))
+                         for c, w, (_, _, right) in zip(row_cells, widths, SCREEN_COLUMNS)]
+                if row_cells[STATUS] in ("damaged", "dead"):
+                    texts[STATUS].stylize(bad)
+                table.add_row(Text(_pad("●" if mark else "", 1, False)), *texts, key=name)
             self._shown = shown
             names = [r.name for r in rows]
             if current in names:
@@ -131,13 +173,19 @@ class RunsScreen(Screen):
         live = sum(r.status == "running" for r in self.index.rows)
         arrow = "↓" if self.sort_reverse else "↑"
         row = self.index.get(self.current_name() or "")
-        if row is not None and row.damaged:
-            self.query_one("#runs-status", Static).update(f"✗ {row.name}: {row.damaged}")
-            return
+        detail = self.query_one("#runs-detail", Static)
+        detail.update(Text(detail_line(row)) if row is not None else "")
+        detail.set_class(row is not None and bool(row.damaged), "-bad")
         text = (f"{shown} of {total} runs  ·  {live} running  ·  sorted by "
-                f"{dict(TABLE_COLUMNS)[self.sort_attr]} {arrow}  ·  marked: "
+                f"{HEADINGS[self.sort_attr]} {arrow}  ·  marked: "
                 f"{', '.join(self.marked) or 'none (space marks)'}")
-        self.query_one("#runs-status", Static).update(text)
+        self.query_one("#runs-status", Static).update(Text(text))
+
+    def on_resize(self) -> None:
+        """Give the name column what the new width leaves."""
+        if self.size.width != self._width:
+            self._width = self.size.width
+            self.redraw()
 
     def current_name(self) -> str | None:
         """Name of the run under the cursor, or None."""

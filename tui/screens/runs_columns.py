@@ -1,0 +1,98 @@
+"""The runs screen's columns: their order, short headings and compact cells.
+
+The export (``core.compare.TABLE_COLUMNS``) keeps its long headings and full cells; the
+screen shows the same values squeezed to fit 120 terminal columns, with the columns that
+matter most for comparing runs first (they stay in view at 80 columns). Plain strings,
+no Textual: the screen lays them out.
+"""
+
+from __future__ import annotations
+
+from core.compare import TABLE_COLUMNS, fmt_duration, table_cells
+from core.runs import RunRow
+
+__all__ = [
+    "NAME_MAX",
+    "NAME_MIN",
+    "SCREEN_COLUMNS",
+    "compact_date",
+    "compact_duration",
+    "detail_line",
+    "ellipsize",
+    "screen_cells",
+]
+
+SCREEN_COLUMNS: tuple[tuple[str, str, bool], ...] = (
+    ("name", "name", False),
+    ("data", "data", False),
+    ("hidden", "hidden", False),
+    ("lr", "lr", True),
+    ("loss", "loss", True),
+    ("acc", "acc%", True),
+    ("status", "status", False),
+    ("soft_acc", "soft%", True),
+    ("epochs", "epochs", True),
+    ("activation", "act", False),
+    ("optimizer", "opt", False),
+    ("duration", "time", True),
+    ("created", "date", False),
+)
+"""(RunRow attribute, heading, right-aligned) of each column, in screen order."""
+
+NAME_MIN, NAME_MAX = 16, 28
+"""Bounds of the name column's width; between them it takes the room that is left."""
+HIDDEN_MAX = 11
+"""Widest hidden-sizes cell ("512,256,128"); deeper networks end in "…"."""
+
+
+def ellipsize(text: str, width: int) -> str:
+    """``text`` cut to ``width`` characters by an "…" in the middle, so that both the
+    start and the end (where sweep runs differ) stay readable."""
+    if len(text) <= width:
+        return text
+    if width < 2:
+        return "…"[:width]
+    tail = (width - 1) // 2
+    return text[: width - 1 - tail] + "…" + text[len(text) - tail :]
+
+
+def compact_duration(seconds: float | None) -> str:
+    """ "9.5s", "2m40s", "1h05m"; "" when unknown."""
+    if seconds is None or seconds != seconds:
+        return ""
+    if seconds < 59.95:
+        return f"{seconds:.1f}s"
+    s = round(seconds)
+    h, rem = divmod(s, 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+def compact_date(created: str) -> str:
+    """ "MM-DD HH:MM" of an ISO timestamp ("2020-04-04T10:00:00+08:00" → "04-04 10:00")."""
+    return created[5:16].replace("T", " ")
+
+
+def screen_cells(row: RunRow, name_width: int = NAME_MAX) -> list[str]:
+    """One run's cells in ``SCREEN_COLUMNS`` order (the name cut to ``name_width``)."""
+    full = dict(zip((attr for attr, _ in TABLE_COLUMNS), table_cells(row, short=True)))
+    full["name"] = ellipsize(row.name, name_width)
+    full["hidden"] = ellipsize(full["hidden"], HIDDEN_MAX)
+    full["duration"] = compact_duration(row.duration)
+    full["created"] = compact_date(row.created)
+    return [full[attr] for attr, _, _ in SCREEN_COLUMNS]
+
+
+def detail_line(row: RunRow) -> str:
+    """What the table leaves out of one run: the full name, the sweep, the damage reason,
+    the full date and time taken."""
+    if row.damaged:
+        return f"✗ {row.name}: damaged: {row.damaged}"
+    parts = [row.name]
+    if row.sweep:
+        parts.append(f"sweep {row.sweep}")
+    if row.created:
+        parts.append(f"created {row.created[:16].replace('T', ' ')}")
+    if row.duration is not None:
+        parts.append(f"took {fmt_duration(row.duration)}")
+    return "  ·  ".join(parts)
