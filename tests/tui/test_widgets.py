@@ -300,4 +300,5 @@ def test_epoch_ticks_are_round_whole_numbers():
     assert epoch_ticks(84066, 5) == [0, 25000, 50000, 75000]
     assert epoch_ticks(7, 5) == [0, 2, 4, 6]
     assert epoch_ticks(0, 5) == [0]
-    assert [short_number(t) for t in (750, 1500, 25000, 2_500_000)] == ["750", "1.5k", "25k", "2.5M"]
+    ticks = (750, 1500, 25000, 2_500_000)
+    assert [short_number(t) for t in ticks] == ["750", "1.5k", "25k", "2.5M"]
