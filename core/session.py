@@ -130,7 +130,7 @@ class Session:
             rec.metrics(p.epoch, m.loss, m.soft_acc, m.acc, p.lr, p.elapsed)
         if p.done:
             self.finish(p.status, p.message)
-        else:
+        elif p.metrics is not None:  # (throttled) checkpoints at evaluated epochs only
             rec.checkpoint(self.net.named_params())
 
     def log(self, lines: list[str]) -> None:

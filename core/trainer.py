@@ -195,9 +195,13 @@ class Trainer:
 
     def _train_chunk(self, k: int, evals: np.ndarray):
         """k per-point epochs in one ``backends.sgd_chunk`` call; see there."""
-        orders = np.empty((k, len(self._X)), dtype=np.int64)
-        for c in range(k):  # drawn in the same sequence as epoch by epoch
-            orders[c] = self._order()
+        n = len(self._X)
+        if self.config.shuffle:
+            orders = np.empty((k, n), dtype=np.int64)
+            for c in range(k):  # drawn in the same sequence as epoch by epoch
+                orders[c] = self.shuffle_rng.permutation(n)
+        else:
+            orders = np.broadcast_to(np.arange(n, dtype=np.int64), (k, n))
         with np.errstate(all="ignore"):
             return backends.sgd_chunk(
                 self.net.Ws, self.net.Bs, self._X, self._y, orders, self.optimizer.lr,
