@@ -160,6 +160,7 @@ class Session:
             acc=m.acc if m else None,
             lr=p.lr if p else self.config.lr,
             duration=p.elapsed if p else 0.0,
+            epochs_per_s=p.epochs_per_s if p else 0.0,
             finished=time.time(),
             message=message,
         )
