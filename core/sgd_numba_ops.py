@@ -198,30 +198,31 @@ def _forward_layer(W, B, a_in, z_out, n_in, n_out):
 
 
 @njit(cache=True, nogil=True, fastmath=_REASSOC, error_model="numpy")
-def _backward_layer(W, a_in, dz, g, da, n_in, n_out):
-    """One pass over W: da[i] = W[i, :] · dz (old W) while W[i, :] -= a_in[i] · g.
+def _backward_layer(W, a_in, dz, lr, da, n_in, n_out):
+    """One pass over W: da[i] = W[i, :] · dz (old W) while W[i, :] -= (lr·a_in[i]) · dz.
 
-    ``g`` is lr · dz. Reassociation is allowed here, and only here, so that the dot
+    Scaling the row's factor rather than dz (lr · dz) saves a vector load per weight.
+    Reassociation is allowed here, and only here, so that the dot
     product vectorises (with contraction to FMA; no other fast-math licence: NaN and
     infinities keep their IEEE meaning).
     """
     for i in range(n_in):
-        a = a_in[i]
+        c = lr * a_in[i]
         s = 0.0
         for j in range(n_out):
             w = W[i, j]
             s += w * dz[j]
-            W[i, j] = w - a * g[j]
+            W[i, j] = w - c * dz[j]
         da[i] = s
 
 
 @njit(cache=True, nogil=True, fastmath=_CONTRACT, error_model="numpy")
-def _update_layer(W, a_in, g, n_in, n_out):
-    """W[i, :] -= a_in[i] · g (the first layer: no dA to carry back)."""
+def _update_layer(W, a_in, dz, lr, n_in, n_out):
+    """W[i, :] -= (lr·a_in[i]) · dz (the first layer: no dA to carry back)."""
     for i in range(n_in):
-        a = a_in[i]
+        c = lr * a_in[i]
         for j in range(n_out):
-            W[i, j] -= a * g[j]
+            W[i, j] -= c * dz[j]
 
 
 @njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
@@ -272,11 +273,11 @@ def train_point(Ws, Bs, X, y, k, lr, act_code, loss_code, acts, dz, g, da):
             B[j] -= g[j]
         if li > 0:
             a_in = acts[li]
-            _backward_layer(W, a_in, dz, g, da, n_in, n_out)
+            _backward_layer(W, a_in, dz, lr, da, n_in, n_out)
             for i in range(n_in):
                 dz[i] = da[i] * _derivative(a_in[i], act_code)
         else:
-            _update_layer(W, acts[0], g, n_in, n_out)
+            _update_layer(W, acts[0], dz, lr, n_in, n_out)
 
 
 _EPS = 1e-12  # the clip of core.losses.BinaryCrossEntropy
