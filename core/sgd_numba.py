@@ -33,13 +33,22 @@ building blocks live in ``core.sgd_numba_ops``. Importing this module imports nu
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from numba import njit, types
+from numba.extending import overload
 
 from core.sgd_numba_ops import (
     FLUSH_SUPPORTED,
     MXCSR_FTZ_DAZ,
+    _activate,
+    _backward_layer,
+    _derivative,
+    _dot,
+    _forward_layer,
     _get_mxcsr,
     _set_mxcsr,
+    _sigmoid,
+    _sigmoid_layer,
+    _update_layer,
     all_finite,
     evaluate_all,
     train_point,
@@ -58,6 +67,98 @@ def _scratch(Ws, X):
 
 
 @njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+def _hidden(z, n, act_code):
+    """z[:n] = act(z[:n]) in place; the code is tested once, outside the loop."""
+    if act_code == 0:
+        _sigmoid_layer(z, n)
+    else:
+        for j in range(n):
+            z[j] = _activate(z[j], act_code)
+
+
+@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
+def train_point3(W1, B1, W2, B2, w3, B3, x, yk, lr, act_code, loss_code, a1, a2, dz2, dz1):
+    """``train_point`` unrolled for two hidden layers: the same operations in the same
+    order, on separate 1-D scratch vectors (a1, a2, dz2, dz1), the output layer's column
+    as the 1-D ``w3`` and every per-unit branch on the codes hoisted out of the loops."""
+    n0, h1 = W1.shape
+    h2 = W2.shape[1]
+    _forward_layer(W1, B1, x, a1, n0, h1)
+    _hidden(a1, h1, act_code)
+    _forward_layer(W2, B2, a1, a2, h1, h2)
+    _hidden(a2, h2, act_code)
+    yhat = _sigmoid(_dot(a2, w3, h2) + B3[0])
+    if loss_code == 0:
+        d3 = 2.0 * (yhat - yk) * (yhat * (1.0 - yhat))
+    else:
+        d3 = yhat - yk
+    B3[0] -= lr * d3
+    # output layer: dA2 = w3·d3 (old w3), w3 -= (lr·A2)·d3, dZ2 = dA2·act'(A2), B2 -= lr·dZ2
+    if act_code == 0:
+        for j in range(h2):
+            a = a2[j]
+            w = w3[j]
+            d = (w * d3) * (a * (1.0 - a))
+            w3[j] = w - (lr * a) * d3
+            dz2[j] = d
+            B2[j] -= lr * d
+    else:
+        for j in range(h2):
+            a = a2[j]
+            w = w3[j]
+            d = (w * d3) * _derivative(a, act_code)
+            w3[j] = w - (lr * a) * d3
+            dz2[j] = d
+            B2[j] -= lr * d
+    _backward_layer(W2, a1, dz2, lr, dz1, h1, h2)  # dz1 = dA1 here
+    if act_code == 0:
+        for i in range(h1):
+            a = a1[i]
+            d = dz1[i] * (a * (1.0 - a))
+            dz1[i] = d
+            B1[i] -= lr * d
+    else:
+        for i in range(h1):
+            d = dz1[i] * _derivative(a1[i], act_code)
+            dz1[i] = d
+            B1[i] -= lr * d
+    _update_layer(W1, x, dz1, lr, n0, h1)
+
+
+def _train_points(Ws, Bs, X, y, order, lr, act_code, loss_code):
+    """Compiled only: train on the points X[order] in turn (see the overload below)."""
+    raise NotImplementedError
+
+
+@overload(_train_points, jit_options={"nogil": True, "error_model": "numpy"})
+def _train_points_impl(Ws, Bs, X, y, order, lr, act_code, loss_code):
+    """Two hidden layers (3 weight tuples): ``train_point3``; any other depth: the
+    generic ``train_point`` (runtime layer loop)."""
+    if isinstance(Ws, types.UniTuple) and Ws.count == 3:
+
+        def three(Ws, Bs, X, y, order, lr, act_code, loss_code):
+            W1, W2, W3 = Ws
+            B1, B2, B3 = Bs
+            h1 = W1.shape[1]
+            h2 = W2.shape[1]
+            w3 = W3.reshape(h2)
+            a1, dz1, a2, dz2 = np.zeros(h1), np.zeros(h1), np.zeros(h2), np.zeros(h2)
+            for p in range(order.shape[0]):
+                k = order[p]
+                train_point3(W1, B1, W2, B2, w3, B3, X[k], y[k], lr, act_code, loss_code,
+                             a1, a2, dz2, dz1)
+
+        return three
+
+    def generic(Ws, Bs, X, y, order, lr, act_code, loss_code):
+        acts, dz, g, da = _scratch(Ws, X)
+        for p in range(order.shape[0]):
+            train_point(Ws, Bs, X, y, order[p], lr, act_code, loss_code, acts, dz, g, da)
+
+    return generic
+
+
+@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
 def sgd_epoch_kernel(Ws, Bs, X, y, order, lr, act_code, loss_code, flush):
     """One per-point SGD epoch in place on the tuples ``Ws`` / ``Bs``.
 
@@ -65,12 +166,10 @@ def sgd_epoch_kernel(Ws, Bs, X, y, order, lr, act_code, loss_code, flush):
     y (n,) or (n, 1) flattened by the caller to (n,), order (m,) int64 point indices.
     ``flush``: set FTZ/DAZ for this call (x86-64). Returns nothing.
     """
-    acts, dz, g, da = _scratch(Ws, X)
     old_csr = _get_mxcsr()
     if flush:
         _set_mxcsr(old_csr | np.uint32(MXCSR_FTZ_DAZ))
-    for p in range(order.shape[0]):
-        train_point(Ws, Bs, X, y, order[p], lr, act_code, loss_code, acts, dz, g, da)
+    _train_points(Ws, Bs, X, y, order, lr, act_code, loss_code)
     _set_mxcsr(old_csr)
 
 
@@ -84,7 +183,7 @@ def sgd_chunk_kernel(Ws, Bs, X, y, orders, lr, act_code, loss_code, flush, evals
     accuracy %, threshold accuracy %) and ŷ of each evaluated epoch. Stops early after an
     evaluated epoch whose loss or weights are not finite. Returns (epochs done, diverged).
     """
-    acts, dz, g, da = _scratch(Ws, X)
+    acts = _scratch(Ws, X)[0]
     old_csr = _get_mxcsr()
     if flush:
         _set_mxcsr(old_csr | np.uint32(MXCSR_FTZ_DAZ))
@@ -92,9 +191,7 @@ def sgd_chunk_kernel(Ws, Bs, X, y, orders, lr, act_code, loss_code, flush, evals
     done = 0
     diverged = False
     for c in range(orders.shape[0]):
-        order = orders[c]
-        for p in range(order.shape[0]):
-            train_point(Ws, Bs, X, y, order[p], lr, act_code, loss_code, acts, dz, g, da)
+        _train_points(Ws, Bs, X, y, orders[c], lr, act_code, loss_code)
         done += 1
         if evals[c]:
             m = metrics[row]
