@@ -203,9 +203,22 @@ def read_run(path: str | Path) -> RunInfo:
         info.summary = _read_json(info.path / "summary.json")
         if not isinstance(info.config.get("hidden"), list):
             raise ValueError("config.json has no hidden sizes")
+        _check_config(info.config)
     except ValueError as exc:
         info.damaged = str(exc)
     return info
+
+
+def _check_config(config: dict[str, Any]) -> None:
+    """ValueError naming the first setting of config.json that a run could not have had."""
+    from core.config import ConfigError, RunConfig  # noqa: PLC0415 - config imports much
+
+    try:
+        RunConfig.from_dict(config).validate()
+    except ConfigError as exc:
+        raise ValueError(f"config.json: {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"config.json: unusable settings ({exc})") from None
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:

@@ -140,8 +140,11 @@ def dashboard_parser() -> Parser:
     p = Parser(
         prog="bp-tui",
         description="A terminal dashboard in which a from-scratch back-propagation network "
-                    "learns 2-D toy problems. Subcommands: train (headless).",
-        epilog="bp-tui train --help lists the headless trainer's flags.",
+                    "learns 2-D toy problems.",
+        epilog="subcommands (each has --help): train (headless training, the report's log), "
+               "runs (the recorded runs), watch [RUN] (follow a run live), sweep (a grid of "
+               "runs in parallel), export RUN… (metrics and tables), eval RUN (test a "
+               "run's weights on fresh or CSV data).",
     )
     p.add_argument("--version", action="version", version=f"bp-tui {__version__}")
     add_run_flags(p)

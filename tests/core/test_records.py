@@ -192,3 +192,16 @@ def test_killed_run_leaves_readable_records(runs_root, bp_tui_cmd):
     assert named is not None
     assert named["W1"].shape == (2, 16)
     assert read_run(run_dir).damaged is None
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [({"hidden": [-5]}, "hidden"), ({"lr": "abc"}, "lr"), ({"hidden": ["x"]}, "unusable")],
+)
+def test_a_config_with_impossible_settings_is_damaged(tmp_path, change, reason):
+    (tmp_path / "summary.json").write_text(json.dumps({"status": "finished"}))
+    (tmp_path / "config.json").write_text(json.dumps({**RunConfig().to_dict(), **change}))
+    info = read_run(tmp_path)
+    assert info.status == "damaged"
+    assert info.damaged.startswith("config.json: ")
+    assert reason in info.damaged

@@ -166,5 +166,7 @@ def test_snapshot(snap_compare, size, tab, runs_root):
         if tab == 2:
             await pilot.press("d")
         await pilot.pause(0.3)
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause(0.3)  # a loaded CI machine: let the last layout and draw settle
 
     assert snap_compare(app, terminal_size=size, run_before=open_tab)

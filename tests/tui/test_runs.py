@@ -109,6 +109,11 @@ async def test_rename_and_delete_ask_and_refresh(fixture_runs):
         screen.table.move_cursor(row=_names(screen).index("kept-run"))
         await pilot.press("delete", "n")
         assert (fixture_runs / "kept-run").is_dir()
+        await pilot.press("delete")
+        await pilot.pause()
+        await pilot.press("enter")  # enter means the safe answer: keep
+        await pilot.pause()
+        assert (fixture_runs / "kept-run").is_dir()
         await pilot.press("delete", "y")
         await pilot.pause()
         assert not (fixture_runs / "kept-run").exists()

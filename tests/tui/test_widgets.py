@@ -302,3 +302,36 @@ def test_epoch_ticks_are_round_whole_numbers():
     assert epoch_ticks(0, 5) == [0]
     ticks = (750, 1500, 25000, 2_500_000)
     assert [short_number(t) for t in ticks] == ["750", "1.5k", "25k", "2.5M"]
+
+
+async def test_epoch_log_follows_the_tail_through_resizes_until_scrolled_up():
+    from textual.app import App
+
+    from tui.widgets.epoch_log import EpochLog
+
+    class LogApp(App):
+        def compose(self):
+            yield EpochLog(id="log")
+
+    app = LogApp()
+    async with app.run_test(size=(60, 12)) as pilot:
+        log = app.query_one(EpochLog)
+        log.write_lines([f"Epoch {i:4d}" for i in range(50)])
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y > 0
+        await pilot.resize_terminal(60, 20)
+        log.write_lines([f"Epoch {i:4d}" for i in range(50, 60)])
+        await pilot.pause()
+        await pilot.resize_terminal(60, 8)
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y, "still following after resizes"
+        log.scroll_to(y=3, animate=False)
+        await pilot.pause()
+        log.write_lines(["Epoch   60"])
+        await pilot.pause()
+        assert log.scroll_y == 3, "scrolled up: the view stays put"
+        log.scroll_end(animate=False)
+        await pilot.pause()
+        log.write_lines(["Epoch   61"])
+        await pilot.pause()
+        assert log.scroll_y == log.max_scroll_y, "back at the end: following again"

@@ -69,7 +69,7 @@ class RunActions:
 
     def action_pause(self) -> None:
         """Pause or resume the running trainer."""
-        if self.controls is None or self.state not in ("running", "paused"):
+        if self.controls is None or not self.running:
             return
         if self.controls.paused:
             self.controls.resume()
@@ -81,7 +81,7 @@ class RunActions:
 
     def action_step(self) -> None:
         """While paused (or running), run exactly one more epoch and hold."""
-        if self.controls is None or self.state not in ("running", "paused"):
+        if self.controls is None or not self.running:
             return
         self.controls.step()
         self.state = "paused"

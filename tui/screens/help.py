@@ -40,7 +40,7 @@ HELP_TEXT = """\
 | `d` | draw a fresh test set |
 | `t` | predictions of train ↔ test |
 | `o` / `O` | in the predictions table: sort by the next column / reverse |
-| `escape` | back |
+| `escape` / `i` | back |
 
 ## Runs screen
 
@@ -56,7 +56,7 @@ HELP_TEXT = """\
 | `m` / `f2` | rename (refused while the run is going) |
 | `delete` / `D` | delete the run (always asks) |
 | `w` | sweeps: `ctrl+s` start, `ctrl+x` cancel, `ctrl+o` overlay |
-| `escape` | back |
+| `escape` / `q` | back (also from a run view, an overlay and the sweep screen) |
 
 In an overlay: `[` / `]` smoothing −/+ (TensorBoard's EMA, 0–0.99), `t` x axis by
 epoch or wall time, `l` log loss, `r` reload, `e` export. In a run view: `l` log loss,

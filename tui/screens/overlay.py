@@ -52,7 +52,7 @@ class OverlayScreen(Screen):
     AUTO_FOCUS = "#overlay-legend"  # not focusable: keys go to the screen; tab reaches the box
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="overlay.back"),
+        Binding("escape,q", "back", "Back", id="overlay.back"),
         Binding("right_square_bracket", "smooth(1)", "Smooth+", id="overlay.smooth-up"),
         Binding("left_square_bracket", "smooth(-1)", "Smooth−", id="overlay.smooth-down"),
         Binding("t", "axis", "epoch/time", id="overlay.axis"),

@@ -75,7 +75,7 @@ class RunViewScreen(Screen):
     """Curves, log and ground truth vs prediction of one recorded run."""
 
     BINDINGS = [
-        Binding("escape", "back", "Back", id="view.back"),
+        Binding("escape,q", "back", "Back", id="view.back"),
         Binding("l", "toggle_log", "log loss", id="view.log-loss"),
         Binding("f", "follow", "Follow log", show=False, id="view.follow"),
     ]

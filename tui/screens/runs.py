@@ -73,7 +73,7 @@ class RunsScreen(Screen):
         Binding("a", "mark_all", "Mark all", show=False, id="runs.mark-all"),
         Binding("f2,m", "rename", "Rename", show=False, id="runs.rename"),
         Binding("delete,D", "delete", "Delete", show=False, id="runs.delete"),
-        Binding("escape", "back", "Back", id="runs.back"),
+        Binding("escape,q", "back", "Back", id="runs.back"),
         Binding("question_mark,f1", "help", "Help", show=False, id="runs.help"),
     ]
 
@@ -360,7 +360,7 @@ class RunsScreen(Screen):
 
         self.app.push_screen(
             ConfirmScreen(f"Delete run {name} and all its files? This cannot be undone.",
-                          yes="Delete", no="Keep"),
+                          yes="Delete", no="Keep", enter_means_yes=False),
             answer,
         )
 

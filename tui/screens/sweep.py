@@ -54,7 +54,7 @@ class SweepScreen(Screen):
         Binding("ctrl+s", "start", "Start", priority=True, id="sweep.start"),
         Binding("ctrl+x", "cancel", "Cancel sweep", priority=True, id="sweep.cancel"),
         Binding("ctrl+o", "overlay", "Overlay", priority=True, id="sweep.overlay"),
-        Binding("escape", "back", "Back", id="sweep.back"),
+        Binding("escape,q", "back", "Back", id="sweep.back"),
     ]
 
     def __init__(self, runs_dir: Path, executor_factory=local_executor,

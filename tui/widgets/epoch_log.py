@@ -1,14 +1,17 @@
 """The epoch log: Textual's ``Log`` that keeps following the tail unless scrolled up.
 
-``Log`` decides whether to follow before its new size is laid out, so a batch of lines
-written at once could leave it stuck at the top. This one remembers whether the view
-was at the end and scrolls there once the new lines are laid out.
+``Log`` decides whether to follow from the current scroll position, which a batch of
+lines or a terminal resize can leave short of the end, so it could stop following for
+good. This one keeps a ``following`` flag instead: it is cleared only when the view moves
+up away from the end (the user scrolled), set again when the view reaches the end, and
+while it is set every write and every resize ends at the last line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
+from textual.events import Resize
 from textual.widgets import Log
 
 __all__ = ["EpochLog"]
@@ -17,11 +20,38 @@ __all__ = ["EpochLog"]
 class EpochLog(Log):
     """A log of report lines that follows the tail unless the user scrolled up."""
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.following = True
+        self._scrolling_to_end = False
+
     def write_lines(self, lines: Iterable[str], scroll_end: bool | None = None) -> EpochLog:
-        follow = scroll_end if scroll_end is not None else (
-            self.auto_scroll and self.scroll_y >= self.max_scroll_y
-        )
         super().write_lines(lines, scroll_end=False)
-        if follow:
-            self.call_after_refresh(self.scroll_end, animate=False, x_axis=False)
+        if scroll_end if scroll_end is not None else (self.auto_scroll and self.following):
+            self._follow()
         return self
+
+    def clear(self) -> EpochLog:
+        super().clear()
+        self.following = True
+        return self
+
+    def _follow(self) -> None:
+        """Scroll to the last line once the new size is laid out."""
+        self._scrolling_to_end = True
+        self.call_after_refresh(self._to_end)
+
+    def _to_end(self) -> None:
+        self.scroll_end(animate=False, x_axis=False, immediate=True)
+        self._scrolling_to_end = False
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if new_value >= self.max_scroll_y:
+            self.following = True
+        elif new_value < old_value and not self._scrolling_to_end:
+            self.following = False  # the user moved up: stop following
+
+    def on_resize(self, _event: Resize) -> None:
+        if self.following:
+            self._follow()

@@ -50,7 +50,7 @@ class StatusLine(Widget):
     """One or two lines at the bottom of the dashboard. Set ``status`` to redraw."""
 
     DEFAULT_CSS = """
-    StatusLine { height: auto; min-height: 1; padding: 0 1; background: $panel; }
+    StatusLine { height: auto; min-height: 1; max-height: 2; padding: 0 1; background: $panel; }
     """
 
     status: reactive[RunStatus] = reactive(RunStatus)
