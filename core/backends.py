@@ -202,6 +202,8 @@ def sgd_epoch(
     """
     Ws, Bs, X, y = _prepare(Ws, Bs, X, y, backend)
     order = np.ascontiguousarray(order, dtype=np.int64).reshape(-1)
+    if not order.flags.writeable:  # a read-only array is another numba type: a recompile
+        order = order.copy()
     _check_order(order, X)
     if _use_numpy(backend):
         sgd_epoch_numpy(Ws, Bs, X, y, order, lr, int(act_code), int(loss_code))
@@ -237,6 +239,8 @@ def sgd_chunk(
     """
     Ws, Bs, X, y = _prepare(Ws, Bs, X, y, backend)
     orders = np.ascontiguousarray(orders, dtype=np.int64)
+    if not orders.flags.writeable:  # a read-only array is another numba type: a recompile
+        orders = orders.copy()
     if orders.ndim != 2:
         raise ValueError(f"orders must be (k, m), not {orders.shape}")
     evals = np.ascontiguousarray(evals, dtype=np.bool_).reshape(-1)

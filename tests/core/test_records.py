@@ -205,3 +205,22 @@ def test_a_config_with_impossible_settings_is_damaged(tmp_path, change, reason):
     assert info.status == "damaged"
     assert info.damaged.startswith("config.json: ")
     assert reason in info.damaged
+
+
+def test_training_compiles_nothing_after_ensure_compiled():
+    """The kernels compiled (or loaded) ahead are the ones training calls: no compile
+    sneaks into the timed epochs, and the stderr note was honest."""
+    from core import backends, sgd_numba
+    from core.session import Session
+
+    backends.ensure_compiled(lambda _m: None, 3)
+    before = (len(sgd_numba.sgd_chunk_kernel.signatures),
+              len(sgd_numba.sgd_epoch_kernel.signatures))
+    for shuffle in (False, True):
+        session = Session(RunConfig(data="xor", hidden=(4, 4), epochs=30, log_every=10,
+                                    shuffle=shuffle), record=False, notify=lambda _m: None)
+        for _ in session.iterate():
+            pass
+    after = (len(sgd_numba.sgd_chunk_kernel.signatures),
+             len(sgd_numba.sgd_epoch_kernel.signatures))
+    assert after == before
