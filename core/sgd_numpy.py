@@ -14,6 +14,8 @@ passes over each W (one read for the forward step, one for dA, one rank-1 produc
 a scratch matrix — a BLAS k = 1 ``np.dot``, several times faster than
 ``np.multiply.outer`` at these sizes — and one in-place addition). The weights are kept
 negated, so the forward ``np.dot`` yields −Z, the sigmoid's exp argument, directly.
+Two hidden layers (the common case) run unrolled in ``_epoch_two_hidden``, which also
+defers the rank-1 updates of a large W2 (one k = 16 product every 16 points).
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ def sgd_epoch_numpy(
     instead of dZ_l, so no separate scaling by lr is needed. The copies are written back
     into ``Ws`` / ``Bs`` at the end.
     """
+    if len(Ws) == 3:
+        _epoch_two_hidden(Ws, Bs, X, y, order, float(lr), act_code, loss_code)
+        return
     n_layers = len(Ws)
     last = n_layers - 1
     yv = np.asarray(y, dtype=np.float64).reshape(-1)
@@ -176,6 +181,134 @@ def sgd_epoch_numpy(
     for W, B, Wn in zip(Ws, Bs, Wns, strict=True):
         np.negative(Wn[:-1], out=W)
         np.negative(Wn[-1], out=B)
+
+
+# W2 at least this many weights: its rank-1 updates are deferred (see _epoch_two_hidden)
+LAZY_MIN_WEIGHTS = 100 * 100
+LAZY_RANK = 16  # points whose W2 updates are kept as factors before one k = 16 product
+
+
+def _epoch_two_hidden(Ws, Bs, X, y, order, lr, act_code, loss_code) -> None:
+    """``sgd_epoch_numpy`` unrolled for two hidden layers (every buffer and view bound to
+    a local, no per-layer loop), same sign conventions: Wn1, Wn2, wn3 are −[W; B].
+
+    For a large W2 (≥ ``LAZY_MIN_WEIGHTS``) its rank-1 updates are deferred: the true
+    Wn2 is Wn2 + Σ_p P_p ⊗ C2_p over the last m < 16 points (P_p = −[A1_p, 1]), kept as
+    the factor rows ``Aacc`` / ``Cacc`` (Cacc stacked under Wn2 in ``Big``). The forward
+    step is then one product [A1, 1, u]·Big with u = Aacc·[A1, 1], the backward one
+    Big·C2 plus the (m × h1) correction, and every 16 points one k = 16 BLAS product
+    folds the factors into Wn2 — instead of a full write + add pass over W2 per point.
+    The same maths; the sums are rounded in another order.
+    """
+    W1, W2, W3 = Ws
+    B1, B2, B3 = Bs
+    yv = np.asarray(y, dtype=np.float64).reshape(-1).tolist()
+    rows = np.asarray(X, dtype=np.float64).tolist()
+    n0, h1 = W1.shape
+    h2 = W2.shape[1]
+    M = LAZY_RANK
+    lazy = W2.size >= LAZY_MIN_WEIGHTS
+    Big = np.zeros((h1 + 1 + (M if lazy else 0), h2))  # [Wn2; Cacc]
+    Wn2, Cacc = Big[: h1 + 1], Big[h1 + 1 :]
+    np.negative(W2, out=Wn2[:-1])
+    np.negative(B2, out=Wn2[-1])
+    Wn1 = -np.vstack([W1, B1[None, :]])
+    wn3 = -np.concatenate([W3[:, 0], B3])
+    Aacc = np.zeros((M, h1 + 1))
+    Aacc_h = Aacc[:, :h1]
+    arows, crows = list(Aacc), list(Cacc)
+    V = np.ones(Big.shape[0])  # [A1, 1, u]
+    A0, A1, A2 = np.ones(n0 + 1), V[: h1 + 1], np.ones(h2 + 1)
+    x0, a1, a2, u = A0[:-1], A1[:-1], A2[:-1], V[h1 + 1 :]
+    A0c, A1c = A0[:, None], A1[:, None]
+    t1, t2, s1, s2 = np.empty(h1), np.empty(h2), np.empty(h1), np.empty(h2)
+    C1, C2 = np.empty(h1), np.empty(h2)  # ±lr·dZ: C2 = +G2, C1 = −G1
+    C1r, C2r = C1[None, :], C2[None, :]
+    O1, O2, o3 = np.empty(Wn1.shape), np.empty(Wn2.shape), np.empty(h2 + 1)
+    r = np.empty(Big.shape[0])
+    rh, rt = r[:h1], r[h1 + 1 :]
+    wn2h, wn3h = Wn2[:-1], wn3[:-1]
+    sig = act_code == 0
+    dot, exp, add, sub, mul, div = np.dot, np.exp, np.add, np.subtract, np.multiply, np.divide
+    neg, copyto, mexp = np.negative, np.copyto, math.exp
+    m = 0
+    with np.errstate(under="ignore", over="ignore"):
+        for k in np.asarray(order).reshape(-1).tolist():
+            x0[...] = rows[k]
+            dot(A0, Wn1, out=t1)  # −Z1
+            if sig:
+                exp(t1, out=a1)
+                add(a1, 1.0, out=a1)
+                div(1.0, a1, out=a1)
+            else:
+                neg(t1, out=t1)
+                _activate_into(t1, a1, s1, act_code)
+            if lazy:
+                dot(Aacc, A1, out=u)
+                dot(V, Big, out=t2)
+            else:
+                dot(A1, Wn2, out=t2)
+            if sig:
+                exp(t2, out=a2)
+                add(a2, 1.0, out=a2)
+                div(1.0, a2, out=a2)
+            else:
+                neg(t2, out=t2)
+                _activate_into(t2, a2, s2, act_code)
+            z = -float(dot(A2, wn3))
+            if z >= 0.0:
+                yhat = 1.0 / (1.0 + mexp(-z))
+            else:
+                e = mexp(z)
+                yhat = e / (1.0 + e)
+            if loss_code == 0:
+                g = lr * (2.0 * (yhat - yv[k]) * (yhat * (1.0 - yhat)))
+            else:
+                g = lr * (yhat - yv[k])
+            mul(wn3h, g, out=C2)
+            if sig:
+                sub(1.0, a2, out=s2)
+                mul(s2, a2, out=s2)
+                mul(C2, s2, out=C2)
+            else:
+                _derivative_mul(a2, C2, s2, act_code)
+            mul(A2, g, out=o3)
+            add(wn3, o3, out=wn3)
+            if lazy:
+                dot(Big, C2, out=r)
+                dot(rt, Aacc_h, out=C1)
+                add(C1, rh, out=C1)
+            else:
+                dot(wn2h, C2, out=C1)
+            if sig:
+                sub(1.0, a1, out=s1)
+                mul(s1, a1, out=s1)
+                mul(C1, s1, out=C1)
+            else:
+                _derivative_mul(a1, C1, s1, act_code)
+            if lazy:
+                neg(A1, out=arows[m])
+                copyto(crows[m], C2)
+                m += 1
+                if m == M:
+                    dot(Aacc.T, Cacc, out=O2)
+                    add(Wn2, O2, out=Wn2)
+                    Aacc.fill(0.0)
+                    Cacc.fill(0.0)
+                    m = 0
+            else:
+                dot(A1c, C2r, out=O2)
+                sub(Wn2, O2, out=Wn2)
+            dot(A0c, C1r, out=O1)
+            add(Wn1, O1, out=Wn1)
+    if m:
+        dot(Aacc.T, Cacc, out=O2)
+        add(Wn2, O2, out=Wn2)
+    for W, B, Wn in ((W1, B1, Wn1), (W2, B2, Wn2)):
+        np.negative(Wn[:-1], out=W)
+        np.negative(Wn[-1], out=B)
+    np.negative(wn3[:-1], out=W3[:, 0])
+    np.negative(wn3[-1:], out=B3)
 
 
 _ACT_BY_CODE = {cls.code: cls() for cls in ACTIVATIONS.values()}

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import backends
+from core import backends, sgd_numpy
 from core.activations import ACTIVATIONS
 from core.batch_numpy import sgd_batch_step
 from core.losses import LOSSES, get_loss
@@ -45,6 +45,20 @@ def _rel_diff(a: list[np.ndarray], b: list[np.ndarray]) -> float:
 @pytest.mark.parametrize("loss_name", sorted(LOSSES))
 @pytest.mark.parametrize("act_name", sorted(ACTIVATIONS))
 def test_engine_matches_readable_network(backend, hidden, loss_name, act_name):
+    _check_against_readable(backend, hidden, loss_name, act_name)
+
+
+@pytest.mark.parametrize("loss_name", sorted(LOSSES))
+@pytest.mark.parametrize("act_name", sorted(ACTIVATIONS))
+def test_numpy_deferred_w2_updates_match_readable_network(monkeypatch, loss_name, act_name):
+    """The NumPy path's deferred rank-1 updates of W2 (normally for large W2 only), forced
+    on: 20 points per epoch, so both the fold after 16 points and the end-of-epoch fold
+    of the remainder run."""
+    monkeypatch.setattr(sgd_numpy, "LAZY_MIN_WEIGHTS", 0)
+    _check_against_readable("numpy", (5, 4), loss_name, act_name)
+
+
+def _check_against_readable(backend, hidden, loss_name, act_name):
     X, y = _data()
     net = Network(hidden, act_name, init="normal", rng=np.random.default_rng(7))
     if act_name in ("relu", "leaky-relu", "none"):
@@ -249,13 +263,15 @@ def test_chunk_matches_epoch_by_epoch(backend, loss_name, act_name):
     code = net.act.code
     a = [p.copy() for p in net.params()]
     done, diverged, rows, yhats = backends.sgd_chunk(
-        a[:3], a[3:], X, y, orders, 0.3, code, loss.code, evals, backend)
+        a[:3], a[3:], X, y, orders, 0.3, code, loss.code, evals, backend
+    )
     assert (done, diverged, rows.shape, yhats.shape) == (12, False, (4, 3), (4, 30))
     b = [p.copy() for p in net.params()]
     one_rows, one_yhats = [], []
     for c in range(12):
-        _, _, r, yh = backends.sgd_chunk(b[:3], b[3:], X, y, orders[c : c + 1], 0.3, code,
-                                         loss.code, evals[c : c + 1], backend)
+        _, _, r, yh = backends.sgd_chunk(
+            b[:3], b[3:], X, y, orders[c : c + 1], 0.3, code, loss.code, evals[c : c + 1], backend
+        )
         one_rows += list(r)
         one_yhats += list(yh)
     np.testing.assert_array_equal(rows, np.array(one_rows))
@@ -280,8 +296,12 @@ def test_chunk_backends_agree(loss_name):
     for backend in ("numba", "numpy"):
         p = [q.copy() for q in net.params()]
         n = len(net.Ws)
-        out[backend] = (backends.sgd_chunk(p[:n], p[n:], X, y, orders, 0.3, 0,
-                                           get_loss(loss_name).code, evals, backend), p)
+        out[backend] = (
+            backends.sgd_chunk(
+                p[:n], p[n:], X, y, orders, 0.3, 0, get_loss(loss_name).code, evals, backend
+            ),
+            p,
+        )
     (r1, p1), (r2, p2) = out["numba"], out["numpy"]
     np.testing.assert_allclose(r1[2], r2[2], rtol=1e-9)
     np.testing.assert_allclose(r1[3], r2[3], rtol=1e-9)
@@ -296,7 +316,8 @@ def test_chunk_stops_at_the_first_diverged_evaluation(backend):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         done, diverged, rows, yhats = backends.sgd_chunk(
-            net.Ws, net.Bs, X, y, orders, 1e6, 4, 1, evals, backend)
+            net.Ws, net.Bs, X, y, orders, 1e6, 4, 1, evals, backend
+        )
     assert (done, diverged) == (4, True)
     assert rows.shape == (1, 3)
     assert yhats.shape == (1, 30)
