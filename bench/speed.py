@@ -4,11 +4,12 @@
     .venv/bin/python bench/speed.py --quick    # fewer repeats, sizes 64 and 512 only
     .venv/bin/python bench/speed.py --blas-threads 1   # OpenBLAS on one thread (re-execs)
 
-Prints Markdown tables of ms per epoch (median of interleaved repeats) on ``linear`` n = 100, float64,
-sigmoid, mse, lr 0.1: per-point SGD (reference, numpy backend, numba backend), full batch
-(reference vs ``core.batch_numpy.sgd_batch_step``, the trainer's batch path, and the
-readable ``Network.forward/backward`` + SGD), and a saturated late-training state
-where subnormal floats appear (numba kernel with and without flush-to-zero).
+Prints Markdown tables of ms per epoch (median of interleaved repeats) on ``linear``
+n = 100, float64, sigmoid, mse, lr 0.1: per-point SGD (reference, numpy backend, numba
+backend), full batch (reference vs ``core.batch_numpy.sgd_batch_step``, the trainer's
+batch path, and the readable ``Network.forward/backward`` + SGD), and a saturated
+late-training state where subnormal floats appear (numba kernel with and without
+flush-to-zero).
 """
 
 from __future__ import annotations

@@ -88,10 +88,7 @@ def train_point3(W1, B1, W2, B2, w3, B3, x, yk, lr, act_code, loss_code, a1, a2,
     _forward_layer(W2, B2, a1, a2, h1, h2)
     _hidden(a2, h2, act_code)
     yhat = _sigmoid(_dot(a2, w3, h2) + B3[0])
-    if loss_code == 0:
-        d3 = 2.0 * (yhat - yk) * (yhat * (1.0 - yhat))
-    else:
-        d3 = yhat - yk
+    d3 = 2.0 * (yhat - yk) * (yhat * (1.0 - yhat)) if loss_code == 0 else yhat - yk
     B3[0] -= lr * d3
     # output layer: dA2 = w3·d3 (old w3), w3 -= (lr·A2)·d3, dZ2 = dA2·act'(A2), B2 -= lr·dZ2
     if act_code == 0:
@@ -145,8 +142,9 @@ def _train_points_impl(Ws, Bs, X, y, order, lr, act_code, loss_code):
             a1, dz1, a2, dz2 = np.zeros(h1), np.zeros(h1), np.zeros(h2), np.zeros(h2)
             for p in range(order.shape[0]):
                 k = order[p]
-                train_point3(W1, B1, W2, B2, w3, B3, X[k], y[k], lr, act_code, loss_code,
-                             a1, a2, dz2, dz1)
+                train_point3(
+                    W1, B1, W2, B2, w3, B3, X[k], y[k], lr, act_code, loss_code, a1, a2, dz2, dz1
+                )
 
         return three
 
@@ -174,8 +172,7 @@ def sgd_epoch_kernel(Ws, Bs, X, y, order, lr, act_code, loss_code, flush):
 
 
 @njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def sgd_chunk_kernel(Ws, Bs, X, y, orders, lr, act_code, loss_code, flush, evals, metrics,
-                     yhats):
+def sgd_chunk_kernel(Ws, Bs, X, y, orders, lr, act_code, loss_code, flush, evals, metrics, yhats):
     """``orders.shape[0]`` epochs (epoch c over ``orders[c]``), evaluating where asked.
 
     orders (k, m) int64; evals (k,) bool: evaluate after epoch c; metrics (n_eval, 3)

@@ -81,10 +81,10 @@ def _exp_nonpos(t):
     """e^t for t ≤ 0 without a call or a branch, so that loops over it vectorise.
 
     Taylor polynomial of degree 13 for e^r on |r| ≤ ln2/2 (truncation < 1e-17, below
-    half an ulp; Horner steps contracted to FMAs — Estrin's scheme, shorter chains but
-    more operations, measured slower), then scaled by 2^k built from its float64 bits. Matches np.exp to
-    about an ulp; below −708 it gives 0 (np.exp: a subnormal, which flush-to-zero
-    would turn into 0 anyway). Not for t > 0.
+    half an ulp; Horner steps contracted to FMAs — Estrin's scheme, shorter chains
+    but more operations, measured slower), then scaled by 2^k built from its float64
+    bits. Matches np.exp to about an ulp; below −708 it gives 0 (np.exp: a subnormal,
+    which flush-to-zero would turn into 0 anyway). Not for t > 0.
     """
     tc = t if t > _EXP_MIN else _EXP_MIN  # also maps NaN to a finite value
     k = math.floor(tc * _LOG2E + 0.5)
