@@ -58,6 +58,34 @@ def test_numpy_deferred_w2_updates_match_readable_network(monkeypatch, loss_name
     _check_against_readable("numpy", (5, 4), loss_name, act_name)
 
 
+def _at_offset(a: np.ndarray, offset: int) -> np.ndarray:
+    """A copy of ``a`` whose data starts ``offset`` bytes past a 64-byte boundary."""
+    buf = np.empty(a.size + 16)
+    start = (-buf.ctypes.data % 64 + offset) // 8
+    out = buf[start : start + a.size].reshape(a.shape)
+    out[...] = a
+    return out
+
+
+@pytest.mark.parametrize("hidden", [(16, 8), (4, 3, 5)])
+def test_numba_result_does_not_depend_on_alignment(hidden):
+    """The kernel works on 64-byte-aligned copies of misaligned weights and writes them
+    back: bit for bit the result of aligned weights."""
+    X, y = _data()
+    net = Network(hidden, rng=np.random.default_rng(7))
+    out = []
+    for offset in (0, 8, 16, 48):
+        p = [_at_offset(a, offset) for a in net.params()]
+        assert all(a.ctypes.data % 64 == offset for a in p)
+        n = len(net.Ws)
+        for _ in range(3):
+            backends.sgd_epoch(p[:n], p[n:], X, y, np.arange(len(X)), 0.1, 0, 0, "numba")
+        out.append(p)
+    for p in out[1:]:
+        assert all(np.array_equal(a, b) for a, b in zip(p, out[0], strict=True))
+    assert not np.array_equal(out[0][0], net.Ws[0])
+
+
 def _check_against_readable(backend, hidden, loss_name, act_name):
     X, y = _data()
     net = Network(hidden, act_name, init="normal", rng=np.random.default_rng(7))
