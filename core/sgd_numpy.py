@@ -222,6 +222,8 @@ def _epoch_two_hidden(Ws, Bs, X, y, order, lr, act_code, loss_code) -> None:
     x0, a1, a2, u = A0[:-1], A1[:-1], A2[:-1], V[h1 + 1 :]
     A0c, A1c = A0[:, None], A1[:, None]
     t1, t2, s1, s2 = np.empty(h1), np.empty(h2), np.empty(h1), np.empty(h2)
+    # array operands, not Python floats: a float operand costs a ufunc ~0.2 µs to convert
+    one1, one2, gv = np.ones(h1), np.ones(h2), np.empty(1)
     C1, C2 = np.empty(h1), np.empty(h2)  # ±lr·dZ: C2 = +G2, C1 = −G1
     C1r, C2r = C1[None, :], C2[None, :]
     O1, O2, o3 = np.empty(Wn1.shape), np.empty(Wn2.shape), np.empty(h2 + 1)
@@ -238,8 +240,8 @@ def _epoch_two_hidden(Ws, Bs, X, y, order, lr, act_code, loss_code) -> None:
             dot(A0, Wn1, out=t1)  # −Z1
             if sig:
                 exp(t1, out=a1)
-                add(a1, 1.0, out=a1)
-                div(1.0, a1, out=a1)
+                add(a1, one1, out=a1)
+                div(one1, a1, out=a1)
             else:
                 neg(t1, out=t1)
                 _activate_into(t1, a1, s1, act_code)
@@ -250,8 +252,8 @@ def _epoch_two_hidden(Ws, Bs, X, y, order, lr, act_code, loss_code) -> None:
                 dot(A1, Wn2, out=t2)
             if sig:
                 exp(t2, out=a2)
-                add(a2, 1.0, out=a2)
-                div(1.0, a2, out=a2)
+                add(a2, one2, out=a2)
+                div(one2, a2, out=a2)
             else:
                 neg(t2, out=t2)
                 _activate_into(t2, a2, s2, act_code)
@@ -265,14 +267,15 @@ def _epoch_two_hidden(Ws, Bs, X, y, order, lr, act_code, loss_code) -> None:
                 g = lr * (2.0 * (yhat - yv[k]) * (yhat * (1.0 - yhat)))
             else:
                 g = lr * (yhat - yv[k])
-            mul(wn3h, g, out=C2)
+            gv[0] = g
+            mul(wn3h, gv, out=C2)
             if sig:
-                sub(1.0, a2, out=s2)
+                sub(one2, a2, out=s2)
                 mul(s2, a2, out=s2)
                 mul(C2, s2, out=C2)
             else:
                 _derivative_mul(a2, C2, s2, act_code)
-            mul(A2, g, out=o3)
+            mul(A2, gv, out=o3)
             add(wn3, o3, out=wn3)
             if lazy:
                 dot(Big, C2, out=r)
@@ -281,7 +284,7 @@ def _epoch_two_hidden(Ws, Bs, X, y, order, lr, act_code, loss_code) -> None:
             else:
                 dot(wn2h, C2, out=C1)
             if sig:
-                sub(1.0, a1, out=s1)
+                sub(one1, a1, out=s1)
                 mul(s1, a1, out=s1)
                 mul(C1, s1, out=C1)
             else:
