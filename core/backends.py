@@ -137,25 +137,34 @@ def ensure_compiled(notify: Callable[[str], None], n_layers: int = 3) -> None:
         mod.sgd_chunk_kernel.compile(_kernel_signature(n_layers, chunk=True))
 
 
-def _as_f64_c(a: np.ndarray, name: str) -> np.ndarray:
-    if not (isinstance(a, np.ndarray) and a.dtype == np.float64 and a.flags.c_contiguous):
-        raise ValueError(f"{name} must be float64 C-contiguous arrays (updated in place)")
-    if not a.flags.writeable:
-        raise ValueError(f"{name} must be writeable")
-    return a
+_F64 = np.dtype(np.float64)
+
+
+def _as_f64_c(arrays, name: str) -> tuple[np.ndarray, ...]:
+    """``arrays`` as a tuple, each checked float64, C-contiguous and writeable."""
+    arrays = tuple(arrays)
+    for a in arrays:
+        if not (isinstance(a, np.ndarray) and a.dtype == _F64 and (f := a.flags).c_contiguous):
+            raise ValueError(f"{name} must be float64 C-contiguous arrays (updated in place)")
+        if not f.writeable:
+            raise ValueError(f"{name} must be writeable")
+    return arrays
 
 
 def _check_shapes(Ws, Bs, X, y) -> None:
     """The kernel does no bounds checks: refuse any inconsistent shape up front."""
-    if X.ndim != 2 or X.shape[1] != Ws[0].shape[0] or y.shape[0] != X.shape[0]:
-        raise ValueError(f"X {X.shape} / y {y.shape} do not fit W1 {Ws[0].shape}")
-    for i, (W, B) in enumerate(zip(Ws, Bs, strict=True)):
-        if W.ndim != 2 or B.shape != (W.shape[1],):
-            raise ValueError(f"W{i + 1} {W.shape} and B{i + 1} {B.shape} do not fit")
-        if i + 1 < len(Ws) and Ws[i + 1].shape[0] != W.shape[1]:
-            raise ValueError(f"W{i + 1} {W.shape} does not feed W{i + 2} {Ws[i + 1].shape}")
-    if Ws[-1].shape[1] != 1:
-        raise ValueError(f"the output layer must have one unit, not {Ws[-1].shape[1]}")
+    w_shapes = [W.shape for W in Ws]
+    if X.ndim != 2 or X.shape[1] != w_shapes[0][0] or y.shape[0] != X.shape[0]:
+        raise ValueError(f"X {X.shape} / y {y.shape} do not fit W1 {w_shapes[0]}")
+    fan_in = w_shapes[0][0]
+    for i, (shape, B) in enumerate(zip(w_shapes, Bs)):
+        if len(shape) != 2 or B.shape != shape[1:]:
+            raise ValueError(f"W{i + 1} {shape} and B{i + 1} {B.shape} do not fit")
+        if shape[0] != fan_in:
+            raise ValueError(f"W{i} {w_shapes[i - 1]} does not feed W{i + 1} {shape}")
+        fan_in = shape[1]
+    if fan_in != 1:
+        raise ValueError(f"the output layer must have one unit, not {fan_in}")
 
 
 def _prepare(Ws, Bs, X, y, backend):
@@ -164,8 +173,8 @@ def _prepare(Ws, Bs, X, y, backend):
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
     if len(Ws) != len(Bs) or not Ws:
         raise ValueError("Ws and Bs must be non-empty lists of equal length")
-    Ws = tuple(_as_f64_c(W, "Ws") for W in Ws)
-    Bs = tuple(_as_f64_c(B, "Bs") for B in Bs)
+    Ws = _as_f64_c(Ws, "Ws")
+    Bs = _as_f64_c(Bs, "Bs")
     X = np.ascontiguousarray(X, dtype=np.float64)
     y = np.ascontiguousarray(y, dtype=np.float64).reshape(-1)
     _check_shapes(Ws, Bs, X, y)
@@ -204,13 +213,15 @@ def sgd_epoch(
     order = np.ascontiguousarray(order, dtype=np.int64).reshape(-1)
     if not order.flags.writeable:  # a read-only array is another numba type: a recompile
         order = order.copy()
-    _check_order(order, X)
     if _use_numpy(backend):
+        _check_order(order, X)
         sgd_epoch_numpy(Ws, Bs, X, y, order, lr, int(act_code), int(loss_code))
         return
-    _kernel().sgd_epoch_kernel(
+    # the kernel checks the indices itself (cheaper than two NumPy reductions here)
+    if not _kernel().sgd_epoch_kernel(
         Ws, Bs, X, y, order, float(lr), int(act_code), int(loss_code), bool(flush)
-    )
+    ):
+        raise IndexError("order holds an index outside the data")
 
 
 def sgd_chunk(

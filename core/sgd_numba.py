@@ -204,13 +204,19 @@ def sgd_epoch_kernel(Ws, Bs, X, y, order, lr, act_code, loss_code, flush):
 
     Ws[l] (fan_in, fan_out) and Bs[l] (fan_out,) float64 C-contiguous, X (n, fan_in0),
     y (n,) or (n, 1) flattened by the caller to (n,), order (m,) int64 point indices.
-    ``flush``: set FTZ/DAZ for this call (x86-64). Returns nothing.
+    ``flush``: set FTZ/DAZ for this call (x86-64). Returns False, having done nothing,
+    when an index of ``order`` is outside [0, n); else True.
     """
+    n = X.shape[0]
+    for p in range(order.shape[0]):
+        if order[p] < 0 or order[p] >= n:
+            return False
     old_csr = _get_mxcsr()
     if flush:
         _set_mxcsr(old_csr | np.uint32(MXCSR_FTZ_DAZ))
     _train_points(Ws, Bs, X, y, order, lr, act_code, loss_code)
     _set_mxcsr(old_csr)
+    return True
 
 
 @njit(cache=True, nogil=True, fastmath=False, error_model="numpy")

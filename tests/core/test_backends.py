@@ -209,8 +209,12 @@ def test_bad_shapes_are_refused():
     net = Network((4, 4), rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="do not fit"):
         backends.sgd_epoch(net.Ws, net.Bs[::-1], X, y, np.arange(20), 0.1, 0, 0)
-    with pytest.raises(IndexError):
-        backends.sgd_epoch(net.Ws, net.Bs, X, y, [20], 0.1, 0, 0)
+    before = [p.copy() for p in net.params()]
+    for backend in ("numba", "numpy"):
+        for bad in ([20], [0, -1]):
+            with pytest.raises(IndexError):
+                backends.sgd_epoch(net.Ws, net.Bs, X, y, bad, 0.1, 0, 0, backend)
+    assert all(np.array_equal(p, q) for p, q in zip(net.params(), before, strict=True))
     with pytest.raises(ValueError, match="C-contiguous"):
         backends.sgd_epoch([W.T.copy().T for W in net.Ws], net.Bs, X, y, [0], 0.1, 0, 0)
 
