@@ -208,23 +208,37 @@ def _epoch_two_hidden(Ws, Bs, X, y, order, lr, act_code, loss_code) -> None:
     h2 = W2.shape[1]
     M = LAZY_RANK
     lazy = W2.size >= LAZY_MIN_WEIGHTS
+    # merged: S = [Wn1; Wn2] (h1 == h2), both rank-1 updates as one k = 2 product
+    # [A0 0; 0 A1] · [C1; C2] and one subtraction (C1 then carries +G1, not −G1)
+    merged = not lazy and h1 == h2
     Big = np.zeros((h1 + 1 + (M if lazy else 0), h2))  # [Wn2; Cacc]
     Wn2, Cacc = Big[: h1 + 1], Big[h1 + 1 :]
-    np.negative(W2, out=Wn2[:-1])
-    np.negative(B2, out=Wn2[-1])
-    Wn1 = -np.vstack([W1, B1[None, :]])
+    if merged:
+        S = np.empty((n0 + 1 + h1 + 1, h2))
+        Wn1, Wn2 = S[: n0 + 1], S[n0 + 1 :]
+        L = np.zeros((S.shape[0], 2), order="F")
+        R, OS = np.empty((2, h2)), np.empty(S.shape)
+    else:
+        Wn1 = np.empty((n0 + 1, h1))
+    for W, B, Wn in ((W1, B1, Wn1), (W2, B2, Wn2)):
+        np.negative(W, out=Wn[:-1])
+        np.negative(B, out=Wn[-1])
     wn3 = -np.concatenate([W3[:, 0], B3])
     Aacc = np.zeros((M, h1 + 1))
     Aacc_h = Aacc[:, :h1]
     arows, crows = list(Aacc), list(Cacc)
     V = np.ones(Big.shape[0])  # [A1, 1, u]
     A0, A1, A2 = np.ones(n0 + 1), V[: h1 + 1], np.ones(h2 + 1)
+    if merged:
+        A0, A1 = L[: n0 + 1, 0], L[n0 + 1 :, 1]
+        A0.fill(1.0)
+        A1.fill(1.0)
     x0, a1, a2, u = A0[:-1], A1[:-1], A2[:-1], V[h1 + 1 :]
     A0c, A1c = A0[:, None], A1[:, None]
     t1, t2, s1, s2 = np.empty(h1), np.empty(h2), np.empty(h1), np.empty(h2)
     # array operands, not Python floats: a float operand costs a ufunc ~0.2 µs to convert
     one1, one2, gv = np.ones(h1), np.ones(h2), np.empty(1)
-    C1, C2 = np.empty(h1), np.empty(h2)  # ±lr·dZ: C2 = +G2, C1 = −G1
+    C1, C2 = (R[0], R[1]) if merged else (np.empty(h1), np.empty(h2))  # C2 = +G2, C1 = ∓G1
     C1r, C2r = C1[None, :], C2[None, :]
     O1, O2, o3 = np.empty(Wn1.shape), np.empty(Wn2.shape), np.empty(h2 + 1)
     r = np.empty(Big.shape[0])
@@ -284,11 +298,16 @@ def _epoch_two_hidden(Ws, Bs, X, y, order, lr, act_code, loss_code) -> None:
             else:
                 dot(wn2h, C2, out=C1)
             if sig:
-                sub(one1, a1, out=s1)
+                if merged:  # a − 1 = −(1 − a) exactly
+                    sub(a1, one1, out=s1)
+                else:
+                    sub(one1, a1, out=s1)
                 mul(s1, a1, out=s1)
                 mul(C1, s1, out=C1)
             else:
                 _derivative_mul(a1, C1, s1, act_code)
+                if merged:
+                    neg(C1, out=C1)
             if lazy:
                 neg(A1, out=arows[m])
                 copyto(crows[m], C2)
@@ -299,6 +318,10 @@ def _epoch_two_hidden(Ws, Bs, X, y, order, lr, act_code, loss_code) -> None:
                     Aacc.fill(0.0)
                     Cacc.fill(0.0)
                     m = 0
+            elif merged:
+                dot(L, R, out=OS)
+                sub(S, OS, out=S)
+                continue
             else:
                 dot(A1c, C2r, out=O2)
                 sub(Wn2, O2, out=Wn2)

@@ -41,7 +41,7 @@ def _rel_diff(a: list[np.ndarray], b: list[np.ndarray]) -> float:
 
 
 @pytest.mark.parametrize("backend", ["numba", "numpy"])
-@pytest.mark.parametrize("hidden", [(5, 4), (4, 3, 5)])
+@pytest.mark.parametrize("hidden", [(5, 4), (4, 4), (4, 3, 5)])
 @pytest.mark.parametrize("loss_name", sorted(LOSSES))
 @pytest.mark.parametrize("act_name", sorted(ACTIVATIONS))
 def test_engine_matches_readable_network(backend, hidden, loss_name, act_name):
