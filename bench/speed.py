@@ -79,22 +79,48 @@ def fresh(hidden, seed=1) -> Network:
     return Network(hidden, rng=np.random.default_rng(seed))
 
 
-def per_point_row(hidden, X, y, repeats: int) -> tuple[float, float, float]:
+PER_POINT = ("reference", "numpy", "numba")
+
+
+def per_point_ms(candidate: str, hidden, X, y, repeats: int) -> float:
+    """Median ms of one per-point SGD epoch of ``candidate`` (in this process only)."""
     order = np.arange(len(X))
     net = fresh(hidden)
-    ref = ReportNet(*hidden, LR, np.random.default_rng(0))
-    ref.set_params(net.Ws, net.Bs)
-    rounds = max(3, repeats // (4 if hidden[0] >= 256 else 1))
-    a, b = fresh(hidden), fresh(hidden)
-    t_ref, t_np, t_nb = interleaved_ms(
-        [
-            lambda: ref.train_epoch(X, y),
-            lambda: backends.sgd_epoch(a.Ws, a.Bs, X, y, order, LR, 0, 0, "numpy"),
-            lambda: backends.sgd_epoch(b.Ws, b.Bs, X, y, order, LR, 0, 0, "numba"),
-        ],
-        rounds,
-        [1, 1, 4],
-    )
+    if candidate == "reference":
+        ref = ReportNet(*hidden, LR, np.random.default_rng(0))
+        ref.set_params(net.Ws, net.Bs)
+        return median_ms(lambda: ref.train_epoch(X, y), repeats, warmup=2)
+    if candidate == "numba":
+        backends.ensure_compiled(lambda msg: None)
+    inner = 4 if candidate == "numba" else 1
+
+    def epochs():
+        for _ in range(inner):
+            backends.sgd_epoch(net.Ws, net.Bs, X, y, order, LR, 0, 0, candidate)
+
+    return median_ms(epochs, repeats, warmup=2) / inner
+
+
+def per_point_row(hidden, repeats: int, rounds: int = 5) -> tuple[float, float, float]:
+    """(reference, numpy, numba) ms per epoch, each timed in a process of its own.
+
+    As the report's script ran: in a fresh process the reference's big fresh arrays
+    (2 MiB each at (512,512)) come from mmap with page faults; timed in one process
+    after other code, a grown heap serves them and its (512,512) epoch looked 5–7×
+    faster than the report's code really runs. Rounds interleave the three processes so
+    load from elsewhere falls on all alike; each figure is the median over rounds.
+    """
+    h = hidden[0]
+    times: dict[str, list[float]] = {c: [] for c in PER_POINT}
+    for _ in range(rounds):
+        for c in PER_POINT:
+            out = subprocess.run(
+                [sys.executable, str(Path(__file__).resolve()), "--row", str(h),
+                 "--only", c, "--repeats", str(repeats)],
+                check=True, capture_output=True, text=True,
+            ).stdout.strip().splitlines()[-1]
+            times[c].append(float(out))
+    t_ref, t_np, t_nb = (statistics.median(times[c]) for c in PER_POINT)
     return t_ref, t_np, t_nb
 
 
@@ -169,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
         help="run with OPENBLAS_NUM_THREADS=N (the script re-executes itself so the "
         "setting is in place before NumPy loads OpenBLAS)",
     )
+    ap.add_argument("--row", type=int, default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--only", choices=PER_POINT, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.blas_threads is not None and os.environ.get("OPENBLAS_NUM_THREADS") != str(
         args.blas_threads
@@ -179,6 +207,9 @@ def main(argv: list[str] | None = None) -> None:
     repeats = args.repeats or (3 if args.quick else 7)
     sizes = [64, 512] if args.quick else [64, 128, 256, 512]
     X, y = linear_data()
+    if args.row is not None:  # one candidate of a per-point row (see per_point_row)
+        print(per_point_ms(args.only, (args.row, args.row), X, y, repeats))
+        return
 
     t0 = time.perf_counter()
     backends.ensure_compiled(lambda msg: print(msg, file=sys.stderr))
@@ -194,7 +225,7 @@ def main(argv: list[str] | None = None) -> None:
     print("| hidden | reference | numpy | numba | numpy × | numba × |")
     print("|---|---:|---:|---:|---:|---:|")
     for h in sizes:
-        t_ref, t_np, t_nb = per_point_row((h, h), X, y, repeats)
+        t_ref, t_np, t_nb = per_point_row((h, h), repeats)
         print(
             f"| ({h},{h}) | {t_ref:.3f} | {t_np:.3f} | {t_nb:.3f} "
             f"| {t_ref / t_np:.1f}× | {t_ref / t_nb:.1f}× |",
