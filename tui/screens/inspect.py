@@ -39,8 +39,8 @@ _TITLES = ("Boundary", "Test", "Predictions", "Confusion", "Activation", "Diagno
            "Network")
 # While a run trains, each view is redrawn at most this often (seconds): enough to watch
 # it learn, cheap enough for the trainer (see bench/views.py).
-MIN_INTERVAL = {"boundary": 0.5, "test": 0.5, "predictions": 1.0, "confusion": 0.5,
-                "activation": 1.0, "diagnosis": 1.0, "network": 0.5}
+MIN_INTERVAL = {"boundary": 1.0, "test": 1.0, "predictions": 1.0, "confusion": 1.0,
+                "activation": 1.0, "diagnosis": 1.0, "network": 1.0}
 
 
 class InspectScreen(Screen):
