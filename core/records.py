@@ -26,6 +26,7 @@ import numpy as np
 
 from core import __version__
 from core.atomic import atomic_open
+from core.config import ConfigError, RunConfig
 from core.weights import WeightsError, load_weights, save_weights
 
 __all__ = [
@@ -211,8 +212,6 @@ def read_run(path: str | Path) -> RunInfo:
 
 def _check_config(config: dict[str, Any]) -> None:
     """ValueError naming the first setting of config.json that a run could not have had."""
-    from core.config import ConfigError, RunConfig  # noqa: PLC0415 - config imports much
-
     try:
         RunConfig.from_dict(config).validate()
     except ConfigError as exc:

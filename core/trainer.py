@@ -45,7 +45,6 @@ CHUNK_SECONDS = 0.02  # per-point SGD: the longest stretch between two looks at 
 # The NumPy per-point path evaluates every epoch: one vectorised forward pass costs a
 # few % of an epoch of per-point NumPy calls.
 KERNEL_EVAL_COST = 0.55
-STATUSES = ("running", "finished", "stopped", "diverged")
 
 
 @dataclass(frozen=True)
@@ -122,16 +121,10 @@ class Trainer:
         return self.shuffle_rng.permutation(n) if self.config.shuffle else np.arange(n)
 
     def train_epoch(self) -> None:
-        """One pass over the data: per point (batch 1) or in mini-batches."""
-        order = self._order()
+        """One pass over the data in mini-batches (or per point with momentum / adam);
+        per-point plain SGD never comes here: it runs in chunks (``_run_chunk``)."""
         with np.errstate(all="ignore"):
-            if self.config.batch_size == 1 and self.config.optimizer == "sgd":
-                backends.sgd_epoch(
-                    self.net.Ws, self.net.Bs, self._X, self._y, order, self.optimizer.lr,
-                    self.net.act.code, self.loss.code, backend=self.backend,
-                )
-            else:
-                self._minibatch_epoch(order)
+            self._minibatch_epoch(self._order())
         self.epoch += 1
 
     def _minibatch_epoch(self, order: np.ndarray) -> None:

@@ -34,10 +34,6 @@ class Drained:
     notes: list[str] = field(default_factory=list)
     snapshot: tuple[int, dict[str, np.ndarray]] | None = None
 
-    @property
-    def empty(self) -> bool:
-        return not (self.lines or self.rows or self.latest or self.notes)
-
 
 class Mailbox:
     """Thread-safe, bounded, newest-wins store of a run's reports."""
@@ -49,7 +45,6 @@ class Mailbox:
         self._notes: deque[str] = deque(maxlen=100)
         self._latest: Progress | None = None
         self._yhat: np.ndarray | None = None
-        self.dropped_lines = 0
         self._snapshot: tuple[int, dict[str, np.ndarray]] | None = None
         self._snapshot_at = -1e9
 
@@ -67,9 +62,6 @@ class Mailbox:
         """Worker side: O(1), never blocks on the UI beyond a short lock."""
         with self._lock:
             if p.lines:
-                overflow = len(self._lines) + len(p.lines) - MAX_LINES
-                if overflow > 0:
-                    self.dropped_lines += overflow
                 self._lines.extend(p.lines)
             if p.metrics is not None:
                 m = p.metrics

@@ -146,8 +146,6 @@ class CurvesPanel(Widget):
         self._history = history
         self._maybe_redraw()
 
-    refresh_from = set_history
-
     def set_test_history(self, history: History | None) -> None:
         """Overlay test-set metrics (same keys) beside the training ones; None removes."""
         self._test = history
