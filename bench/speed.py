@@ -6,7 +6,7 @@
 
 Prints Markdown tables of ms per epoch (median of interleaved repeats) on ``linear``
 n = 100, float64, sigmoid, mse, lr 0.1: per-point SGD (reference, numpy backend, numba
-backend), full batch (reference vs ``core.batch_numpy.sgd_batch_step``, the trainer's
+backend), full batch (reference vs ``core.train.kernels.batch.sgd_batch_step``, the trainer's
 batch path, and the readable ``Network.forward/backward`` + SGD), and a saturated
 late-training state where subnormal floats appear (numba kernel with and without
 flush-to-zero).
@@ -28,11 +28,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.reference import ReportNet
-from core import backends
-from core.batch_numpy import sgd_batch_step
-from core.losses import get_loss
-from core.network import Network
-from core.optimizers import SGD
+from core.nn.losses import get_loss
+from core.nn.network import Network
+from core.nn.optimizers import SGD
+from core.train import kernels
+from core.train.kernels.batch import sgd_batch_step
 
 LR = 0.1
 TINY = np.finfo(np.float64).tiny
@@ -91,12 +91,12 @@ def per_point_ms(candidate: str, hidden, X, y, repeats: int) -> float:
         ref.set_params(net.Ws, net.Bs)
         return median_ms(lambda: ref.train_epoch(X, y), repeats, warmup=2)
     if candidate == "numba":
-        backends.ensure_compiled(lambda msg: None)
+        kernels.ensure_compiled(lambda msg: None)
     inner = 4 if candidate == "numba" else 1
 
     def epochs():
         for _ in range(inner):
-            backends.sgd_epoch(net.Ws, net.Bs, X, y, order, LR, 0, 0, candidate)
+            kernels.sgd_epoch(net.Ws, net.Bs, X, y, order, LR, 0, 0, candidate)
 
     return median_ms(epochs, repeats, warmup=2) / inner
 
@@ -176,7 +176,7 @@ def late_row(hidden, X, y, repeats: int) -> tuple[int, float, float]:
         W = [a.copy() for a in Ws]
         B = [a.copy() for a in Bs]
         runs[flush] = median_ms(
-            lambda W=W, B=B, flush=flush: backends.sgd_epoch(
+            lambda W=W, B=B, flush=flush: kernels.sgd_epoch(
                 W, B, X, y, order, LR, 0, 0, "numba", flush=flush
             ),
             repeats * 4,
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     t0 = time.perf_counter()
-    backends.ensure_compiled(lambda msg: print(msg, file=sys.stderr))
+    kernels.ensure_compiled(lambda msg: print(msg, file=sys.stderr))
     print(f"kernel ready in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
     print(
         f"# bp-tui speed — {platform.machine()}, {os.cpu_count()} CPUs, numpy "

@@ -19,8 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import backends
 from core.config import RunConfig
+from core.train import kernels
 from tui.app import create_app
 from tui.screens.inspect import TABS, InspectScreen
 
@@ -39,7 +39,7 @@ async def _window(pilot, dash, seconds: float) -> float:
 
 
 async def bench(seconds: float, hidden: tuple[int, ...], size: tuple[int, int]) -> None:
-    backends.ensure_compiled(lambda _m: None, len(hidden) + 1)
+    kernels.ensure_compiled(lambda _m: None, len(hidden) + 1)
     config = RunConfig(data="linear", hidden=hidden, lr=0.001, epochs=10**8,
                        log_every=1000, seed=1)
     app = create_app(config, record=False)

@@ -14,11 +14,11 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from itertools import pairwise
 from typing import Any
 
-from core.activations import ACTIVATIONS
 from core.datasets import DATASETS, DEFAULT_N, MAX_N
-from core.losses import LOSSES
-from core.network import INITS
-from core.optimizers import OPTIMIZERS
+from core.nn.activations import ACTIVATIONS
+from core.nn.losses import LOSSES
+from core.nn.network import INITS
+from core.nn.optimizers import OPTIMIZERS
 
 __all__ = [
     "ACCURACIES",

@@ -81,8 +81,8 @@ def make(
     X = rng.random((20, 2))
     y = (X[:, 0] < X[:, 1]).astype(float).reshape(-1, 1)
     np.savez(d / "data.npz", X=X, y=y)
-    from core.network import Network
-    from core.weights import save_weights
+    from core.nn.network import Network
+    from core.records.weights import save_weights
 
     net = Network(tuple(hidden), rng=rng)
     save_weights(d / "weights.npz", net.named_params(), cfg)

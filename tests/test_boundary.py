@@ -29,7 +29,7 @@ def test_core_never_loads_ui_libraries():
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["core"].startswith(str(ROOT / "core"))
-    expected = {"core.trainer", "core.network", "core.session", "core.records"}
+    expected = {"core.train.trainer", "core.nn.network", "core.train.session", "core.records"}
     assert expected <= set(result["modules"])
     assert result["ui"] == []
 

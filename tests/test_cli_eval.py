@@ -7,13 +7,14 @@ import re
 import numpy as np
 import pytest
 
+from core.analysis.layers import network_from_params
+from core.analysis.points import fresh_test_set
 from core.config import RunConfig
-from core.inspect import fresh_test_set, network_from_params
-from core.logfmt import epoch_line
-from core.losses import get_loss
-from core.metrics import evaluate
+from core.nn.losses import get_loss
+from core.nn.metrics import evaluate
 from core.records import read_weights
-from core.session import Session
+from core.train.logfmt import epoch_line
+from core.train.session import Session
 from tui.cli import main
 
 

@@ -158,7 +158,7 @@ def run_train(argv: Sequence[str]) -> int:
     parser = train_parser()
     args = parser.parse_args(argv)
     config = config_from_args(parser, args)
-    from core.session import Session, SetupError
+    from core.train.session import Session, SetupError
 
     try:
         session = Session(config, runs_root=args.runs_dir, record=not args.no_record)
@@ -191,7 +191,7 @@ def run_train(argv: Sequence[str]) -> int:
         sys.stderr.close()
         return EXIT_INTERRUPTED
     if last is not None and last.status == "finished" and not args.no_predictions:
-        from core.logfmt import prediction_lines
+        from core.train.logfmt import prediction_lines
 
         lines = prediction_lines(last.yhat)
         print("\n".join(lines), flush=True)

@@ -64,12 +64,13 @@ def run_eval(argv: Sequence[str]) -> int:
     args = parser.parse_args(argv)
     import numpy as np
 
+    from core.analysis.layers import network_from_params
+    from core.analysis.points import MAX_TEST_N, confusion, fresh_test_set
     from core.datasets import DataError, load_csv
-    from core.inspect import MAX_TEST_N, confusion, fresh_test_set, network_from_params
-    from core.logfmt import epoch_line, prediction_lines
-    from core.losses import get_loss
-    from core.metrics import evaluate
+    from core.nn.losses import get_loss
+    from core.nn.metrics import evaluate
     from core.records import read_run, read_weights
+    from core.train.logfmt import epoch_line, prediction_lines
 
     path = resolve_run(args.run, args.runs_dir)
     if path is None:

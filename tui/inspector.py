@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.analysis.diagnosis import Measures, Plateau, detect_plateau, diagnose, measure
+from core.analysis.layers import network_from_params
 from core.datasets import Dataset
-from core.diagnosis import Measures, Plateau, detect_plateau, diagnose, measure
-from core.inspect import network_from_params
-from core.losses import get_loss
-from core.metrics import Metrics, evaluate
-from core.network import Network
+from core.nn.losses import get_loss
+from core.nn.metrics import Metrics, evaluate
+from core.nn.network import Network
 from tui.history import History
 
 __all__ = ["PLATEAU_WINDOW", "LiveInspector", "TestSet"]

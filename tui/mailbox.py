@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.trainer import Progress
+from core.train.trainer import Progress
 
 __all__ = ["Drained", "Mailbox"]
 

@@ -50,7 +50,7 @@ def run_watch(argv: Sequence[str]) -> int:
     p.add_argument("run", nargs="?", default=None, help="run name or directory (default: newest)")
     _runs_dir_flag(p)
     args = p.parse_args(argv)
-    from core.runs import RunsError, resolve_run
+    from core.records.index import RunsError, resolve_run
 
     try:
         path = resolve_run(_root(args), args.run)
@@ -77,7 +77,7 @@ def _values(p: Parser, flag: str, field: str, texts: list[str] | None) -> list |
 
 def sweep_parser() -> Parser:
     """Flags of ``bp-tui sweep``."""
-    from core.sweep import PRESETS
+    from core.train.sweep import PRESETS
 
     p = Parser(prog="bp-tui sweep",
                description="Train a grid of runs in parallel worker processes; each is "
@@ -107,8 +107,8 @@ def run_sweep(argv: Sequence[str]) -> int:
     """``bp-tui sweep``: a grid of runs in parallel; Ctrl-C cancels cleanly."""
     import os
 
-    from core.compare import fmt_duration
-    from core.sweep import (
+    from core.records.compare import fmt_duration
+    from core.train.sweep import (
         SweepError,
         SweepRunner,
         expand_grid,
@@ -225,8 +225,8 @@ def run_export(argv: Sequence[str]) -> int:
         p.error("give --metrics OUT.csv and/or --table OUT.md")
     if args.table is not None and not args.table.endswith((".md", ".csv")):
         p.error("argument --table: the file must end in .md or .csv")
-    from core.compare import load_series, metrics_csv, table_csv, table_markdown
-    from core.runs import RunsError, read_row, resolve_run
+    from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
+    from core.records.index import RunsError, read_row, resolve_run
 
     root = _root(args)
     paths = []

@@ -10,11 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core import backends, sgd_numpy
-from core.activations import ACTIVATIONS
-from core.batch_numpy import sgd_batch_step
-from core.losses import LOSSES, get_loss
-from core.network import Network
+from core.nn.activations import ACTIVATIONS
+from core.nn.losses import LOSSES, get_loss
+from core.nn.network import Network
+from core.train import kernels
+from core.train.kernels import dispatch
+from core.train.kernels import fallback as sgd_numpy
+from core.train.kernels.batch import sgd_batch_step
 
 N_EPOCHS = 100
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,7 +81,7 @@ def test_numba_result_does_not_depend_on_alignment(hidden):
         assert all(a.ctypes.data % 64 == offset for a in p)
         n = len(net.Ws)
         for _ in range(3):
-            backends.sgd_epoch(p[:n], p[n:], X, y, np.arange(len(X)), 0.1, 0, 0, "numba")
+            kernels.sgd_epoch(p[:n], p[n:], X, y, np.arange(len(X)), 0.1, 0, 0, "numba")
         out.append(p)
     for p in out[1:]:
         assert all(np.array_equal(a, b) for a, b in zip(p, out[0], strict=True))
@@ -101,7 +103,7 @@ def _check_against_readable(backend, hidden, loss_name, act_name):
     for _ in range(N_EPOCHS):
         order = order_rng.permutation(len(X))
         _readable_epoch(net, X, y, order, lr, loss)
-        backends.sgd_epoch(Ws, Bs, X, y, order, lr, net.act.code, loss.code, backend=backend)
+        kernels.sgd_epoch(Ws, Bs, X, y, order, lr, net.act.code, loss.code, backend=backend)
     assert net.all_finite()
     assert _rel_diff(Ws + Bs, net.params()) <= 1e-9
 
@@ -110,7 +112,7 @@ def _check_against_readable(backend, hidden, loss_name, act_name):
 @pytest.mark.parametrize("loss_name", sorted(LOSSES))
 @pytest.mark.parametrize("act_name", sorted(ACTIVATIONS))
 def test_batch_step_matches_readable_network(batch, loss_name, act_name):
-    """core.batch_numpy against Network.forward/backward + W -= lr·dW, 100 epochs."""
+    """core.train.kernels.batch against Network.forward/backward + W -= lr·dW, 100 epochs."""
     X, y = _data()
     net = Network((5, 4), act_name, init="normal", rng=np.random.default_rng(7))
     if act_name in ("relu", "leaky-relu", "none"):
@@ -142,7 +144,7 @@ def test_gradient_uses_weights_before_the_update():
     for backend in ("numba", "numpy"):
         Ws = [W.copy() for W in net.Ws]
         Bs = [B.copy() for B in net.Bs]
-        backends.sgd_epoch(Ws, Bs, X, y, [0], 5.0, 0, 0, backend=backend)
+        kernels.sgd_epoch(Ws, Bs, X, y, [0], 5.0, 0, 0, backend=backend)
         ref = Network((3, 2), rng=np.random.default_rng(0))
         _readable_epoch(ref, X, y, [0], 5.0, get_loss("mse"))
         assert _rel_diff(Ws + Bs, ref.params()) <= 1e-12
@@ -161,7 +163,7 @@ def test_huge_weights_give_no_warning_and_no_nan(backend, act_code):
         warnings.simplefilter("error")
         with np.errstate(all="raise"):
             for _ in range(3):
-                backends.sgd_epoch(Ws, Bs, X, y, np.arange(20), 0.1, act_code, 0, backend)
+                kernels.sgd_epoch(Ws, Bs, X, y, np.arange(20), 0.1, act_code, 0, backend)
     assert all(np.isfinite(p).all() for p in Ws + Bs)
 
 
@@ -169,67 +171,67 @@ def test_flush_to_zero_is_scoped_to_the_call():
     """FTZ/DAZ holds inside the kernel only: the caller's subnormals survive."""
     X, y = _data()
     net = Network((4, 4), rng=np.random.default_rng(0))
-    backends.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "numba", flush=True)
+    kernels.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "numba", flush=True)
     tiny = np.float64(5e-324)
     assert tiny * np.float64(1.0) == tiny  # the MXCSR was restored
 
 
 def test_resolve_backend_choices(monkeypatch):
-    assert backends.resolve_backend("numpy", "sigmoid", "mse", "sgd", 1) == ("numpy", None)
-    assert backends.resolve_backend("auto", "tanh", "bce", "sgd", 1) == ("numba", None)
-    assert backends.resolve_backend("numba", "none", "mse", "sgd", 1) == ("numba", None)
-    used, note = backends.resolve_backend("numba", "sigmoid", "mse", "adam", 1)
+    assert kernels.resolve_backend("numpy", "sigmoid", "mse", "sgd", 1) == ("numpy", None)
+    assert kernels.resolve_backend("auto", "tanh", "bce", "sgd", 1) == ("numba", None)
+    assert kernels.resolve_backend("numba", "none", "mse", "sgd", 1) == ("numba", None)
+    used, note = kernels.resolve_backend("numba", "sigmoid", "mse", "adam", 1)
     assert used == "numpy"
     assert "adam" in note
-    used, note = backends.resolve_backend("auto", "sigmoid", "mse", "sgd", 32)
+    used, note = kernels.resolve_backend("auto", "sigmoid", "mse", "sgd", 32)
     assert used == "numpy"
     assert "batch size 32" in note
     with pytest.raises(ValueError, match="unknown backend"):
-        backends.resolve_backend("gpu", "sigmoid", "mse", "sgd", 1)
-    monkeypatch.setattr(backends, "_kernel_module", lambda: ImportError("No module 'numba'"))
-    used, note = backends.resolve_backend("auto", "sigmoid", "mse", "sgd", 1)
+        kernels.resolve_backend("gpu", "sigmoid", "mse", "sgd", 1)
+    monkeypatch.setattr(dispatch, "_kernel_module", lambda: ImportError("No module 'numba'"))
+    used, note = kernels.resolve_backend("auto", "sigmoid", "mse", "sgd", 1)
     assert used == "numpy"
     assert "numba is not available" in note
     assert "\n" not in note
 
 
 def test_auto_without_numba_runs_numpy(monkeypatch):
-    monkeypatch.setattr(backends, "_kernel_module", lambda: ImportError("no numba"))
+    monkeypatch.setattr(dispatch, "_kernel_module", lambda: ImportError("no numba"))
     X, y = _data()
     net = Network((4, 4), rng=np.random.default_rng(0))
     before = net.copy_params()
-    backends.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "auto")
+    kernels.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "auto")
     assert not np.array_equal(before["W2"], net.Ws[1])
     with pytest.raises(RuntimeError, match="unavailable"):
-        backends.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "numba")
+        kernels.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "numba")
 
 
 def test_bad_shapes_are_refused():
     X, y = _data()
     net = Network((4, 4), rng=np.random.default_rng(0))
     with pytest.raises(ValueError, match="do not fit"):
-        backends.sgd_epoch(net.Ws, net.Bs[::-1], X, y, np.arange(20), 0.1, 0, 0)
+        kernels.sgd_epoch(net.Ws, net.Bs[::-1], X, y, np.arange(20), 0.1, 0, 0)
     before = [p.copy() for p in net.params()]
     for backend in ("numba", "numpy"):
         for bad in ([20], [0, -1]):
             with pytest.raises(IndexError):
-                backends.sgd_epoch(net.Ws, net.Bs, X, y, bad, 0.1, 0, 0, backend)
+                kernels.sgd_epoch(net.Ws, net.Bs, X, y, bad, 0.1, 0, 0, backend)
     assert all(np.array_equal(p, q) for p, q in zip(net.params(), before, strict=True))
     with pytest.raises(ValueError, match="C-contiguous"):
-        backends.sgd_epoch([W.T.copy().T for W in net.Ws], net.Bs, X, y, [0], 0.1, 0, 0)
+        kernels.sgd_epoch([W.T.copy().T for W in net.Ws], net.Bs, X, y, [0], 0.1, 0, 0)
 
 
 def test_ensure_compiled_notifies_only_for_a_real_compile(monkeypatch):
     notes: list[str] = []
-    backends.ensure_compiled(notes.append)  # compile or cache load: either is fine here
-    backends.ensure_compiled(notes.append)  # already loaded: never a note
-    assert notes in ([], [backends.COMPILE_NOTE])
+    kernels.ensure_compiled(notes.append)  # compile or cache load: either is fine here
+    kernels.ensure_compiled(notes.append)  # already loaded: never a note
+    assert notes in ([], [kernels.COMPILE_NOTE])
     n_before = len(notes)
-    kernel = backends._kernel().sgd_epoch_kernel
+    kernel = dispatch._kernel().sgd_epoch_kernel
     n_sigs = len(kernel.signatures)
     X, y = _data()
     net = Network((4, 4), rng=np.random.default_rng(0))
-    backends.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "numba")
+    kernels.sgd_epoch(net.Ws, net.Bs, X, y, np.arange(20), 0.1, 0, 0, "numba")
     assert len(kernel.signatures) == n_sigs  # the call used the prepared signature
     assert len(notes) == n_before
 
@@ -237,13 +239,14 @@ def test_ensure_compiled_notifies_only_for_a_real_compile(monkeypatch):
 def test_ensure_compiled_in_fresh_process_loads_from_cache():
     """After one compile, a new process loads from disk: no note, a cache hit."""
     code = (
-        "from core import backends\n"
+        "from core.train import kernels\n"
         "notes = []\n"
-        "backends.ensure_compiled(notes.append)\n"
-        "k = backends._kernel().sgd_epoch_kernel\n"
+        "kernels.ensure_compiled(notes.append)\n"
+        "from core.train.kernels import dispatch\n"
+        "k = dispatch._kernel().sgd_epoch_kernel\n"
         "print(len(notes), sum(k.stats.cache_hits.values()), sum(k.stats.cache_misses.values()))\n"
     )
-    backends.ensure_compiled(lambda _m: None)  # make sure the cache exists
+    kernels.ensure_compiled(lambda _m: None)  # make sure the cache exists
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -257,7 +260,7 @@ def test_ensure_compiled_in_fresh_process_loads_from_cache():
 
 def test_importing_backends_is_light():
     code = (
-        "import sys, core.backends\n"
+        "import sys, core.train.kernels\n"
         "bad = [m for m in ('numba', 'textual', 'rich', 'plotext') if m in sys.modules]\n"
         "print(','.join(bad))\n"
     )
@@ -287,21 +290,21 @@ def _chunk_case(hidden=(5, 4), act_name="sigmoid", seed=7):
 @pytest.mark.parametrize("act_name", ["sigmoid", "tanh"])
 def test_chunk_matches_epoch_by_epoch(backend, loss_name, act_name):
     """One chunk of 12 epochs == 12 one-epoch chunks (bit for bit) == 12 sgd_epoch calls
-    (bit for bit) with core.metrics.evaluate after the evaluated ones (to 1e-12)."""
-    from core.metrics import evaluate
+    (bit for bit) with core.nn.metrics.evaluate after the evaluated ones (to 1e-12)."""
+    from core.nn.metrics import evaluate
 
     X, y, net, orders, evals = _chunk_case(act_name=act_name)
     loss = get_loss(loss_name)
     code = net.act.code
     a = [p.copy() for p in net.params()]
-    done, diverged, rows, yhats = backends.sgd_chunk(
+    done, diverged, rows, yhats = kernels.sgd_chunk(
         a[:3], a[3:], X, y, orders, 0.3, code, loss.code, evals, backend
     )
     assert (done, diverged, rows.shape, yhats.shape) == (12, False, (4, 3), (4, 30))
     b = [p.copy() for p in net.params()]
     one_rows, one_yhats = [], []
     for c in range(12):
-        _, _, r, yh = backends.sgd_chunk(
+        _, _, r, yh = kernels.sgd_chunk(
             b[:3], b[3:], X, y, orders[c : c + 1], 0.3, code, loss.code, evals[c : c + 1], backend
         )
         one_rows += list(r)
@@ -311,7 +314,7 @@ def test_chunk_matches_epoch_by_epoch(backend, loss_name, act_name):
     for p, q in zip(a, b, strict=True):
         np.testing.assert_array_equal(p, q)
     for c in range(12):
-        backends.sgd_epoch(net.Ws, net.Bs, X, y, orders[c], 0.3, code, loss.code, backend)
+        kernels.sgd_epoch(net.Ws, net.Bs, X, y, orders[c], 0.3, code, loss.code, backend)
         if evals[c]:
             m, yh = evaluate(net, X, y, loss)
             row = one_rows.pop(0)
@@ -329,7 +332,7 @@ def test_chunk_backends_agree(loss_name):
         p = [q.copy() for q in net.params()]
         n = len(net.Ws)
         out[backend] = (
-            backends.sgd_chunk(
+            kernels.sgd_chunk(
                 p[:n], p[n:], X, y, orders, 0.3, 0, get_loss(loss_name).code, evals, backend
             ),
             p,
@@ -347,7 +350,7 @@ def test_chunk_stops_at_the_first_diverged_evaluation(backend):
     evals[[3, 8]] = True
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        done, diverged, rows, yhats = backends.sgd_chunk(
+        done, diverged, rows, yhats = kernels.sgd_chunk(
             net.Ws, net.Bs, X, y, orders, 1e6, 4, 1, evals, backend
         )
     assert (done, diverged) == (4, True)
@@ -359,8 +362,8 @@ def test_chunk_stops_at_the_first_diverged_evaluation(backend):
 def test_chunk_refuses_bad_arguments():
     X, y, net, orders, evals = _chunk_case()
     with pytest.raises(ValueError, match="does not match"):
-        backends.sgd_chunk(net.Ws, net.Bs, X, y, orders, 0.1, 0, 0, evals[:3])
+        kernels.sgd_chunk(net.Ws, net.Bs, X, y, orders, 0.1, 0, 0, evals[:3])
     with pytest.raises(ValueError, match=r"\(k, m\)"):
-        backends.sgd_chunk(net.Ws, net.Bs, X, y, orders[0], 0.1, 0, 0, evals[:1])
+        kernels.sgd_chunk(net.Ws, net.Bs, X, y, orders[0], 0.1, 0, 0, evals[:1])
     with pytest.raises(IndexError):
-        backends.sgd_chunk(net.Ws, net.Bs, X, y, orders + 30, 0.1, 0, 0, evals)
+        kernels.sgd_chunk(net.Ws, net.Bs, X, y, orders + 30, 0.1, 0, 0, evals)

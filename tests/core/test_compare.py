@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from core.compare import ema, load_series, metrics_csv, table_markdown
-from core.runs import RunsError, RunsIndex, config_diff, delete_run, list_runs, rename_run
+from core.records.compare import ema, load_series, metrics_csv, table_markdown
+from core.records.index import RunsError, RunsIndex, config_diff, delete_run, list_runs, rename_run
 from tests.runs_fixture import make
 
 

@@ -1,14 +1,14 @@
-"""core.diagnosis: saturation, gradient norms, the plateau detector, the verdict."""
+"""core.analysis.diagnosis: saturation, gradient norms, the plateau detector, the verdict."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from core.analysis.diagnosis import Measures, detect_plateau, diagnose, measure, saturation_share
 from core.datasets import generate
-from core.diagnosis import Measures, detect_plateau, diagnose, measure, saturation_share
-from core.losses import get_loss
-from core.network import Network
+from core.nn.losses import get_loss
+from core.nn.network import Network
 
 
 def _hand_net(w1, b1, w2, b2, activation="sigmoid") -> Network:
@@ -96,7 +96,7 @@ def test_the_reports_stuck_start_is_saturation():
     """xor-grid n=70, (64,64), N(0,1) init, seed 11 (the report's stuck run): the output
     sigmoid is flat on every point from the start, so the gradients are tiny."""
     from core.config import RunConfig
-    from core.session import build_data, seeded_rngs
+    from core.train.session import build_data, seeded_rngs
 
     config = RunConfig(data="xor-grid", hidden=(64, 64), lr=0.0005, seed=11)
     data_rng, init_rng, _ = seeded_rngs(config.seed)

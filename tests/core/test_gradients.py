@@ -11,10 +11,10 @@ import warnings
 import numpy as np
 import pytest
 
-from core.activations import ACTIVATIONS, get_activation, sigmoid
-from core.losses import LOSSES, get_loss
-from core.metrics import evaluate
-from core.network import Network
+from core.nn.activations import ACTIVATIONS, get_activation, sigmoid
+from core.nn.losses import LOSSES, get_loss
+from core.nn.metrics import evaluate
+from core.nn.network import Network
 
 H = 1e-6
 KINKED = {"relu", "leaky-relu"}

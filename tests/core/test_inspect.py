@@ -1,23 +1,17 @@
-"""core.inspect: boundary grid, fresh test sets, predictions, confusion, weight stats."""
+"""core.analysis: boundary grid, fresh test sets, predictions, confusion, weight stats."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from core.analysis.boundary import boundary_field, grid_points
+from core.analysis.layers import layer_stats, network_from_params
+from core.analysis.points import confusion, fresh_test_set, predictions
 from core.config import RunConfig
 from core.datasets import generate
-from core.inspect import (
-    boundary_field,
-    confusion,
-    fresh_test_set,
-    grid_points,
-    layer_stats,
-    network_from_params,
-    predictions,
-)
-from core.network import Network
-from core.session import build_data, seeded_rngs
+from core.nn.network import Network
+from core.train.session import build_data, seeded_rngs
 
 
 def _net(hidden=(5, 3), seed=0, activation="sigmoid") -> Network:

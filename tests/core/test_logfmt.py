@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 
 from core.datasets import generate
-from core.logfmt import (
+from core.nn.losses import get_loss
+from core.nn.metrics import evaluate, score
+from core.train.logfmt import (
     FINISHED,
     PREDICTIONS_HEADER,
     epoch_line,
@@ -15,8 +17,6 @@ from core.logfmt import (
     prediction_lines,
     time_line,
 )
-from core.losses import get_loss
-from core.metrics import evaluate, score
 
 
 def test_epoch_line_as_in_the_report():

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from core.optimizers import OPTIMIZERS, SGD, Adam, Momentum, make_optimizer
+from core.nn.optimizers import OPTIMIZERS, SGD, Adam, Momentum, make_optimizer
 
 
 def test_sgd_step():

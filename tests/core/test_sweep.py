@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from core.config import RunConfig
-from core.runs import list_runs
-from core.sweep import (
+from core.records.index import list_runs
+from core.train.sweep import (
     PRESETS,
     SweepError,
     SweepRunner,

@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 
 from core.config import RunConfig
-from core.controls import Controls
 from core.datasets import generate
-from core.network import Network
+from core.nn.network import Network
 from core.records import read_metrics
-from core.session import Session, seeded_rngs
+from core.train.controls import Controls
+from core.train.session import Session, seeded_rngs
 
 TINY = RunConfig(data="xor", hidden=(4, 4), epochs=20, log_every=5, lr=0.5, seed=7,
                  backend="numpy")
@@ -297,7 +297,7 @@ CHUNKY = TINY.with_changes(epochs=300, log_every=50, shuffle=True, data="circle"
 
 
 def _run_reports(cfg, monkeypatch=None, chunk_seconds=None):
-    from core import trainer as trainer_mod
+    from core.train import trainer as trainer_mod
 
     if chunk_seconds is not None:
         monkeypatch.setattr(trainer_mod, "CHUNK_SECONDS", chunk_seconds)
@@ -348,7 +348,7 @@ def test_chunked_backends_agree():
 def test_kernel_evaluations_are_deterministic():
     """The numba path evaluates at a fixed stride (plus log epochs, the end and chunk
     ends that fall off the stride), with the same numbers in every run."""
-    from core.trainer import EVAL_BUDGET, KERNEL_EVAL_COST
+    from core.train.trainer import EVAL_BUDGET, KERNEL_EVAL_COST
 
     cfg = CHUNKY.with_changes(backend="numba", epochs=2000, log_every=500)
     a, s = _run_reports(cfg)
@@ -364,8 +364,8 @@ def test_kernel_evaluations_are_deterministic():
 
 
 def test_chunks_never_cross_a_log_epoch_nor_run_long(monkeypatch):
-    from core import backends as backends_mod
-    from core import trainer as trainer_mod
+    from core.train import kernels as backends_mod
+    from core.train import trainer as trainer_mod
 
     sizes = []
     real = backends_mod.sgd_chunk
@@ -374,7 +374,7 @@ def test_chunks_never_cross_a_log_epoch_nor_run_long(monkeypatch):
         sizes.append(len(args[4]))
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(trainer_mod.backends, "sgd_chunk", spy)
+    monkeypatch.setattr(trainer_mod.kernels, "sgd_chunk", spy)
     cfg = CHUNKY.with_changes(backend="numba", epochs=1000, log_every=300)
     _run_reports(cfg)
     ends = np.cumsum(sizes)

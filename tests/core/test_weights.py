@@ -8,8 +8,8 @@ import pickle
 import numpy as np
 import pytest
 
-from core.network import Network
-from core.weights import WeightsError, check_shapes, load_weights, save_weights
+from core.nn.network import Network
+from core.records.weights import WeightsError, check_shapes, load_weights, save_weights
 
 SIZES = (2, 4, 3, 1)
 

@@ -12,10 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from textual.widgets import Input, Log, Static
 
-from core import backends
 from core.config import RunConfig
 from core.records import read_metrics
-from core.session import Session
+from core.train import kernels
+from core.train.session import Session
 from tui.app import create_app
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
@@ -35,7 +35,7 @@ LONG = SMALL.with_changes(epochs=10**7, log_every=10**6, name="long")
 def _kernel_ready():
     """Compile/load the kernel once so no "compiling" toast shows up mid-test."""
     for layers in (3, 4):
-        backends.ensure_compiled(lambda _m: None, layers)
+        kernels.ensure_compiled(lambda _m: None, layers)
 
 
 def dash(app) -> DashboardScreen:

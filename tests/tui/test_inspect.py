@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core import backends
+from core.analysis.boundary import boundary_field, grid_points
 from core.config import RunConfig
-from core.inspect import boundary_field, grid_points
+from core.train import kernels
 from tui.app import create_app
 from tui.screens.inspect import TABS, InspectScreen
 from tui.widgets.boundary import BoundaryView
@@ -23,7 +23,7 @@ SIZES = [(120, 40), (80, 24)]
 
 @pytest.fixture(scope="module", autouse=True)
 def _kernel_ready():
-    backends.ensure_compiled(lambda _m: None, 3)
+    kernels.ensure_compiled(lambda _m: None, 3)
 
 
 async def _finished(pilot) -> None:
@@ -124,7 +124,7 @@ async def test_predictions_sort(runs_root):
 
 
 async def test_test_metrics_tracked_beside_the_curves(runs_root):
-    from core.inspect import fresh_test_set
+    from core.analysis.points import fresh_test_set
     from tui.inspector import TestSet
 
     app = create_app(XOR_RUN.with_changes(epochs=3000), runs_dir=runs_root,

@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from core.compare import ema
+from core.records.compare import ema
 from tests.runs_fixture import make
 from tui.app import create_app
 from tui.screens.overlay import OverlayScreen

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from core import backends
 from core.config import RunConfig
+from core.train import kernels
 from tui.app import create_app
 
 from .helpers import FakeClock, wait_for
@@ -21,7 +21,7 @@ SIZES = [(120, 40), (80, 24)]
 
 @pytest.fixture(scope="module", autouse=True)
 def _kernel_ready():
-    backends.ensure_compiled(lambda _m: None, 3)
+    kernels.ensure_compiled(lambda _m: None, 3)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

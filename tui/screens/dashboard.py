@@ -21,9 +21,9 @@ from textual.widgets import Footer, Header, Log, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from core.config import ConfigError, RunConfig
-from core.controls import Controls
 from core.datasets import DataError
-from core.session import Session, SetupError, build_data, seeded_rngs
+from core.train.controls import Controls
+from core.train.session import Session, SetupError, build_data, seeded_rngs
 from tui.history import History
 from tui.inspector import LiveInspector
 from tui.mailbox import Mailbox

@@ -11,7 +11,7 @@ import contextlib
 from textual.widgets import Log
 
 from core.config import ConfigError, RunConfig
-from core.logfmt import prediction_lines
+from core.train.logfmt import prediction_lines
 from tui.screens.confirm import ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.curves import CurvesPanel

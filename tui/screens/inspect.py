@@ -23,8 +23,8 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
+from core.analysis.points import MAX_TEST_N, fresh_test_set
 from core.datasets import DataError, load_csv
-from core.inspect import MAX_TEST_N, fresh_test_set
 from tui.inspector import TestSet
 from tui.widgets.boundary import BoundaryView
 from tui.widgets.plots import ActivationView, DiagnosisView

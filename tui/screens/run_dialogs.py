@@ -12,9 +12,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Static
 
-from core.compare import load_series, metrics_csv, table_csv, table_markdown
 from core.config import ConfigError, parse_field
-from core.runs import RunRow
+from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
+from core.records.index import RunRow
 
 __all__ = ["DiffScreen", "ExportScreen", "RenameScreen", "export_runs"]
 
@@ -65,7 +65,7 @@ class DiffScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """A table of the differing settings."""
-        from core.runs import config_diff
+        from core.records.index import config_diff
 
         self.diff = config_diff(self.a, self.b)
         with Vertical(classes="dialog", id="diff-box"):

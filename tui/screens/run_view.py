@@ -20,10 +20,10 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Log, Static
 
-from core.compare import fmt_duration
-from core.network import Network
+from core.nn.network import Network
 from core.records import read_weights
-from core.runs import read_row
+from core.records.compare import fmt_duration
+from core.records.index import read_row
 from tui.history import History
 from tui.widgets.curves import CurvesPanel
 from tui.widgets.epoch_log import EpochLog

@@ -1,6 +1,6 @@
 """The runs screen: every recorded run in a sortable, filterable table.
 
-The table polls the runs directory a few times a second through ``core.runs.RunsIndex``
+The table polls the runs directory a few times a second through ``core.records.index.RunsIndex``
 (only changed directories are re-read), so runs written by any other bp-tui process
 appear and update live. From here: open a run, overlay several, diff two, rename, delete
 (always asks), export, and start a sweep.
@@ -17,9 +17,9 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from core.compare import table_cells
 from core.records import default_runs_root
-from core.runs import RunRow, RunsError, RunsIndex, delete_run, rename_run
+from core.records.compare import table_cells
+from core.records.index import RunRow, RunsError, RunsIndex, delete_run, rename_run
 from tui.screens.runs_columns import (
     NAME_MAX,
     NAME_MIN,

@@ -1,6 +1,6 @@
 """The runs screen's columns: their order, short headings and compact cells.
 
-The export (``core.compare.TABLE_COLUMNS``) keeps its long headings and full cells; the
+The export (``core.records.compare.TABLE_COLUMNS``) keeps its long headings and full cells; the
 screen shows the same values squeezed to fit 120 terminal columns, with the columns that
 matter most for comparing runs first (they stay in view at 80 columns). Plain strings,
 no Textual: the screen lays them out.
@@ -8,8 +8,8 @@ no Textual: the screen lays them out.
 
 from __future__ import annotations
 
-from core.compare import TABLE_COLUMNS, fmt_duration, table_cells
-from core.runs import RunRow
+from core.records.compare import TABLE_COLUMNS, fmt_duration, table_cells
+from core.records.index import RunRow
 
 __all__ = [
     "NAME_MAX",

@@ -1,6 +1,6 @@
 """The sweep screen: define a grid, run it in worker processes, watch every member.
 
-Members run in a local process pool (``core.sweep``); a timer polls their run
+Members run in a local process pool (``core.train.sweep``); a timer polls their run
 directories and futures and fills the live table. ``x`` cancels (running members stop
 at their next epoch and keep their records). When the sweep ends, its overlay opens.
 """
@@ -18,9 +18,9 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from core.compare import fmt_duration
 from core.config import RunConfig
-from core.sweep import (
+from core.records.compare import fmt_duration
+from core.train.sweep import (
     PRESETS,
     SweepError,
     SweepRunner,

@@ -14,7 +14,7 @@ With NO_COLOR (``app.no_color``) the field degrades to characters: shades ``·�
 by ŷ (continuous) or ``.`` / ``#`` (discrete).
 
 The widget computes nothing from the network itself: `set_network` stores a Network
-and the field is evaluated (`core.inspect.boundary_field`) only when the widget is
+and the field is evaluated (`core.analysis.boundary.boundary_field`) only when the widget is
 drawn and the network or the size changed.
 """
 
@@ -29,8 +29,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from core.inspect import boundary_field
-from core.network import Network
+from core.analysis.boundary import boundary_field
+from core.nn.network import Network
 from tui.widgets.scatter import Bounds, cell_index
 
 __all__ = ["LEVELS", "SHADES", "BoundaryView", "shade_index"]

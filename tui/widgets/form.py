@@ -15,12 +15,12 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
-from core.activations import ACTIVATIONS
 from core.config import ACCURACIES, ConfigError, RunConfig, parse_field
 from core.datasets import DATASETS
-from core.losses import LOSSES
-from core.network import INITS
-from core.optimizers import OPTIMIZERS
+from core.nn.activations import ACTIVATIONS
+from core.nn.losses import LOSSES
+from core.nn.network import INITS
+from core.nn.optimizers import OPTIMIZERS
 
 __all__ = ["FIELDS", "FieldSpec", "HyperForm"]
 

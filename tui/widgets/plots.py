@@ -16,8 +16,8 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from core.activations import get_activation
-from core.diagnosis import Measures
+from core.analysis.diagnosis import Measures
+from core.nn.activations import get_activation
 from tui.history import History
 
 __all__ = ["SATURATION_Z", "ActivationView", "DiagnosisView"]

@@ -13,7 +13,7 @@ from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
-from core.inspect import Prediction, predictions
+from core.analysis.points import Prediction, predictions
 
 __all__ = ["COLUMNS", "PredictionsTable"]
 
@@ -26,7 +26,7 @@ _SORT_KEYS = {
 
 
 class PredictionsTable(DataTable):
-    """A DataTable of `core.inspect.Prediction` rows, rebuilt by `show`."""
+    """A DataTable of `core.analysis.points.Prediction` rows, rebuilt by `show`."""
 
     BINDINGS = [
         Binding("o", "cycle_sort", "Sort", id="predictions.sort"),

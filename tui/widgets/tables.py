@@ -14,7 +14,8 @@ from rich.text import Text
 from textual.color import Color
 from textual.widgets import Static
 
-from core.inspect import confusion, layer_stats
+from core.analysis.layers import layer_stats
+from core.analysis.points import confusion
 
 __all__ = ["MATRIX_MAX_UNITS", "ConfusionView", "NetworkView", "confusion_table"]
 

@@ -15,7 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
-from core.metrics import Metrics
+from core.nn.metrics import Metrics
 from tui.widgets.scatter import ScatterPair
 
 __all__ = ["TestPanel"]

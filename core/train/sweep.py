@@ -24,7 +24,7 @@ from typing import Any
 
 from core.config import ConfigError, RunConfig, parse_field
 from core.records import default_runs_root, write_json_atomic
-from core.runs import last_metrics
+from core.records.index import last_metrics
 
 __all__ = [
     "GRID_FIELDS",
@@ -138,8 +138,8 @@ def run_member(config: dict[str, Any], root: str, sweep: str, stop_file: str) ->
     it. Returns {"name", "status", "epoch", "loss", "soft_acc", "acc", "duration"}.
     The run stops cleanly (summary "stopped") once ``stop_file`` exists.
     """
-    from core.controls import Controls
-    from core.session import Session, SetupError
+    from core.train.controls import Controls
+    from core.train.session import Session, SetupError
 
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent cancels, not Ctrl-C

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.atomic import atomic_open
+from core.records.atomic import atomic_open
 
 __all__ = ["WeightsError", "check_shapes", "load_weights", "save_weights"]
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core.records import read_metrics
-from core.runs import RunRow
+from core.records.index import RunRow
+from core.records.reader import as_float, read_metrics
 
 __all__ = [
     "METRICS",
@@ -72,18 +72,14 @@ class Series:
         return ema(self.values[key], weight)
 
 
-def _value(v: Any) -> float | None:
-    return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else None
-
-
 def load_series(path: str | Path) -> Series:
     """A run's metrics.jsonl as a Series (torn or foreign lines skipped)."""
     rows = read_metrics(path)
     return Series(
         run=Path(path).name,
         epoch=[r["epoch"] for r in rows],
-        wall=[_value(r.get("wall")) for r in rows],
-        values={k: [_value(r.get(k)) for r in rows] for k in METRICS},
+        wall=[as_float(r.get("wall")) for r in rows],
+        values={k: [as_float(r.get(k)) for r in rows] for k in METRICS},
     )
 
 

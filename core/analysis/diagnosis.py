@@ -25,8 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.losses import Loss
-from core.network import Network
+from core.nn.losses import Loss
+from core.nn.network import Network
 
 __all__ = [
     "HIGH",

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
-from core import backends
 from core.config import ConfigError, RunConfig
-from core.controls import Controls
 from core.datasets import DataError, Dataset, generate, load_csv
-from core.network import Network
+from core.nn.network import Network
 from core.records import RunRecorder, default_runs_root
-from core.trainer import Progress, Trainer
-from core.weights import WeightsError, check_shapes, load_weights
+from core.records.weights import WeightsError, check_shapes, load_weights
+from core.train import kernels
+from core.train.controls import Controls
+from core.train.trainer import Progress, Trainer
 
 __all__ = ["Session", "SetupError", "build_data", "stderr_notify"]
 
@@ -89,13 +89,13 @@ class Session:
             reason = "the weights do not fit in memory"
             raise SetupError(f"hidden: {reason}", "hidden", reason) from None
         self.config = config
-        self.backend, note = backends.resolve_backend(
+        self.backend, note = kernels.resolve_backend(
             config.backend, config.activation, config.loss, config.optimizer, config.batch_size
         )
         if note:
             notify(note)
         if self.backend == "numba":
-            backends.ensure_compiled(notify, self.net.n_layers)
+            kernels.ensure_compiled(notify, self.net.n_layers)
         self.controls = controls if controls is not None else Controls()
         self.trainer = Trainer(
             config, self.data, self.net, self.controls, self.backend, shuffle_rng, timer

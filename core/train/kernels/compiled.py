@@ -31,8 +31,8 @@ the caller's do not (NumPy only aligns to 16 bytes), writing them back at the en
 Two entry points: ``sgd_epoch_kernel`` (one epoch) and ``sgd_chunk_kernel`` (several
 epochs in one call, evaluating the network inside the kernel at the epochs asked for, so
 a caller's Python thread needs the GIL once per chunk rather than once per epoch). The
-building blocks live in ``core.sgd_numba_ops``. Importing this module imports numba;
-``core.backends`` imports it lazily.
+building blocks live in ``core.train.kernels.compiled_ops``. Importing this module imports numba;
+``core.train.kernels`` imports it lazily.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ import numpy as np
 from numba import njit, types
 from numba.extending import overload
 
-from core.sgd_numba_ops import (
+from core.train.kernels.compiled_ops import (
     FLUSH_SUPPORTED,
     MXCSR_FTZ_DAZ,
     _activate,

@@ -1,8 +1,8 @@
-"""Building blocks of the compiled SGD kernels (``core.sgd_numba``): the MXCSR
+"""Building blocks of the compiled SGD kernels (``core.train.kernels.compiled``): the MXCSR
 intrinsics, a branch-free vectorisable exp, activations, and the per-layer loops.
 
 Vectors are float64 1-D, W (fan_in, fan_out) C-contiguous; ``acts`` (n_layers + 1,
-width) holds A_0 (the point) … A_L (ŷ in acts[L, 0]). See ``core.sgd_numba`` for the
+width) holds A_0 (the point) … A_L (ŷ in acts[L, 0]). See ``core.train.kernels.compiled`` for the
 maths and the fast-math rules. Importing this module imports numba.
 """
 
@@ -295,13 +295,13 @@ def train_point(Ws, Bs, X, y, k, lr, act_code, loss_code, acts, dz, g, da):
             _update_layer(W, acts[0], dz, lr, n_in, n_out)
 
 
-_EPS = 1e-12  # the clip of core.losses.BinaryCrossEntropy
+_EPS = 1e-12  # the clip of core.nn.losses.BinaryCrossEntropy
 
 
 @njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
 def evaluate_all(Ws, Bs, X, y, act_code, loss_code, acts, yhat_out, metrics_out):
     """Forward every point; yhat_out (n,) = ŷ, metrics_out (3,) = (summed loss,
-    (1 − mean|ŷ − y|)·100, share of (ŷ ≥ 0.5) == (y ≥ 0.5) · 100), as ``core.metrics``."""
+    (1 − mean|ŷ − y|)·100, share of (ŷ ≥ 0.5) == (y ≥ 0.5) · 100), as ``core.nn.metrics``."""
     n = X.shape[0]
     loss = 0.0
     abs_sum = 0.0

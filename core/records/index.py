@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from core.config import ConfigError, parse_field
-from core.records import read_run, write_json_atomic
+from core.records import layout
+from core.records.reader import as_float, as_int, last_metrics, read_run
+from core.records.writer import write_json_atomic
 
 __all__ = [
     "BOOKKEEPING",
@@ -27,7 +29,6 @@ __all__ = [
     "RunsIndex",
     "config_diff",
     "delete_run",
-    "last_metrics",
     "list_runs",
     "pid_alive",
     "read_row",
@@ -88,34 +89,6 @@ def pid_alive(pid: Any) -> bool:
     return True
 
 
-def last_metrics(path: Path, tail: int = 4096) -> dict[str, Any] | None:
-    """The newest complete row of a run's metrics.jsonl, reading only its tail."""
-    try:
-        with open(path / "metrics.jsonl", "rb") as fh:
-            fh.seek(0, os.SEEK_END)
-            size = fh.tell()
-            fh.seek(max(0, size - tail))
-            chunk = fh.read()
-    except OSError:
-        return None
-    for line in reversed(chunk.split(b"\n")):
-        try:
-            row = json.loads(line)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue
-        if isinstance(row, dict) and isinstance(row.get("epoch"), int):
-            return row
-    return None
-
-
-def _num(value: Any) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def read_row(path: str | Path) -> RunRow:
     """Read one run directory into a table row, never raising."""
     info = read_run(path)
@@ -133,11 +106,11 @@ def read_row(path: str | Path) -> RunRow:
     row.hidden = ",".join(str(h) for h in c.get("hidden", []))
     row.activation = str(c.get("activation", ""))
     row.optimizer = str(c.get("optimizer", ""))
-    row.lr = _num(s.get("lr", c.get("lr")))
-    row.epochs = _int(c.get("epochs"))
-    row.epoch = _int(s.get("epoch"))
-    row.loss, row.soft_acc, row.acc = (_num(s.get(k)) for k in ("loss", "soft_acc", "acc"))
-    row.duration = _num(s.get("duration"))
+    row.lr = as_float(s.get("lr", c.get("lr")))
+    row.epochs = as_int(c.get("epochs"))
+    row.epoch = as_int(s.get("epoch"))
+    row.loss, row.soft_acc, row.acc = (as_float(s.get(k)) for k in ("loss", "soft_acc", "acc"))
+    row.duration = as_float(s.get("duration"))
     row.created = str(c.get("created", s.get("started", "")))
     row.sweep = str(c.get("sweep", "") or "")
     status = str(s.get("status", "unknown"))
@@ -146,12 +119,12 @@ def read_row(path: str | Path) -> RunRow:
             status = "dead"
         last = last_metrics(info.path)
         if last is not None:
-            row.epoch = _int(last.get("epoch"))
-            row.loss = _num(last.get("loss"))
-            row.soft_acc = _num(last.get("soft_acc"))
-            row.acc = _num(last.get("acc"))
-            row.duration = _num(last.get("wall"))
-            row.lr = _num(last.get("lr")) or row.lr
+            row.epoch = as_int(last.get("epoch"))
+            row.loss = as_float(last.get("loss"))
+            row.soft_acc = as_float(last.get("soft_acc"))
+            row.acc = as_float(last.get("acc"))
+            row.duration = as_float(last.get("wall"))
+            row.lr = as_float(last.get("lr")) or row.lr
     row.status = status
     return row
 
@@ -166,7 +139,7 @@ def _run_dirs(root: Path) -> list[os.DirEntry]:
 
 def _stamp(path: str) -> tuple:
     out = []
-    for name in ("config.json", "summary.json", "metrics.jsonl"):
+    for name in (layout.CONFIG, layout.SUMMARY, layout.METRICS):
         try:
             st = os.stat(os.path.join(path, name))
             out.append((st.st_mtime_ns, st.st_size))
@@ -231,14 +204,14 @@ def resolve_run(root: str | Path, name: str | None) -> Path:
         newest = max(dirs, key=lambda e: _created_key(Path(e.path)))
         return Path(newest.path)
     for candidate in (root / name, Path(name)):
-        if candidate.is_dir() and (candidate / "config.json").exists():
+        if candidate.is_dir() and (candidate / layout.CONFIG).exists():
             return candidate
     raise RunsError(f"no run named {name!r} under {root}")
 
 
 def _created_key(path: Path) -> float:
     try:
-        return (path / "config.json").stat().st_mtime
+        return (path / layout.CONFIG).stat().st_mtime
     except OSError:
         try:
             return path.stat().st_mtime
@@ -263,7 +236,7 @@ def rename_run(root: str | Path, old: str, new: str) -> Path:
     if row.status in ("running", "starting"):
         raise RunsError(f"{old} is still running; rename it when it has ended")
     os.rename(src, dst)
-    for fname in ("config.json", "summary.json"):
+    for fname in (layout.CONFIG, layout.SUMMARY):
         try:
             obj = json.loads((dst / fname).read_text(encoding="utf-8"))
             if isinstance(obj, dict):

@@ -23,16 +23,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import backends
-from core.batch_numpy import sgd_batch_step
 from core.config import RunConfig
-from core.controls import Controls
 from core.datasets import Dataset
-from core.logfmt import FINISHED, epoch_line, time_line
-from core.losses import get_loss
-from core.metrics import Metrics, evaluate
-from core.network import Network
-from core.optimizers import make_optimizer
+from core.nn.losses import get_loss
+from core.nn.metrics import Metrics, evaluate
+from core.nn.network import Network
+from core.nn.optimizers import make_optimizer
+from core.train import kernels
+from core.train.controls import Controls
+from core.train.kernels.batch import sgd_batch_step
+from core.train.logfmt import FINISHED, epoch_line, time_line
 
 __all__ = ["CHUNK_SECONDS", "EVAL_BUDGET", "KERNEL_EVAL_COST", "Progress", "Trainer"]
 
@@ -134,7 +134,7 @@ class Trainer:
         for start in range(0, len(order), bs):
             idx = order[start : start + bs]
             Xb, yb = (self._X, self._y) if bs >= len(order) else (self._X[idx], self._y[idx])
-            if plain_sgd:  # the same step as below, in fewer passes (core.batch_numpy)
+            if plain_sgd:  # the same step as below, in fewer passes (core.train.kernels.batch)
                 sgd_batch_step(self.net, Xb, yb, self.optimizer.lr, self.loss)
                 continue
             _, cache = self.net.forward(Xb)
@@ -196,7 +196,7 @@ class Trainer:
         else:
             orders = np.broadcast_to(np.arange(n, dtype=np.int64), (k, n))
         with np.errstate(all="ignore"):
-            return backends.sgd_chunk(
+            return kernels.sgd_chunk(
                 self.net.Ws, self.net.Bs, self._X, self._y, orders, self.optimizer.lr,
                 self.net.act.code, self.loss.code, evals, backend=self.backend,
             )

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.activations import Activation, get_activation, sigmoid
-from core.losses import Loss
+from core.nn.activations import Activation, get_activation, sigmoid
+from core.nn.losses import Loss
 
 __all__ = ["INITS", "Cache", "Network"]
 

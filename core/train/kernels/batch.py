@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.losses import Loss
-from core.network import Network
+from core.nn.losses import Loss
+from core.nn.network import Network
 
 __all__ = ["sgd_batch_step"]
 

@@ -12,13 +12,23 @@ import numpy as np
 __all__ = ["ACTIVATIONS", "Activation", "get_activation", "sigmoid"]
 
 
-def sigmoid(Z: np.ndarray) -> np.ndarray:
-    """σ(Z) = 1 / (1 + e^−Z), without overflow for any finite Z (same shape as Z)."""
+def sigmoid(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """σ(Z) = 1 / (1 + e^−Z) without overflow for any Z (same shape as Z), into ``out``
+    if given (float64, Z's shape; it may be Z itself).
+
+    With e = e^−|Z| ∈ (0, 1]: σ = 1/(1 + e) where Z ≥ 0 and e·σ(|Z|) = e/(1 + e) where
+    Z < 0, so no exponential ever overflows. NaN stays NaN. One temporary array.
+    """
     Z = np.asarray(Z, dtype=float)
-    e = np.exp(-np.abs(Z))  # in (0, 1]: never overflows
-    one_plus = 1.0 + e
-    # Z ≥ 0: 1 / (1 + e^−Z);  Z < 0: e^Z / (1 + e^Z). No masks or fancy indexing.
-    return np.where(Z >= 0, 1.0 / one_plus, e / one_plus)
+    negative = Z < 0.0
+    e = np.abs(Z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    out = np.add(e, 1.0, out=out)
+    np.divide(1.0, out, out=out)
+    np.multiply(e, out, out=e)
+    np.copyto(out, e, where=negative)
+    return out
 
 
 class Activation:

@@ -25,9 +25,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from core.activations import ACTIVATIONS, sigmoid
-from core.losses import LOSSES
-from core.metrics import score
+from core.nn.activations import ACTIVATIONS, sigmoid
+from core.nn.losses import LOSSES
+from core.nn.metrics import score
 
 __all__ = ["evaluate_numpy", "sgd_chunk_numpy", "sgd_epoch_numpy"]
 
@@ -342,7 +342,7 @@ _LOSS_BY_CODE = {cls.code: cls() for cls in LOSSES.values()}
 
 
 def evaluate_numpy(Ws, Bs, X, y, act_code: int, loss_code: int) -> tuple[np.ndarray, np.ndarray]:
-    """``Network.predict`` + ``core.metrics.score`` from bare arrays: ((loss, soft %,
+    """``Network.predict`` + ``core.nn.metrics.score`` from bare arrays: ((loss, soft %,
     threshold %) as a (3,) array, ŷ (n,)). X (n, fan_in0), y (n,) or (n, 1)."""
     act = _ACT_BY_CODE[act_code]
     A = np.asarray(X, dtype=np.float64)
@@ -356,7 +356,7 @@ def evaluate_numpy(Ws, Bs, X, y, act_code: int, loss_code: int) -> tuple[np.ndar
 
 
 def sgd_chunk_numpy(Ws, Bs, X, y, orders, lr, act_code, loss_code, evals, metrics, yhats):
-    """``core.sgd_numba.sgd_chunk_kernel`` in NumPy: per-point epochs over ``orders[c]``
+    """``compiled.sgd_chunk_kernel`` in NumPy: per-point epochs over ``orders[c]``
     (orders (k, m)), evaluating after epoch c where ``evals[c]`` into the next rows of
     metrics (n_eval, 3) and yhats (n_eval, n). Returns (epochs done, diverged)."""
     row = 0

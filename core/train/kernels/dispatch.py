@@ -7,8 +7,8 @@
     ensure_compiled(notify, n_layers=3)  compile or load the kernel ahead of training
 
 Both engines compute exactly what ``Network.forward`` / ``Network.backward`` on one point
-followed by an SGD step computes (see ``core.sgd_numpy`` and ``core.sgd_numba``). This
-module is cheap to import: numba is imported only when the kernel is first needed.
+followed by an SGD step computes (see ``kernels.fallback`` and ``kernels.compiled``).
+This module is cheap to import: numba is imported only when the kernel is first needed.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from core.sgd_numpy import sgd_chunk_numpy, sgd_epoch_numpy
+from core.train.kernels.fallback import sgd_chunk_numpy, sgd_epoch_numpy
 
 __all__ = [
     "BACKENDS",
@@ -40,12 +40,12 @@ COMPILE_NOTE = "bp-tui: compiling the training kernel (once; cached on disk)…"
 
 @functools.cache
 def _kernel_module():
-    """``core.sgd_numba`` (importing numba), or the ImportError that stopped it."""
+    """``core.train.kernels.compiled`` (importing numba), or the ImportError that stopped it."""
     try:
-        from core import sgd_numba
+        from core.train.kernels import compiled
     except ImportError as exc:  # numba or llvmlite missing or broken
         return exc
-    return sgd_numba
+    return compiled
 
 
 def numba_available() -> bool:
@@ -241,7 +241,7 @@ def sgd_chunk(
 
     Epoch c runs over ``X[orders[c]]`` (orders (k, m) point indices) and, where
     ``evals[c]`` (evals (k,) bool), is followed by an evaluation of the whole set: the
-    same numbers as k ``sgd_epoch`` calls with ``core.metrics.evaluate`` after the
+    same numbers as k ``sgd_epoch`` calls with ``core.nn.metrics.evaluate`` after the
     evaluated ones (to a few ulps; bit for bit against itself at any chunking). The
     numba backend does it all in one call without the GIL. Returns (epochs done,
     diverged, metrics (n_eval, 3) rows of (summed loss, soft %, threshold %), ŷ rows

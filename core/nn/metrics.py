@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.losses import Loss
+from core.nn.losses import Loss
 
 __all__ = ["Metrics", "evaluate", "score"]
 

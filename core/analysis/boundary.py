@@ -1,0 +1,42 @@
+"""The decision boundary: the network's ŷ on a pixel grid over the input square.
+
+Pure NumPy (no Textual): the boundary views and ``bp-tui reproduce`` share it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.nn.network import Network
+
+__all__ = ["Bounds", "boundary_field", "grid_points"]
+
+Bounds = tuple[float, float, float, float]
+"""(xmin, xmax, ymin, ymax) of a plot or a field."""
+
+
+def grid_points(width: int, height: int, bounds: Bounds = (0.0, 1.0, 0.0, 1.0)) -> np.ndarray:
+    """Centres of a width×height pixel grid over ``bounds``, row-major from the top row.
+
+    Returns X (height·width, 2): row r, column c is the point
+    (xmin + (c + ½)·dx, ymax − (r + ½)·dy), dx = (xmax − xmin)/width, dy likewise.
+    """
+    xmin, xmax, ymin, ymax = bounds
+    width, height = max(int(width), 1), max(int(height), 1)
+    xs = xmin + (np.arange(width) + 0.5) * (xmax - xmin) / width
+    ys = ymax - (np.arange(height) + 0.5) * (ymax - ymin) / height
+    gx, gy = np.meshgrid(xs, ys)
+    return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def boundary_field(
+    net: Network, width: int, height: int, bounds: Bounds = (0.0, 1.0, 0.0, 1.0)
+) -> np.ndarray:
+    """ŷ of ``net`` on the pixel grid of `grid_points`: an array (height, width) in [0, 1].
+
+    Row 0 is the top edge (ymax), so the array reads like the screen. Non-finite
+    outputs (a diverged network) become 0.5.
+    """
+    X = grid_points(width, height, bounds)
+    yhat = net.predict(X).reshape(max(int(height), 1), max(int(width), 1))
+    return np.where(np.isfinite(yhat), yhat, 0.5)

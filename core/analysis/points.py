@@ -1,0 +1,65 @@
+"""Points seen through a network: fresh test sets, per-point predictions, confusion.
+
+Pure NumPy (no Textual): the inspect views and ``bp-tui eval`` share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from core.datasets import Dataset, fresh_sample
+
+__all__ = ["MAX_TEST_N", "Prediction", "confusion", "fresh_test_set", "predictions"]
+
+MAX_TEST_N = 10_000
+
+
+def fresh_test_set(name: str, n: int, seed: int, noise: float = 0.0) -> Dataset:
+    """``n`` fresh points (1 ≤ n ≤ MAX_TEST_N) from data set ``name``'s distribution,
+    drawn from ``default_rng(seed)`` only: the same seed gives the same points."""
+    n = int(n)
+    if not 1 <= n <= MAX_TEST_N:
+        raise ValueError(f"n must be from 1 to {MAX_TEST_N}, got {n}")
+    return fresh_sample(name, n, noise, np.random.default_rng(seed))
+
+
+def confusion(yhat: np.ndarray, y: np.ndarray, threshold: float = 0.5) -> np.ndarray:
+    """Counts (2, 2) int: ``C[t, p]`` = points of true class t predicted p (ŷ ≥ threshold
+    is class 1). C[0,0] true negatives, C[0,1] false positives, C[1,0] false negatives,
+    C[1,1] true positives."""
+    t = (np.asarray(y, dtype=float).reshape(-1) >= 0.5).astype(int)
+    p = (np.asarray(yhat, dtype=float).reshape(-1) >= threshold).astype(int)
+    C = np.zeros((2, 2), dtype=int)
+    np.add.at(C, (t, p), 1)
+    return C
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """One point of a predictions table."""
+
+    index: int
+    x0: float
+    x1: float
+    label: int
+    yhat: float
+    predicted: int
+
+    @property
+    def right(self) -> bool:
+        """True when the rounded prediction equals the label."""
+        return self.predicted == self.label
+
+
+def predictions(X: np.ndarray, y: np.ndarray, yhat: np.ndarray) -> list[Prediction]:
+    """One `Prediction` per point of X (n, 2), y (n, 1), ŷ (n, 1); predicted = ŷ ≥ 0.5."""
+    X = np.asarray(X, dtype=float).reshape(-1, 2)
+    lab = (np.asarray(y, dtype=float).reshape(-1) >= 0.5).astype(int)
+    yh = np.asarray(yhat, dtype=float).reshape(-1)
+    pred = (yh >= 0.5).astype(int)
+    return [
+        Prediction(i, float(X[i, 0]), float(X[i, 1]), int(lab[i]), float(yh[i]), int(pred[i]))
+        for i in range(len(X))
+    ]

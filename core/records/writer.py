@@ -1,0 +1,140 @@
+"""The writer of run directories (see ``core.records.layout`` for the files).
+
+Whole files are replaced atomically (temp file + rename) and the append-only files are
+read back tolerantly (a torn last line is skipped), so a run killed at any instant leaves
+every file readable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core import __version__
+from core.records import layout
+from core.records.atomic import atomic_open
+from core.records.weights import save_weights
+
+__all__ = ["CHECKPOINT_SECONDS", "RunRecorder", "write_json_atomic"]
+
+CHECKPOINT_SECONDS = 5.0
+
+
+def write_json_atomic(path: Path, obj: Any) -> None:
+    """Replace ``path`` with ``obj`` as JSON in one rename."""
+    with atomic_open(path) as fh:
+        json.dump(obj, fh, indent=2, allow_nan=False, default=_jsonable)
+        fh.write("\n")
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, (tuple, set)):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _finite(x: float | None) -> float | None:
+    """JSON has no NaN: non-finite numbers are written as null."""
+    return None if x is None or not np.isfinite(x) else float(x)
+
+
+def _now_iso() -> str:
+    return datetime.now(timezone.utc).astimezone().isoformat(timespec="seconds")
+
+
+class RunRecorder:
+    """Writes one run's directory as the run goes. Not thread-safe: one writer."""
+
+    def __init__(
+        self,
+        root: str | Path,
+        config: dict[str, Any],
+        X: np.ndarray,
+        y: np.ndarray,
+        name: str | None = None,
+        checkpoint_seconds: float = CHECKPOINT_SECONDS,
+    ) -> None:
+        root = Path(root)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OSError(f"cannot create the runs directory {root}: {exc.strerror}") from None
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        base = name or f"{stamp}-{config.get('data', 'run')}"
+        self.dir = _unique_dir(root, base)
+        self.name = self.dir.name
+        self.started = time.time()
+        self.checkpoint_seconds = checkpoint_seconds
+        self._last_checkpoint = 0.0
+        self.config = {**config, "name": self.name, "version": __version__, "created": _now_iso()}
+        write_json_atomic(self.dir / layout.CONFIG, self.config)
+        np.savez(self.dir / layout.DATA, X=np.asarray(X, float), y=np.asarray(y, float))
+        self._metrics = open(self.dir / layout.METRICS, "a", encoding="utf-8")  # noqa: SIM115
+        self._log = open(self.dir / layout.LOG, "a", encoding="utf-8")  # noqa: SIM115
+        self.write_summary("running")
+
+    # ------------------------------------------------------------ as the run goes
+    def log(self, lines: list[str] | tuple[str, ...]) -> None:
+        """Append printed lines to log.txt, flushed (also after ``close``: the CLI prints
+        the predictions once the run is finished and closed)."""
+        if not lines:
+            return
+        text = "".join(line + "\n" for line in lines)
+        if self._log.closed:
+            with open(self.dir / layout.LOG, "a", encoding="utf-8") as fh:
+                fh.write(text)
+            return
+        self._log.write(text)
+        self._log.flush()
+
+    def metrics(self, epoch: int, loss: float, soft_acc: float, acc: float, lr: float,
+                wall: float, **extra: float) -> None:
+        """Append one evaluated epoch to metrics.jsonl, flushed."""
+        row = {
+            "epoch": epoch, "loss": _finite(loss), "soft_acc": _finite(soft_acc),
+            "acc": _finite(acc), "lr": lr, "wall": round(wall, 6),
+        }
+        row.update({k: _finite(v) for k, v in extra.items()})
+        self._metrics.write(json.dumps(row) + "\n")
+        self._metrics.flush()
+
+    def checkpoint(self, named: dict[str, np.ndarray], force: bool = False) -> bool:
+        """Save weights.npz if forced or ``checkpoint_seconds`` passed; True if saved."""
+        now = time.monotonic()
+        if not force and now - self._last_checkpoint < self.checkpoint_seconds:
+            return False
+        self._last_checkpoint = now
+        save_weights(self.dir / layout.WEIGHTS, named, self.config)
+        return True
+
+    def write_summary(self, status: str, **fields: Any) -> None:
+        """Replace summary.json with the status and any final figures."""
+        summary = {"status": status, "name": self.name, "started": self.config["created"],
+                   "updated": _now_iso(), "pid": os.getpid()}
+        summary.update({k: _finite(v) if isinstance(v, float) else v for k, v in fields.items()})
+        write_json_atomic(self.dir / layout.SUMMARY, summary)
+
+    def close(self) -> None:
+        """Close the append-only files (idempotent)."""
+        for fh in (self._metrics, self._log):
+            if not fh.closed:
+                fh.close()
+
+
+def _unique_dir(root: Path, base: str) -> Path:
+    for i in range(1000):
+        candidate = root / (base if i == 0 else f"{base}-{i + 1}")
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+    raise OSError(f"cannot make a new run directory under {root}")
