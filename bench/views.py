@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from core.config import RunConfig
 from core.train import kernels
 from tui.app import create_app
-from tui.screens.inspect import TABS, InspectScreen
+from tui.screens.inspection import TABS, InspectScreen
 
 
 def _epoch(dash) -> int:

@@ -206,7 +206,7 @@ def resolve_run(root: str | Path, name: str | None) -> Path:
     for candidate in (root / name, Path(name)):
         if candidate.is_dir() and (candidate / layout.CONFIG).exists():
             return candidate
-    raise RunsError(f"no run named {name!r} under {root}")
+    raise RunsError(f"no run {name!r} under {root} (give a run name or a run directory)")
 
 
 def _created_key(path: Path) -> float:

@@ -24,15 +24,15 @@ from core.config import ConfigError, RunConfig
 from core.datasets import DataError
 from core.train.controls import Controls
 from core.train.session import Session, SetupError, build_data, seeded_rngs
-from tui.history import History
-from tui.inspector import LiveInspector
-from tui.mailbox import Mailbox
+from tui.live.handoff import Mailbox
+from tui.live.history import History
+from tui.live.inspector import LiveInspector
 from tui.screens.dashboard_actions import RunActions
-from tui.widgets.curves import CurvesPanel
-from tui.widgets.epoch_log import EpochLog
-from tui.widgets.form import HyperForm
-from tui.widgets.scatter import ScatterPair
-from tui.widgets.status import RunStatus, StatusLine
+from tui.widgets.run.curves import CurvesPanel
+from tui.widgets.run.epoch_log import EpochLog
+from tui.widgets.run.form import HyperForm
+from tui.widgets.run.scatter import ScatterPair
+from tui.widgets.run.status import RunStatus, StatusLine
 
 __all__ = ["DashboardScreen"]
 

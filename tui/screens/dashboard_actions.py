@@ -12,10 +12,10 @@ from textual.widgets import Log
 
 from core.config import ConfigError, RunConfig
 from core.train.logfmt import prediction_lines
-from tui.screens.confirm import ConfirmScreen
+from tui.screens.dialogs import ConfirmScreen
 from tui.screens.help import HelpScreen
-from tui.widgets.curves import CurvesPanel
-from tui.widgets.scatter import ScatterPair
+from tui.widgets.run.curves import CurvesPanel
+from tui.widgets.run.scatter import ScatterPair
 
 __all__ = ["LR_MAX", "LR_MIN", "RunActions"]
 
@@ -175,7 +175,7 @@ class RunActions:
 
     def action_inspect(self) -> None:
         """Open the inspect views (boundary, test, predictions, …) of the current run."""
-        from tui.screens.inspect import InspectScreen
+        from tui.screens.inspection import InspectScreen
 
         self.app.push_screen(InspectScreen(self))
 

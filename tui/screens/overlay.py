@@ -22,7 +22,7 @@ from textual.widgets import Footer, Header, Input, Static
 from textual_plotext import PlotextPlot
 
 from core.records.compare import MAX_SMOOTHING, Series, ema, load_series
-from tui.history import _even_indices
+from tui.live.history import _even_indices
 
 __all__ = ["MARKERS", "OKABE_ITO", "OverlayScreen"]
 
@@ -204,7 +204,7 @@ class OverlayScreen(Screen):
     def action_export(self) -> None:
         """Export these runs' metrics (raw and smoothed) and their table."""
         from core.records.index import read_row
-        from tui.screens.run_dialogs import ExportScreen
+        from tui.screens.dialogs import ExportScreen
 
         self.app.push_screen(ExportScreen([read_row(p) for p in self.paths], self.smoothing))
 

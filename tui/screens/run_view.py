@@ -24,10 +24,10 @@ from core.nn.network import Network
 from core.records import read_weights
 from core.records.compare import fmt_duration
 from core.records.index import read_row
-from tui.history import History
-from tui.widgets.curves import CurvesPanel
-from tui.widgets.epoch_log import EpochLog
-from tui.widgets.scatter import ScatterPair
+from tui.live.history import History
+from tui.widgets.run.curves import CurvesPanel
+from tui.widgets.run.epoch_log import EpochLog
+from tui.widgets.run.scatter import ScatterPair
 
 __all__ = ["RunViewScreen", "TailReader", "predict_run"]
 

@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from core.records import default_runs_root
 from core.records.compare import table_cells
 from core.records.index import RunRow, RunsError, RunsIndex, delete_run, rename_run
-from tui.screens.runs_columns import (
+from tui.widgets.runs.columns import (
     NAME_MAX,
     NAME_MIN,
     SCREEN_COLUMNS,
@@ -295,7 +295,7 @@ class RunsScreen(Screen):
 
     def action_diff(self) -> None:
         """Show which settings differ between the two marked runs."""
-        from tui.screens.run_dialogs import DiffScreen
+        from tui.screens.dialogs import DiffScreen
 
         names = self.chosen()
         if len(names) != 2:
@@ -306,7 +306,7 @@ class RunsScreen(Screen):
 
     def action_export(self) -> None:
         """Export the marked runs (metrics CSV, table CSV and Markdown)."""
-        from tui.screens.run_dialogs import ExportScreen
+        from tui.screens.dialogs import ExportScreen
 
         names = self.chosen()
         if not names:
@@ -317,7 +317,7 @@ class RunsScreen(Screen):
 
     def action_rename(self) -> None:
         """Rename the run under the cursor (refused while it runs)."""
-        from tui.screens.run_dialogs import RenameScreen
+        from tui.screens.dialogs import RenameScreen
 
         name = self.current_name()
         if name is None:
@@ -339,7 +339,7 @@ class RunsScreen(Screen):
 
     def action_delete(self) -> None:
         """Delete the run under the cursor, after confirmation."""
-        from tui.screens.confirm import ConfirmScreen
+        from tui.screens.dialogs import ConfirmScreen
 
         name = self.current_name()
         if name is None:

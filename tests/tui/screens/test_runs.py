@@ -9,11 +9,11 @@ import pytest
 from core.records.compare import ema
 from tests.runs_fixture import make
 from tui.app import create_app
+from tui.screens.dialogs import DiffScreen
 from tui.screens.overlay import OverlayScreen
-from tui.screens.run_dialogs import DiffScreen
 from tui.screens.run_view import RunViewScreen
 from tui.screens.runs import RunsScreen
-from tui.screens.runs_columns import compact_date, compact_duration, ellipsize
+from tui.widgets.runs.columns import compact_date, compact_duration, ellipsize
 
 
 @pytest.fixture

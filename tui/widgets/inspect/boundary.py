@@ -31,7 +31,7 @@ from textual.widget import Widget
 
 from core.analysis.boundary import boundary_field
 from core.nn.network import Network
-from tui.widgets.scatter import Bounds, cell_index
+from tui.widgets.run.scatter import Bounds, cell_index
 
 __all__ = ["LEVELS", "SHADES", "BoundaryView", "shade_index"]
 
@@ -90,7 +90,7 @@ class BoundaryView(Widget):
     def set_points(self, X: np.ndarray | None, y: np.ndarray | None,
                    bounds: Bounds | None = None) -> None:
         """The points drawn on top (X (n, 2), y (n, 1)); ``bounds`` of the field."""
-        from tui.widgets.scatter import data_bounds
+        from tui.widgets.run.scatter import data_bounds
 
         self._X = None if X is None else np.asarray(X, float).reshape(-1, 2)
         self._y = None if y is None else np.asarray(y, float).reshape(-1)

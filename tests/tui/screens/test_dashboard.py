@@ -16,15 +16,14 @@ from core.config import RunConfig
 from core.records import read_metrics
 from core.train import kernels
 from core.train.session import Session
+from tests.tui.helpers import wait_for
 from tui.app import create_app
-from tui.screens.confirm import ConfirmScreen
 from tui.screens.dashboard import DashboardScreen
+from tui.screens.dialogs import ConfirmScreen
 from tui.screens.help import HelpScreen
-from tui.widgets.form import FIELDS, HyperForm
-from tui.widgets.scatter import ScatterPair
-from tui.widgets.status import StatusLine
-
-from .helpers import wait_for
+from tui.widgets.run.form import FIELDS, HyperForm
+from tui.widgets.run.scatter import ScatterPair
+from tui.widgets.run.status import StatusLine
 
 SMALL = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=120, log_every=5, seed=3,
                   name="small")

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
-from tui.history import History
-from tui.widgets.curves import CurvesPanel
-from tui.widgets.scatter import (
+from tui.live.history import History
+from tui.widgets.run.curves import CurvesPanel
+from tui.widgets.run.scatter import (
     EMPTY,
     UNKNOWN,
     ScatterPair,
@@ -294,7 +294,7 @@ async def test_curves_plot_only_about_width_points() -> None:
 
 
 def test_epoch_ticks_are_round_whole_numbers():
-    from tui.widgets.curves import epoch_ticks, short_number
+    from tui.widgets.run.curves import epoch_ticks, short_number
 
     assert epoch_ticks(2000, 5) == [0, 500, 1000, 1500, 2000]
     assert epoch_ticks(84066, 5) == [0, 25000, 50000, 75000]
@@ -307,7 +307,7 @@ def test_epoch_ticks_are_round_whole_numbers():
 async def test_epoch_log_follows_the_tail_through_resizes_until_scrolled_up():
     from textual.app import App
 
-    from tui.widgets.epoch_log import EpochLog
+    from tui.widgets.run.epoch_log import EpochLog
 
     class LogApp(App):
         def compose(self):

@@ -10,9 +10,8 @@ import pytest
 
 from core.config import RunConfig
 from core.train import kernels
+from tests.tui.helpers import FakeClock, wait_for
 from tui.app import create_app
-
-from .helpers import FakeClock, wait_for
 
 XOR_RUN = RunConfig(data="xor", hidden=(8, 8), lr=0.5, epochs=600, log_every=100, seed=2,
                     name="snap")

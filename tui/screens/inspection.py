@@ -25,12 +25,12 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from core.analysis.points import MAX_TEST_N, fresh_test_set
 from core.datasets import DataError, load_csv
-from tui.inspector import TestSet
-from tui.widgets.boundary import BoundaryView
-from tui.widgets.plots import ActivationView, DiagnosisView
-from tui.widgets.predictions import PredictionsTable
-from tui.widgets.tables import ConfusionView, NetworkView
-from tui.widgets.testpanel import TestPanel
+from tui.live.inspector import TestSet
+from tui.widgets.inspect.boundary import BoundaryView
+from tui.widgets.inspect.plots import ActivationView, DiagnosisView
+from tui.widgets.inspect.predictions import PredictionsTable
+from tui.widgets.inspect.tables import ConfusionView, NetworkView
+from tui.widgets.inspect.testpanel import TestPanel
 
 __all__ = ["TABS", "InspectScreen"]
 

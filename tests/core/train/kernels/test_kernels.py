@@ -19,7 +19,7 @@ from core.train.kernels import fallback as sgd_numpy
 from core.train.kernels.batch import sgd_batch_step
 
 N_EPOCHS = 100
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 def _data(n: int = 20, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:

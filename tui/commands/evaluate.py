@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-from tui.cli import EXIT_OK, Parser, _typed
+from tui.commands.common import EXIT_OK, Parser, add_runs_dir_flag, runs_root, typed
 
-__all__ = ["eval_parser", "resolve_run", "run_eval"]
+__all__ = ["eval_parser", "run_eval"]
 
 
 def eval_parser() -> Parser:
@@ -27,35 +26,22 @@ def eval_parser() -> Parser:
                            "(default: n new points of the run's own data set) or a CSV file.")
     p.add_argument("run", metavar="RUN", help="a run directory, or a run name under the runs root")
     src = p.add_mutually_exclusive_group()
-    src.add_argument("--data-file", type=_typed("data_file"), default=None, metavar="FILE.csv",
+    src.add_argument("--data-file", type=typed("data_file"), default=None, metavar="FILE.csv",
                      help="test on the rows x0,x1,label of this CSV file")
     src.add_argument("--train", action="store_true",
                      help="evaluate on the run's own training points (data.npz)")
-    p.add_argument("--data", type=_typed("data"), default=None, metavar="NAME",
+    p.add_argument("--data", type=typed("data"), default=None, metavar="NAME",
                    help="data set to draw fresh points from (default: the run's)")
     p.add_argument("--n", type=int, default=None,
                    help="number of fresh points, 1..10000 (default: the run's training size)")
-    p.add_argument("--seed", type=_typed("seed"), default=0,
+    p.add_argument("--seed", type=typed("seed"), default=0,
                    help="seed of the fresh points (default 0)")
-    p.add_argument("--accuracy", type=_typed("accuracy"), default=None, metavar="KIND",
+    p.add_argument("--accuracy", type=typed("accuracy"), default=None, metavar="KIND",
                    help="soft (the report's) or threshold (default: the run's)")
-    p.add_argument("--runs-dir", default=None, metavar="DIR",
-                   help="runs root (default $BP_TUI_RUNS or ~/.local/share/bp-tui/runs)")
+    add_runs_dir_flag(p)
     p.add_argument("--predictions", action="store_true",
                    help="also print SimpleNet Predicted Probabilities for the test points")
     return p
-
-
-def resolve_run(run: str, runs_dir: str | None) -> Path | None:
-    """The run's directory: ``run`` itself if it is a directory, else ``root/run``."""
-    from core.records import default_runs_root
-
-    path = Path(run).expanduser()
-    if path.is_dir():
-        return path
-    root = Path(runs_dir).expanduser() if runs_dir else default_runs_root()
-    candidate = root / run
-    return candidate if candidate.is_dir() else None
 
 
 def run_eval(argv: Sequence[str]) -> int:
@@ -70,12 +56,13 @@ def run_eval(argv: Sequence[str]) -> int:
     from core.nn.losses import get_loss
     from core.nn.metrics import evaluate
     from core.records import read_run, read_weights
+    from core.records.index import RunsError, resolve_run
     from core.train.logfmt import epoch_line, prediction_lines
 
-    path = resolve_run(args.run, args.runs_dir)
-    if path is None:
-        parser.error(f"no run {args.run!r} (not a directory, nor a run under "
-                     f"{args.runs_dir or 'the runs root'})")
+    try:
+        path = resolve_run(runs_root(args), args.run)
+    except RunsError as exc:
+        parser.error(str(exc))
     info = read_run(path)
     if info.damaged:
         parser.error(f"run {path.name}: {info.damaged}")

@@ -16,7 +16,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from core.nn.metrics import Metrics
-from tui.widgets.scatter import ScatterPair
+from tui.widgets.run.scatter import ScatterPair
 
 __all__ = ["TestPanel"]
 

@@ -1,8 +1,4 @@
-"""``bp-tui runs``, ``bp-tui watch``, ``bp-tui sweep`` and ``bp-tui export``.
-
-Same rules as ``tui.cli``: every invalid value is refused before anything runs, with one
-line naming the flag and exit status 2, never a traceback.
-"""
+"""``bp-tui sweep``: a grid of runs in parallel worker processes."""
 
 from __future__ import annotations
 
@@ -10,57 +6,11 @@ import signal
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 from core.config import ConfigError, RunConfig, parse_field
-from tui.cli import EXIT_INTERRUPTED, EXIT_OK, Parser
+from tui.commands.common import EXIT_INTERRUPTED, EXIT_OK, Parser, add_runs_dir_flag, runs_root
 
-__all__ = ["run_export", "run_runs", "run_sweep", "run_watch"]
-
-
-def _runs_dir_flag(p: Parser) -> None:
-    p.add_argument("--runs-dir", default=None, metavar="DIR",
-                   help="where runs are recorded (default $BP_TUI_RUNS or "
-                        "~/.local/share/bp-tui/runs)")
-
-
-def _root(args) -> Path:
-    from core.records import default_runs_root
-
-    return Path(args.runs_dir) if args.runs_dir else default_runs_root()
-
-
-def run_runs(argv: Sequence[str]) -> int:
-    """``bp-tui runs``: the dashboard, opened straight onto the runs screen."""
-    p = Parser(prog="bp-tui runs", description="Browse, compare and manage recorded runs.")
-    _runs_dir_flag(p)
-    args = p.parse_args(argv)
-    from tui.app import create_app
-
-    app = create_app(runs_dir=args.runs_dir, open_runs=True)
-    app.run()
-    return app.return_code or 0
-
-
-def run_watch(argv: Sequence[str]) -> int:
-    """``bp-tui watch [RUN]``: follow a run live (default: the newest)."""
-    p = Parser(prog="bp-tui watch",
-               description="Follow a run live — log, curves, predictions — from any "
-                           "terminal. Leaving never disturbs the run.")
-    p.add_argument("run", nargs="?", default=None, help="run name or directory (default: newest)")
-    _runs_dir_flag(p)
-    args = p.parse_args(argv)
-    from core.records.index import RunsError, resolve_run
-
-    try:
-        path = resolve_run(_root(args), args.run)
-    except RunsError as exc:
-        p.error(f"argument RUN: {exc}")
-    from tui.app import create_app
-
-    app = create_app(runs_dir=args.runs_dir, watch=path)
-    app.run()
-    return app.return_code or 0
+__all__ = ["run_sweep", "sweep_parser"]
 
 
 def _values(p: Parser, flag: str, field: str, texts: list[str] | None) -> list | None:
@@ -99,7 +49,7 @@ def sweep_parser() -> Parser:
     p.add_argument("--backend", default=None, help="training engine: auto, numba, numpy")
     p.add_argument("--name", default=None, help="sweep name (runs are <name>-1, <name>-2, …)")
     p.add_argument("--quiet", action="store_true", help="print only the final table")
-    _runs_dir_flag(p)
+    add_runs_dir_flag(p)
     return p
 
 
@@ -147,7 +97,7 @@ def run_sweep(argv: Sequence[str]) -> int:
     if not grid:
         p.error("give --preset or at least one of --hidden, --lr, --data, --activation, "
                 "--optimizer")
-    root = _root(args)
+    root = runs_root(args)
     try:
         base = base.with_changes(**changes)
         probe = expand_grid(base, grid, "probe", repeats)
@@ -202,49 +152,3 @@ def run_sweep(argv: Sequence[str]) -> int:
     print(f"bp-tui: sweep {name} took {fmt_duration(time.monotonic() - start)}",
           file=sys.stderr)
     return EXIT_INTERRUPTED if runner.cancelled else EXIT_OK
-
-
-def run_export(argv: Sequence[str]) -> int:
-    """``bp-tui export RUN… --metrics out.csv --table out.md``."""
-    p = Parser(prog="bp-tui export",
-               description="Export runs' metrics (raw and smoothed) and their comparison "
-                           "table (.csv or .md).")
-    p.add_argument("runs", nargs="+", metavar="RUN", help="run names or directories")
-    p.add_argument("--metrics", default=None, metavar="OUT.csv", help="metrics CSV file")
-    p.add_argument("--table", default=None, metavar="OUT.md|OUT.csv",
-                   help="comparison table: Markdown (.md) or CSV (.csv)")
-    p.add_argument("--smoothing", default="0", help="EMA weight 0–0.99 for *_smoothed columns")
-    _runs_dir_flag(p)
-    args = p.parse_args(argv)
-    try:
-        w = float(args.smoothing)
-        assert 0 <= w <= 0.99
-    except (ValueError, AssertionError):
-        p.error("argument --smoothing: must be a number from 0 to 0.99")
-    if args.metrics is None and args.table is None:
-        p.error("give --metrics OUT.csv and/or --table OUT.md")
-    if args.table is not None and not args.table.endswith((".md", ".csv")):
-        p.error("argument --table: the file must end in .md or .csv")
-    from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
-    from core.records.index import RunsError, read_row, resolve_run
-
-    root = _root(args)
-    paths = []
-    for name in args.runs:
-        try:
-            paths.append(resolve_run(root, name))
-        except RunsError as exc:
-            p.error(f"argument RUN: {exc}")
-    try:
-        if args.metrics is not None:
-            metrics_csv([load_series(x) for x in paths], args.metrics, w)
-        if args.table is not None:
-            rows = [read_row(x) for x in paths]
-            if args.table.endswith(".csv"):
-                table_csv(rows, args.table)
-            else:
-                Path(args.table).write_text(table_markdown(rows), encoding="utf-8")
-    except OSError as exc:
-        flag = "--metrics" if args.metrics and str(args.metrics) in str(exc) else "--table"
-        p.error(f"argument {flag}: {exc.strerror or exc}")
-    return EXIT_OK

@@ -8,13 +8,12 @@ import pytest
 from core.analysis.boundary import boundary_field, grid_points
 from core.config import RunConfig
 from core.train import kernels
+from tests.tui.helpers import FakeClock, wait_for
 from tui.app import create_app
-from tui.screens.inspect import TABS, InspectScreen
-from tui.widgets.boundary import BoundaryView
-from tui.widgets.predictions import PredictionsTable
-from tui.widgets.scatter import ScatterPair
-
-from .helpers import FakeClock, wait_for
+from tui.screens.inspection import TABS, InspectScreen
+from tui.widgets.inspect.boundary import BoundaryView
+from tui.widgets.inspect.predictions import PredictionsTable
+from tui.widgets.run.scatter import ScatterPair
 
 XOR_RUN = RunConfig(data="xor", hidden=(8, 8), lr=0.5, epochs=600, log_every=100, seed=2,
                     name="insp")
@@ -125,7 +124,7 @@ async def test_predictions_sort(runs_root):
 
 async def test_test_metrics_tracked_beside_the_curves(runs_root):
     from core.analysis.points import fresh_test_set
-    from tui.inspector import TestSet
+    from tui.live.inspector import TestSet
 
     app = create_app(XOR_RUN.with_changes(epochs=3000), runs_dir=runs_root,
                      timer=FakeClock())

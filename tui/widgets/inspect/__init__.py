@@ -1,0 +1,2 @@
+"""The inspect views: boundary field, test panel, predictions, confusion, activation,
+diagnosis and network."""
