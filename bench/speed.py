@@ -1,15 +1,21 @@
 """Speed of bp-tui's training engines against the lab report's code (bench/reference.py).
 
-    .venv/bin/python bench/speed.py            # full run (a few minutes)
-    .venv/bin/python bench/speed.py --quick    # fewer repeats, sizes 64 and 512 only
+    .venv/bin/python bench/speed.py            # full run (several minutes)
+    .venv/bin/python bench/speed.py --quick    # fewer repeats, sizes 64 and 256 only
     .venv/bin/python bench/speed.py --blas-threads 1   # OpenBLAS on one thread (re-execs)
 
-Prints Markdown tables of ms per epoch (median of interleaved repeats) on ``linear``
-n = 100, float64, sigmoid, mse, lr 0.1: per-point SGD (reference, numpy backend, numba
-backend), full batch (reference vs ``core.train.kernels.batch.sgd_batch_step``, the trainer's
-batch path, and the readable ``Network.forward/backward`` + SGD), and a saturated
-late-training state where subnormal floats appear (numba kernel with and without
-flush-to-zero).
+Prints Markdown tables of ms per epoch on ``linear`` n = 100, float64, sigmoid, mse:
+
+1. per point, every optimiser: the report's code (plain SGD), the compiled kernel with
+   sgd / momentum / adam, and the NumPy engine with sgd / momentum / adam — each
+   candidate timed in a process of its own (as the report's script ran), in interleaved
+   rounds (median), so load from other processes falls on all of them alike;
+2. mini-batches (the NumPy engine's vectorised path): full batch against the report's
+   code fed the whole set, and batches of 16 with each optimiser;
+3. a saturated late-training state where subnormal floats appear (kernel with and
+   without flush-to-zero);
+4. the kernel's compile time: cold (an empty cache) and warm (a cache load), each in a
+   fresh process — one compilation serves every depth and optimiser.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,12 +37,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.reference import ReportNet
 from core.nn.losses import get_loss
 from core.nn.network import Network
-from core.nn.optimizers import SGD
+from core.nn.optimizers import make_optimizer
 from core.train import kernels
-from core.train.kernels.batch import sgd_batch_step
 
 LR = 0.1
 TINY = np.finfo(np.float64).tiny
+SELF = str(Path(__file__).resolve())
+PER_POINT = ("reference", "numba:sgd", "numba:momentum", "numba:adam",
+             "numpy:sgd", "numpy:momentum", "numpy:adam")
 
 
 def linear_data(n: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -58,198 +67,169 @@ def median_ms(fn, repeats: int, warmup: int = 1) -> float:
     return statistics.median(times) * 1e3
 
 
-def interleaved_ms(fns, rounds: int, inner=None) -> list[float]:
-    """Median ms of each of ``fns``, timed in interleaved rounds (fn0, fn1, … per round,
-    fn i run ``inner[i]`` times per round), so load from other processes on a shared
-    machine falls on all of them alike rather than on whichever ran during a burst."""
-    inner = inner or [1] * len(fns)
-    for fn in fns:
-        fn()
-    times: list[list[float]] = [[] for _ in fns]
-    for _ in range(rounds):
-        for fn, k, out in zip(fns, inner, times, strict=True):
-            for _ in range(k):
-                t0 = time.perf_counter()
-                fn()
-                out.append(time.perf_counter() - t0)
-    return [statistics.median(t) * 1e3 for t in times]
-
-
 def fresh(hidden, seed=1) -> Network:
     return Network(hidden, rng=np.random.default_rng(seed))
 
 
-PER_POINT = ("reference", "numpy", "numba")
+def epochs_fn(backend: str, opt_name: str, hidden, X, y, batch: int = 1, k: int = 1):
+    """(a callable training ``k`` epochs of ``backend`` / ``opt_name``, its network, its
+    engine)."""
+    net = fresh(hidden)
+    loss = get_loss("mse")
+    engine = kernels.make_engine(backend, net.layout, net.act, loss, batch, X, y)
+    opt = make_optimizer(opt_name, LR if opt_name == "sgd" else 0.001)
+    orders = np.tile(np.arange(len(X), dtype=np.int64), (k, 1))
+    evals = np.zeros(k, bool)
+    return (lambda: kernels.train_chunk(engine, net.theta, orders, opt, evals, net.layout),
+            net, engine)
 
 
 def per_point_ms(candidate: str, hidden, X, y, repeats: int) -> float:
-    """Median ms of one per-point SGD epoch of ``candidate`` (in this process only)."""
-    order = np.arange(len(X))
-    net = fresh(hidden)
+    """Median ms of one per-point epoch of ``candidate`` (in this process only)."""
     if candidate == "reference":
         ref = ReportNet(*hidden, LR, np.random.default_rng(0))
+        net = fresh(hidden)
         ref.set_params(net.Ws, net.Bs)
         return median_ms(lambda: ref.train_epoch(X, y), repeats, warmup=2)
-    if candidate == "numba":
+    backend, opt_name = candidate.split(":")
+    if backend == "numba":
         kernels.ensure_compiled(lambda msg: None)
-    inner = 4 if candidate == "numba" else 1
-
-    def epochs():
-        for _ in range(inner):
-            kernels.sgd_epoch(net.Ws, net.Bs, X, y, order, LR, 0, 0, candidate)
-
-    return median_ms(epochs, repeats, warmup=2) / inner
+    k = 4 if backend == "numba" else 1
+    fn, _, _ = epochs_fn(backend, opt_name, hidden, X, y, k=k)
+    return median_ms(fn, repeats, warmup=2) / k
 
 
-def per_point_row(hidden, repeats: int, rounds: int = 5) -> tuple[float, float, float]:
-    """(reference, numpy, numba) ms per epoch, each timed in a process of its own.
+def per_point_row(h: int, repeats: int, rounds: int) -> dict[str, float]:
+    """Every candidate's ms per epoch at (h, h), each in a process of its own.
 
     As the report's script ran: in a fresh process the reference's big fresh arrays
     (2 MiB each at (512,512)) come from mmap with page faults; timed in one process
     after other code, a grown heap serves them and its (512,512) epoch looked 5–7×
-    faster than the report's code really runs. Rounds interleave the three processes so
-    load from elsewhere falls on all alike; each figure is the median over rounds.
+    faster than the report's code really runs.
     """
-    h = hidden[0]
     times: dict[str, list[float]] = {c: [] for c in PER_POINT}
     for _ in range(rounds):
         for c in PER_POINT:
             out = subprocess.run(
-                [sys.executable, str(Path(__file__).resolve()), "--row", str(h),
-                 "--only", c, "--repeats", str(repeats)],
+                [sys.executable, SELF, "--row", str(h), "--only", c, "--repeats", str(repeats)],
                 check=True, capture_output=True, text=True,
             ).stdout.strip().splitlines()[-1]
             times[c].append(float(out))
-    t_ref, t_np, t_nb = (statistics.median(times[c]) for c in PER_POINT)
-    return t_ref, t_np, t_nb
+    return {c: statistics.median(t) for c, t in times.items()}
 
 
-def full_batch_row(hidden, X, y, repeats: int) -> tuple[float, float, float]:
-    net, fast = fresh(hidden), fresh(hidden)
-    ref = ReportNet(*hidden, LR, np.random.default_rng(0))
+def batch_row(h: int, X, y, repeats: int) -> list[float]:
+    """[reference full batch, engine full batch, batch 16 × sgd / momentum / adam] ms."""
+    net = fresh((h, h))
+    ref = ReportNet(h, h, LR, np.random.default_rng(0))
     ref.set_params(net.Ws, net.Bs)
-    loss, opt = get_loss("mse"), SGD(LR)
-
-    def network_epoch():
-        _, cache = net.forward(X)
-        dWs, dBs = net.backward(cache, y, loss)
-        opt.step(net.params(), dWs + dBs)
-
-    t_ref, t_fast, t_net = interleaved_ms(
-        [
-            lambda: ref.train_epoch_full_batch(X, y),
-            lambda: sgd_batch_step(fast, X, y, LR, loss),
-            network_epoch,
-        ],
-        repeats * 4,
-    )
-    return t_ref, t_fast, t_net
+    fns = [lambda: ref.train_epoch_full_batch(X, y), epochs_fn("numpy", "sgd", (h, h), X, y,
+                                                              batch=len(X))[0]]
+    fns += [epochs_fn("numpy", o, (h, h), X, y, batch=16)[0] for o in ("sgd", "momentum", "adam")]
+    return [median_ms(fn, repeats * 4, warmup=2) for fn in fns]
 
 
-def saturated_state(hidden) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Weights blown up ×600 in the hidden layers: many sigmoids land deep in
-    saturation, so activations, their derivatives and the updates go subnormal —
-    the state a long run drifts into on a plateau."""
-    net = fresh(hidden)
-    net.Ws[0] *= 600.0
-    net.Bs[0] *= 600.0
-    net.Ws[1] *= 600.0
-    return net.Ws, net.Bs
-
-
-def count_subnormals(Ws, Bs, X) -> int:
-    net = fresh((Ws[0].shape[1], Ws[1].shape[1]))
-    for live, W in zip(net.Ws, Ws, strict=True):
-        live[...] = W
-    for live, B in zip(net.Bs, Bs, strict=True):
-        live[...] = B
-    _, cache = net.forward(X)
-    return sum(int(np.sum((np.abs(A) < TINY) & (A != 0))) for A in cache.As)
-
-
-def late_row(hidden, X, y, repeats: int) -> tuple[int, float, float]:
-    order = np.arange(len(X))
-    Ws, Bs = saturated_state(hidden)
-    n_sub = count_subnormals(Ws, Bs, X)
-    runs = {}
+def late_row(h: int, X, y, repeats: int) -> tuple[int, float, float]:
+    """Weights blown up ×600 in the hidden layers: many sigmoids land deep in saturation,
+    so activations, their derivatives and the updates go subnormal — the state a long
+    run drifts into on a plateau. (subnormal activations, flush on, flush off) ms."""
+    kernels.ensure_compiled(lambda msg: None)
+    runs, n_sub = {}, 0
     for flush in (True, False):
-        W = [a.copy() for a in Ws]
-        B = [a.copy() for a in Bs]
-        runs[flush] = median_ms(
-            lambda W=W, B=B, flush=flush: kernels.sgd_epoch(
-                W, B, X, y, order, LR, 0, 0, "numba", flush=flush
-            ),
-            repeats * 4,
-        )
+        fn, net, engine = epochs_fn("numba", "sgd", (h, h), X, y)
+        net.Ws[0] *= 600.0
+        net.Bs[0] *= 600.0
+        net.Ws[1] *= 600.0
+        _, cache = net.forward(X)
+        n_sub = sum(int(np.sum((np.abs(A) < TINY) & (A != 0))) for A in cache.As)
+        engine.flush = flush
+        runs[flush] = median_ms(fn, repeats * 4)
     return n_sub, runs[True], runs[False]
+
+
+def compile_seconds() -> tuple[float, float]:
+    """(cold, warm) seconds of ``ensure_compiled`` in fresh processes, on an empty
+    cache folder and then on the cache it left."""
+    code = ("import time; t = time.perf_counter()\n"
+            "from core.train import kernels; kernels.ensure_compiled(lambda m: None)\n"
+            "print(time.perf_counter() - t)\n")
+    out = []
+    with tempfile.TemporaryDirectory() as cache:
+        env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+        for _ in range(2):
+            res = subprocess.run([sys.executable, "-c", code], env=env, check=True,
+                                 capture_output=True, text=True, cwd=Path(SELF).parents[1])
+            out.append(float(res.stdout.strip().splitlines()[-1]))
+    return out[0], out[1]
+
+
+def print_per_point(sizes, repeats, rounds) -> None:
+    print("## Per point, ms per epoch (each candidate in its own process)\n")
+    print("| hidden | report's code (sgd) | kernel sgd | kernel momentum | kernel adam "
+          "| numpy sgd | numpy momentum | numpy adam |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    ratios = []
+    for h in sizes:
+        t = per_point_row(h, repeats, rounds)
+        print(f"| ({h},{h}) | " + " | ".join(f"{t[c]:.3f}" for c in PER_POINT) + " |", flush=True)
+        ratios.append((h, t))
+    print("\n| hidden | kernel sgd × | momentum × | adam × | momentum ÷ sgd | adam ÷ sgd "
+          "| numpy sgd × | numpy momentum × | numpy adam × |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for h, t in ratios:
+        ref = t["reference"]
+        cells = [ref / t[c] for c in ("numba:sgd", "numba:momentum", "numba:adam")]
+        cells += [t["numba:momentum"] / t["numba:sgd"], t["numba:adam"] / t["numba:sgd"]]
+        cells += [ref / t[c] for c in ("numpy:sgd", "numpy:momentum", "numpy:adam")]
+        print(f"| ({h},{h}) | " + " | ".join(f"{v:.1f}×" for v in cells) + " |")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="fewer repeats, sizes 64 and 512")
+    ap.add_argument("--quick", action="store_true", help="fewer repeats, sizes 64 and 256")
     ap.add_argument("--repeats", type=int, default=None, help="repeats per timing")
-    ap.add_argument(
-        "--blas-threads",
-        type=int,
-        default=None,
-        help="run with OPENBLAS_NUM_THREADS=N (the script re-executes itself so the "
-        "setting is in place before NumPy loads OpenBLAS)",
-    )
+    ap.add_argument("--rounds", type=int, default=None, help="interleaved process rounds")
+    ap.add_argument("--blas-threads", type=int, default=None,
+                    help="run with OPENBLAS_NUM_THREADS=N (the script re-executes itself so "
+                         "the setting is in place before NumPy loads OpenBLAS)")
     ap.add_argument("--row", type=int, default=None, help=argparse.SUPPRESS)
     ap.add_argument("--only", choices=PER_POINT, default=None, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.blas_threads is not None and os.environ.get("OPENBLAS_NUM_THREADS") != str(
-        args.blas_threads
-    ):
+            args.blas_threads):
         env = dict(os.environ, OPENBLAS_NUM_THREADS=str(args.blas_threads))
-        cmd = [sys.executable, str(Path(__file__).resolve()), *(argv or sys.argv[1:])]
-        raise SystemExit(subprocess.call(cmd, env=env))
+        raise SystemExit(subprocess.call([sys.executable, SELF, *(argv or sys.argv[1:])],
+                                         env=env))
     repeats = args.repeats or (3 if args.quick else 7)
-    sizes = [64, 512] if args.quick else [64, 128, 256, 512]
+    rounds = args.rounds or (3 if args.quick else 5)
+    sizes = [64, 256] if args.quick else [64, 128, 256, 512]
     X, y = linear_data()
     if args.row is not None:  # one candidate of a per-point row (see per_point_row)
         print(per_point_ms(args.only, (args.row, args.row), X, y, repeats))
         return
-
-    t0 = time.perf_counter()
-    kernels.ensure_compiled(lambda msg: print(msg, file=sys.stderr))
-    print(f"kernel ready in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
-    print(
-        f"# bp-tui speed — {platform.machine()}, {os.cpu_count()} CPUs, numpy "
-        f"{np.__version__}, OPENBLAS_NUM_THREADS="
-        f"{os.environ.get('OPENBLAS_NUM_THREADS', '(default)')}, "
-        f"median of {repeats}+ repeats, linear n=100, float64\n"
-    )
-
-    print("## Per-point SGD, ms per epoch\n")
-    print("| hidden | reference | numpy | numba | numpy × | numba × |")
+    cold, warm = compile_seconds()
+    print(f"# bp-tui speed — {platform.machine()}, {os.cpu_count()} CPUs, numpy "
+          f"{np.__version__}, OPENBLAS_NUM_THREADS="
+          f"{os.environ.get('OPENBLAS_NUM_THREADS', '(default)')}, linear n=100, float64, "
+          f"load average at the start {os.getloadavg()[0]:.2f}\n")
+    print(f"Kernel compile (one signature for every depth and optimiser): cold {cold:.1f} s, "
+          f"warm (cache load, numba import included) {warm:.2f} s\n")
+    print_per_point(sizes, repeats, rounds)
+    print("\n## Mini-batches (the NumPy engine), ms per epoch\n")
+    print("| hidden | report's code, full batch | engine, full batch | batch 16 sgd "
+          "| batch 16 momentum | batch 16 adam |")
     print("|---|---:|---:|---:|---:|---:|")
     for h in sizes:
-        t_ref, t_np, t_nb = per_point_row((h, h), repeats)
-        print(
-            f"| ({h},{h}) | {t_ref:.3f} | {t_np:.3f} | {t_nb:.3f} "
-            f"| {t_ref / t_np:.1f}× | {t_ref / t_nb:.1f}× |",
-            flush=True,
-        )
-
-    print("\n## Full batch (one update per epoch), ms per epoch\n")
-    print("| hidden | reference | bp-tui (batch_numpy) | readable Network | bp-tui × |")
-    print("|---|---:|---:|---:|---:|")
-    for h in sizes:
-        t_ref, t_fast, t_net = full_batch_row((h, h), X, y, repeats)
-        print(
-            f"| ({h},{h}) | {t_ref:.3f} | {t_fast:.3f} | {t_net:.3f} | {t_ref / t_fast:.2f}× |",
-            flush=True,
-        )
-
-    print("\n## Late training (saturated sigmoids, subnormals), numba ms per epoch\n")
+        print(f"| ({h},{h}) | " + " | ".join(f"{v:.3f}" for v in batch_row(h, X, y, repeats))
+              + " |", flush=True)
+    print("\n## Late training (saturated sigmoids, subnormals), kernel ms per epoch\n")
     print("| hidden | subnormal activations | flush on | flush off | off / on |")
     print("|---|---:|---:|---:|---:|")
     for h in sizes:
-        n_sub, t_on, t_off = late_row((h, h), X, y, repeats)
-        print(
-            f"| ({h},{h}) | {n_sub} | {t_on:.3f} | {t_off:.3f} | {t_off / t_on:.2f}× |", flush=True
-        )
+        n_sub, t_on, t_off = late_row(h, X, y, repeats)
+        print(f"| ({h},{h}) | {n_sub} | {t_on:.3f} | {t_off:.3f} | {t_off / t_on:.2f}× |",
+              flush=True)
+    print(f"\nload average at the end {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

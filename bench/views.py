@@ -39,7 +39,7 @@ async def _window(pilot, dash, seconds: float) -> float:
 
 
 async def bench(seconds: float, hidden: tuple[int, ...], size: tuple[int, int]) -> None:
-    kernels.ensure_compiled(lambda _m: None, len(hidden) + 1)
+    kernels.ensure_compiled(lambda _m: None)
     config = RunConfig(data="linear", hidden=hidden, lr=0.001, epochs=10**8,
                        log_every=1000, seed=1)
     app = create_app(config, record=False)

@@ -9,47 +9,47 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["ACTIVATIONS", "Activation", "get_activation", "sigmoid"]
+__all__ = ["ACTIVATIONS", "Activation", "get_activation", "sigmoid", "sigmoid_into"]
 
 
 def sigmoid(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """σ(Z) = 1 / (1 + e^−Z) without overflow for any Z (same shape as Z), into ``out``
-    if given (float64, Z's shape; it may be Z itself).
+    """σ(Z) = 1 / (1 + e^−Z) for any Z (same shape as Z), into ``out`` if given (float64,
+    Z's shape; it may be Z itself). No warning ever: where e^−Z overflows (Z < −709)
+    the result is 1/(1 + inf) = 0, within one subnormal of the true value."""
+    with np.errstate(over="ignore"):
+        return sigmoid_into(np.asarray(Z, dtype=float), out)
 
-    With e = e^−|Z| ∈ (0, 1]: σ = 1/(1 + e) where Z ≥ 0 and e·σ(|Z|) = e/(1 + e) where
-    Z < 0, so no exponential ever overflows. NaN stays NaN. One temporary array.
-    """
-    Z = np.asarray(Z, dtype=float)
-    negative = Z < 0.0
-    e = np.abs(Z)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    out = np.add(e, 1.0, out=out)
-    np.divide(1.0, out, out=out)
-    np.multiply(e, out, out=e)
-    np.copyto(out, e, where=negative)
-    return out
+
+def sigmoid_into(Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """``sigmoid`` in four ufunc passes, for loops that already silence overflow."""
+    out = np.negative(Z, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1.0, out=out)
+    return np.reciprocal(out, out=out)
 
 
 class Activation:
     """An element-wise function with its derivative.
 
-    ``forward(Z) -> A`` and ``backward(dA, Z, A) -> dZ``, all arrays of one shape.
+    ``forward(Z) -> A`` and ``backward(dA, Z, A) -> dZ``, all arrays of one shape. Both
+    take an optional ``out`` (it may be one of the inputs) so a training loop can run on
+    preallocated buffers; without it they return a fresh array.
     """
 
     name = "activation"
     code = -1  # the compiled kernel's number for this activation
 
-    def forward(self, Z: np.ndarray) -> np.ndarray:
+    def forward(self, Z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
 
     def derivative(self, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
         """∂A/∂Z element-wise."""
         raise NotImplementedError
 
-    def backward(self, dA: np.ndarray, Z: np.ndarray, A: np.ndarray) -> np.ndarray:
+    def backward(self, dA: np.ndarray, Z: np.ndarray, A: np.ndarray,
+                 out: np.ndarray | None = None) -> np.ndarray:
         """dZ = dA · ∂A/∂Z."""
-        return dA * self.derivative(Z, A)
+        return np.multiply(dA, self.derivative(Z, A), out=out)
 
     def __call__(self, Z: np.ndarray) -> np.ndarray:
         return self.forward(Z)
@@ -63,11 +63,16 @@ class Sigmoid(Activation):
 
     name, code = "sigmoid", 0
 
-    def forward(self, Z):
-        return sigmoid(Z)
+    def forward(self, Z, out=None):
+        return sigmoid(Z, out=out)
 
     def derivative(self, Z, A):
         return A * (1.0 - A)
+
+    def backward(self, dA, Z, A, out=None):
+        d = np.subtract(1.0, A)
+        d *= A
+        return np.multiply(dA, d, out=out)
 
 
 class Tanh(Activation):
@@ -75,8 +80,8 @@ class Tanh(Activation):
 
     name, code = "tanh", 1
 
-    def forward(self, Z):
-        return np.tanh(Z)
+    def forward(self, Z, out=None):
+        return np.tanh(Z, out=out)
 
     def derivative(self, Z, A):
         return 1.0 - A * A
@@ -87,11 +92,19 @@ class ReLU(Activation):
 
     name, code = "relu", 2
 
-    def forward(self, Z):
-        return np.maximum(Z, 0.0)
+    def forward(self, Z, out=None):
+        return np.maximum(Z, 0.0, out=out)
 
     def derivative(self, Z, A):
         return (Z > 0).astype(float)
+
+    def backward(self, dA, Z, A, out=None):
+        if out is None:
+            out = np.array(dA, dtype=float, copy=True)
+        elif out is not dA:
+            np.copyto(out, dA)
+        np.copyto(out, 0.0, where=Z <= 0)
+        return out
 
 
 class LeakyReLU(Activation):
@@ -100,8 +113,9 @@ class LeakyReLU(Activation):
     name, code = "leaky-relu", 3
     alpha = 0.01
 
-    def forward(self, Z):
-        return np.where(Z > 0, Z, self.alpha * Z)
+    def forward(self, Z, out=None):
+        small = np.multiply(Z, self.alpha)
+        return np.maximum(Z, small, out=out)
 
     def derivative(self, Z, A):
         return np.where(Z > 0, 1.0, self.alpha)
@@ -112,11 +126,17 @@ class Identity(Activation):
 
     name, code = "none", 4
 
-    def forward(self, Z):
-        return np.array(Z, dtype=float, copy=True)
+    def forward(self, Z, out=None):
+        if out is None:
+            return np.array(Z, dtype=float, copy=True)
+        np.copyto(out, Z)
+        return out
 
     def derivative(self, Z, A):
         return np.ones_like(Z, dtype=float)
+
+    def backward(self, dA, Z, A, out=None):
+        return self.forward(dA, out)
 
 
 ACTIVATIONS: dict[str, type[Activation]] = {

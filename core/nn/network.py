@@ -8,20 +8,98 @@ Layer l (1-based, as the report names them) holds ``W{l}`` of shape (fan_in, fan
     ŷ   = σ(Z_L)                      output layer, (n, 1)
 
 ``backward`` walks the same lines in reverse, each gradient named ``d<name>``.
+
+Every W and B is a view into one flat float64 buffer ``theta`` laid out by a
+``ParamLayout`` (each array starts on a 64-byte boundary), so an optimiser's state, a
+gradient and the compiled kernel all address the parameters the same way, and one kernel
+serves every depth.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 
 from core.nn.activations import Activation, get_activation, sigmoid
 from core.nn.losses import Loss
 
-__all__ = ["INITS", "Cache", "Network"]
+__all__ = ["ALIGN", "INITS", "Cache", "Network", "ParamLayout", "aligned_zeros"]
 
 INITS = ("normal", "xavier", "he")
+ALIGN = 8
+"""Every array of a layout starts at a multiple of this many float64s (64 bytes)."""
+
+
+def aligned_zeros(n: int) -> np.ndarray:
+    """A float64 (n,) array of zeros whose data starts on a 64-byte boundary."""
+    buf = np.zeros(n + ALIGN)
+    skip = (-buf.ctypes.data % 64) // 8
+    return buf[skip : skip + n]
+
+
+def _up(k: int) -> int:
+    return -(-k // ALIGN) * ALIGN
+
+
+@dataclass(frozen=True)
+class ParamLayout:
+    """Where W_l and B_l of a network with layer ``sizes`` (2, h1, …, 1) live in theta.
+
+    ``w_offsets[l]`` / ``b_offsets[l]``: the first element of W_{l+1} (row-major,
+    fan_in × fan_out) and of B_{l+1}; ``size``: the buffer length, padding included
+    (padding stays 0 under every optimiser, its gradient being 0).
+    """
+
+    sizes: tuple[int, ...]
+    w_offsets: tuple[int, ...]
+    b_offsets: tuple[int, ...]
+    size: int
+
+    @classmethod
+    def of(cls, sizes: tuple[int, ...]) -> ParamLayout:
+        """The layout for layer sizes (n_inputs, h1, …, hk, 1)."""
+        w_off, b_off, at = [], [], 0
+        for fan_in, fan_out in pairwise(sizes):
+            w_off.append(at)
+            at = _up(at + fan_in * fan_out)
+            b_off.append(at)
+            at = _up(at + fan_out)
+        return cls(tuple(int(s) for s in sizes), tuple(w_off), tuple(b_off), at)
+
+    @property
+    def n_layers(self) -> int:
+        """Weight layers L (hidden layers + output)."""
+        return len(self.sizes) - 1
+
+    @property
+    def n_params(self) -> int:
+        """Real parameters (padding not counted)."""
+        return sum(a * b + b for a, b in pairwise(self.sizes))
+
+    def table(self) -> np.ndarray:
+        """(L, 4) int64 rows (fan_in, fan_out, W offset, B offset): the kernels' view."""
+        rows = [(a, b, w, o) for (a, b), w, o in
+                zip(pairwise(self.sizes), self.w_offsets, self.b_offsets)]
+        return np.array(rows, dtype=np.int64).reshape(-1, 4)
+
+    def views(self, theta: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+        """([W1, …, WL], [B1, …, BL]) as views into ``theta`` (any array of ``size``)."""
+        Ws, Bs = [], []
+        for (a, b), w, o in zip(pairwise(self.sizes), self.w_offsets, self.b_offsets):
+            Ws.append(theta[w : w + a * b].reshape(a, b))
+            Bs.append(theta[o : o + b])
+        return Ws, Bs
+
+    def pack(self, dWs: list[np.ndarray], dBs: list[np.ndarray],
+             out: np.ndarray | None = None) -> np.ndarray:
+        """Arrays shaped like W1…WL, B1…BL written into one flat buffer (zero padding)."""
+        flat = np.zeros(self.size) if out is None else out
+        Ws, Bs = self.views(flat)
+        for dst, src in zip([*Ws, *Bs], [*dWs, *dBs]):
+            dst[...] = src
+        return flat
 
 
 @dataclass
@@ -36,7 +114,8 @@ class Network:
     """A fully connected binary classifier with sigmoid output.
 
     ``sizes`` is (2, h1, …, hk, 1). ``Ws[i]`` (sizes[i], sizes[i+1]) and ``Bs[i]``
-    (sizes[i+1],) are float64, C-contiguous and updated in place by optimisers.
+    (sizes[i+1],) are float64 views into ``theta`` (see ``ParamLayout``), updated in
+    place by optimisers and kernels.
     """
 
     def __init__(
@@ -47,28 +126,28 @@ class Network:
         rng: np.random.Generator | None = None,
         n_inputs: int = 2,
     ) -> None:
+        if init not in INITS:
+            raise ValueError(f"unknown init {init!r}; choose one of {', '.join(INITS)}")
         self.sizes: tuple[int, ...] = (n_inputs, *(int(h) for h in hidden), 1)
         self.act: Activation = get_activation(activation)
         self.init = init
+        self.layout = ParamLayout.of(self.sizes)
+        self.theta = aligned_zeros(self.layout.size)
+        self.Ws, self.Bs = self.layout.views(self.theta)
         rng = rng if rng is not None else np.random.default_rng()
-        shapes = list(zip(self.sizes[:-1], self.sizes[1:]))
         # The report draws every W first, then every B, all from N(0, 1).
-        self.Ws = [self._draw_weight(rng, fan_in, fan_out) for fan_in, fan_out in shapes]
+        for W in self.Ws:
+            W[...] = rng.normal(0.0, self._scale(*W.shape), size=W.shape)
         if init == "normal":
-            self.Bs = [rng.normal(0.0, 1.0, size=fan_out) for _, fan_out in shapes]
-        else:
-            self.Bs = [np.zeros(fan_out) for _, fan_out in shapes]
+            for B in self.Bs:
+                B[...] = rng.normal(0.0, 1.0, size=B.shape)
 
-    def _draw_weight(self, rng: np.random.Generator, fan_in: int, fan_out: int) -> np.ndarray:
-        if self.init == "normal":
-            scale = 1.0
-        elif self.init == "xavier":
-            scale = np.sqrt(2.0 / (fan_in + fan_out))
-        elif self.init == "he":
-            scale = np.sqrt(2.0 / fan_in)
-        else:
-            raise ValueError(f"unknown init {self.init!r}; choose one of {', '.join(INITS)}")
-        return rng.normal(0.0, scale, size=(fan_in, fan_out))
+    def _scale(self, fan_in: int, fan_out: int) -> float:
+        if self.init == "xavier":
+            return float(np.sqrt(2.0 / (fan_in + fan_out)))
+        if self.init == "he":
+            return float(np.sqrt(2.0 / fan_in))
+        return 1.0
 
     # ----------------------------------------------------------------- parameters
     @property
@@ -107,7 +186,7 @@ class Network:
 
     def all_finite(self) -> bool:
         """True when no weight or bias is NaN or infinite."""
-        return all(np.isfinite(p).all() for p in self.params())
+        return bool(np.isfinite(self.theta).all())
 
     # ----------------------------------------------------------------- passes
     def forward(self, X: np.ndarray) -> tuple[np.ndarray, Cache]:
@@ -152,6 +231,13 @@ class Network:
                 dA = dZ @ self.Ws[i].T
                 dZ = self.act.backward(dA, Zs[i], As[i])
         return dWs, dBs
+
+    def gradient(self, X: np.ndarray, y: np.ndarray, loss: Loss) -> np.ndarray:
+        """∂loss/∂theta (flat, laid out like ``theta``) of the summed loss over X, y."""
+        _, cache = self.forward(X)
+        with np.errstate(over="ignore", invalid="ignore"):
+            dWs, dBs = self.backward(cache, y, loss)
+        return self.layout.pack(dWs, dBs)
 
     def __repr__(self) -> str:
         shape = "→".join(str(s) for s in self.sizes)

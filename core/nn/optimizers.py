@@ -1,26 +1,76 @@
-"""Optimisers: update a list of parameter arrays in place from their gradients.
+"""Optimisers: update a flat parameter buffer in place from its gradient.
 
-``step(params, grads)`` with matching lists of arrays of any shapes. ``lr`` is a plain
-attribute, so a trainer can change it between updates.
+``step(theta, grad)`` with two float64 arrays of one shape (a network's ``theta`` and
+a gradient laid out the same way). The state (momentum buffer; Adam's m, v and step
+count) lives in preallocated arrays shaped like theta, so a step allocates nothing and
+the compiled kernel updates the very same arrays. ``lr`` is a plain attribute, so a
+trainer can change it between updates. The rules are PyTorch's
+(``torch.optim.SGD(momentum=μ)``, ``torch.optim.Adam``), written the same way:
+
+    sgd       θ ← θ − η·g
+    momentum  b ← μ·b + g  (b = g at the first step);  θ ← θ − η·b
+    adam      m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  t ← t + 1
+              θ ← θ − (η / (1 − β1ᵗ)) · m / (√v / √(1 − β2ᵗ) + ε)
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from core.nn.network import aligned_zeros
 
 __all__ = ["OPTIMIZERS", "SGD", "Adam", "Momentum", "Optimizer", "make_optimizer"]
 
 
 class Optimizer:
-    """Base class: ``step(params, grads)`` updates every array of ``params`` in place."""
+    """Base class: ``step(theta, grad)`` updates ``theta`` in place.
+
+    ``code`` is the compiled kernel's number for the rule; ``state()`` and
+    ``load_state()`` carry the state through a checkpoint.
+    """
 
     name = "optimizer"
+    code = -1
 
     def __init__(self, lr: float) -> None:
         self.lr = float(lr)
+        self.t = np.zeros(1, dtype=np.int64)  # updates so far (an array: kernels add to it)
+        self.s1 = np.zeros(0)  # first state buffer (momentum b, Adam m), empty until used
+        self.s2 = np.zeros(0)  # second state buffer (Adam v)
+        self._scratch = np.zeros(0)
 
-    def step(self, params: list[np.ndarray], grads: list[np.ndarray]) -> None:
+    def bind(self, size: int) -> Optimizer:
+        """Allocate the state for a buffer of ``size`` parameters (idempotent)."""
+        if self._scratch.shape[0] != size:
+            self._scratch = np.zeros(size)
+        return self
+
+    def hyper(self) -> np.ndarray:
+        """(lr, μ, β1, β2, ε) as the kernels read them."""
+        return np.array([self.lr, 0.0, 0.0, 0.0, 0.0])
+
+    def step(self, theta: np.ndarray, grad: np.ndarray) -> None:
         raise NotImplementedError
+
+    def state(self) -> dict[str, np.ndarray]:
+        """Copies of the state arrays, by name (for a checkpoint)."""
+        return {"t": self.t.copy(), "s1": self.s1.copy(), "s2": self.s2.copy()}
+
+    def load_state(self, state: dict[str, np.ndarray]) -> None:
+        """Restore ``state()``'s arrays (shapes must match what ``bind`` made)."""
+        for key in ("t", "s1", "s2"):
+            live, new = getattr(self, key), np.asarray(state[key])
+            if new.shape != live.shape:
+                raise ValueError(f"optimizer state {key} has shape {new.shape}, "
+                                 f"expected {live.shape}")
+            live[...] = new
+
+    def _flat(self, theta: np.ndarray, grad: np.ndarray):
+        flat, g = theta.reshape(-1), grad.reshape(-1)
+        self.bind(flat.shape[0])
+        return flat, g, self._scratch
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(lr={self.lr:g})"
@@ -29,63 +79,81 @@ class Optimizer:
 class SGD(Optimizer):
     """θ ← θ − η·g (the report's rule)."""
 
-    name = "sgd"
+    name, code = "sgd", 0
 
-    def step(self, params, grads):
-        for p, g in zip(params, grads):
-            p -= self.lr * g
+    def step(self, theta, grad):
+        flat, g, s = self._flat(theta, grad)
+        np.multiply(g, self.lr, out=s)
+        np.subtract(flat, s, out=flat)
+        self.t += 1
 
 
 class Momentum(Optimizer):
-    """v ← μ·v − η·g; θ ← θ + v (classical momentum, μ = ``momentum``)."""
+    """PyTorch's SGD with momentum μ: b ← μ·b + g (b = g at first), θ ← θ − η·b."""
 
-    name = "momentum"
+    name, code = "momentum", 1
 
     def __init__(self, lr: float, momentum: float = 0.9) -> None:
         super().__init__(lr)
         self.momentum = float(momentum)
-        self.velocity: list[np.ndarray] | None = None
 
-    def step(self, params, grads):
-        if self.velocity is None:
-            self.velocity = [np.zeros_like(p) for p in params]
-        for p, g, v in zip(params, grads, self.velocity):
-            v *= self.momentum
-            v -= self.lr * g
-            p += v
+    def bind(self, size: int) -> Momentum:
+        if self.s1.shape[0] != size:
+            self.s1 = aligned_zeros(size)
+        return super().bind(size)
+
+    def hyper(self) -> np.ndarray:
+        return np.array([self.lr, self.momentum, 0.0, 0.0, 0.0])
+
+    def step(self, theta, grad):
+        flat, g, s = self._flat(theta, grad)
+        b = self.s1  # zeros before the first step, so b = μ·0 + g = g exactly there
+        np.multiply(b, self.momentum, out=b)
+        np.add(b, g, out=b)
+        np.multiply(b, self.lr, out=s)
+        np.subtract(flat, s, out=flat)
+        self.t += 1
 
 
 class Adam(Optimizer):
-    """Adam (Kingma & Ba): bias-corrected first and second moments of g.
+    """Adam (Kingma & Ba) as PyTorch computes it: bias-corrected moments of g."""
 
-    m ← β1·m + (1 − β1)·g;  v ← β2·v + (1 − β2)·g²;  t ← t + 1
-    θ ← θ − η · (m / (1 − β1ᵗ)) / (√(v / (1 − β2ᵗ)) + ε)
-    """
-
-    name = "adam"
+    name, code = "adam", 2
 
     def __init__(
         self, lr: float, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8
     ) -> None:
         super().__init__(lr)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
-        self.t = 0
-        self.m: list[np.ndarray] | None = None
-        self.v: list[np.ndarray] | None = None
 
-    def step(self, params, grads):
-        if self.m is None or self.v is None:
-            self.m = [np.zeros_like(p) for p in params]
-            self.v = [np.zeros_like(p) for p in params]
+    def bind(self, size: int) -> Adam:
+        if self.s1.shape[0] != size:
+            self.s1, self.s2 = aligned_zeros(size), aligned_zeros(size)
+        return super().bind(size)
+
+    def hyper(self) -> np.ndarray:
+        return np.array([self.lr, 0.0, self.beta1, self.beta2, self.eps])
+
+    def step(self, theta, grad):
+        flat, g, s = self._flat(theta, grad)
+        m, v = self.s1, self.s2
         self.t += 1
-        c1 = 1.0 - self.beta1**self.t
-        c2 = 1.0 - self.beta2**self.t
-        for p, g, m, v in zip(params, grads, self.m, self.v):
-            m *= self.beta1
-            m += (1.0 - self.beta1) * g
-            v *= self.beta2
-            v += (1.0 - self.beta2) * g * g
-            p -= self.lr * (m / c1) / (np.sqrt(v / c2) + self.eps)
+        t = int(self.t[0])
+        step_size = self.lr / (1.0 - self.beta1**t)
+        c2_sqrt = math.sqrt(1.0 - self.beta2**t)
+        np.multiply(m, self.beta1, out=m)
+        np.multiply(g, 1.0 - self.beta1, out=s)
+        np.add(m, s, out=m)  # m = β1·m + (1 − β1)·g
+        np.multiply(v, self.beta2, out=v)
+        np.multiply(g, g, out=s)
+        np.multiply(s, 1.0 - self.beta2, out=s)
+        np.add(v, s, out=v)  # v = β2·v + (1 − β2)·g²
+        np.sqrt(v, out=s)
+        np.divide(s, c2_sqrt, out=s)
+        np.add(s, self.eps, out=s)  # denominator √v / √(1 − β2ᵗ) + ε
+        np.divide(m, s, out=s)
+        np.multiply(s, step_size, out=s)
+        np.subtract(flat, s, out=flat)
 
 
 OPTIMIZERS = ("sgd", "momentum", "adam")

@@ -89,13 +89,11 @@ class Session:
             reason = "the weights do not fit in memory"
             raise SetupError(f"hidden: {reason}", "hidden", reason) from None
         self.config = config
-        self.backend, note = kernels.resolve_backend(
-            config.backend, config.activation, config.loss, config.optimizer, config.batch_size
-        )
+        self.backend, note = kernels.resolve_backend(config.backend, config.batch_size)
         if note:
             notify(note)
         if self.backend == "numba":
-            kernels.ensure_compiled(notify, self.net.n_layers)
+            kernels.ensure_compiled(notify)
         self.controls = controls if controls is not None else Controls()
         self.trainer = Trainer(
             config, self.data, self.net, self.controls, self.backend, shuffle_rng, timer

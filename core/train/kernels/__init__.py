@@ -1,26 +1,31 @@
-"""The training engines: the compiled per-point kernel (numba), its NumPy fallback and
-the NumPy mini-batch step. ``dispatch`` picks one; numba is imported only when needed."""
+"""The training engines: the compiled per-point kernel (numba) and the NumPy engine
+(mini-batches, and per point where numba is unavailable). ``dispatch`` picks one and is
+the only way to call either; numba is imported only when the kernel is needed."""
 
 from core.train.kernels.dispatch import (
     BACKENDS,
     COMPILE_NOTE,
-    KERNEL_ACTIVATIONS,
-    KERNEL_LOSSES,
+    ChunkResult,
+    CompiledEngine,
     ensure_compiled,
+    kernel_unavailable,
+    make_engine,
     numba_available,
     resolve_backend,
-    sgd_chunk,
-    sgd_epoch,
+    train_chunk,
 )
+from core.train.kernels.fallback import NumpyEngine
 
 __all__ = [
     "BACKENDS",
     "COMPILE_NOTE",
-    "KERNEL_ACTIVATIONS",
-    "KERNEL_LOSSES",
+    "ChunkResult",
+    "CompiledEngine",
+    "NumpyEngine",
     "ensure_compiled",
+    "kernel_unavailable",
+    "make_engine",
     "numba_available",
     "resolve_backend",
-    "sgd_chunk",
-    "sgd_epoch",
+    "train_chunk",
 ]

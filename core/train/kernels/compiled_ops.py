@@ -1,9 +1,13 @@
-"""Building blocks of the compiled SGD kernels (``core.train.kernels.compiled``): the MXCSR
-intrinsics, a branch-free vectorisable exp, activations, and the per-layer loops.
+"""Building blocks of the compiled per-point kernel (``kernels.compiled``): the MXCSR
+intrinsics, a branch-free vectorisable exp and sigmoid, the hidden activations, and the
+per-layer loops (forward; backward fused with each optimiser's update).
 
-Vectors are float64 1-D, W (fan_in, fan_out) C-contiguous; ``acts`` (n_layers + 1,
-width) holds A_0 (the point) … A_L (ŷ in acts[L, 0]). See ``core.train.kernels.compiled`` for the
-maths and the fast-math rules. Importing this module imports numba.
+Vectors are float64 1-D; W (fan_in, fan_out) C-contiguous. Every loop that a code
+chooses (activation, optimiser) tests the code once, outside the loop, so the loop body
+vectorises. The only fast-math licences are "contract" (a·b + c may become one FMA) and,
+in the dot products, "reassoc" (the sum is vectorised); NaN and infinities keep their
+IEEE meaning, and the same inputs on the same machine give the same bits.
+Importing this module imports numba.
 """
 
 from __future__ import annotations
@@ -16,18 +20,35 @@ from numba import njit, types
 from numba.core import cgutils
 from numba.extending import intrinsic
 
+__all__ = [
+    "FLUSH_SUPPORTED",
+    "MXCSR_FTZ_DAZ",
+    "activate_layer",
+    "adam_step",
+    "dot",
+    "exp_nonpos",
+    "forward_layer",
+    "get_mxcsr",
+    "row_adam",
+    "row_momentum",
+    "row_sgd",
+    "set_mxcsr",
+    "sigmoid",
+    "slope",
+]
+
 MXCSR_FTZ_DAZ = 0x8040  # FTZ (bit 15) | DAZ (bit 6)
 FLUSH_SUPPORTED = platform.machine().lower() in ("x86_64", "amd64")
+SGD, MOMENTUM, ADAM = 0, 1, 2  # optimiser codes (core.nn.optimizers.*.code)
 
 _I32 = ir.IntType(32)
-# The only fast-math licences: FMA contraction, and reassociating the dot-product sums
-# in _backward_layer / _dot.
 _REASSOC = {"reassoc", "contract"}
 _CONTRACT = {"contract"}
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
 @intrinsic
-def _get_mxcsr(typingctx):
+def get_mxcsr(typingctx):
     """The calling thread's MXCSR (0 where there is none)."""
 
     def codegen(context, builder, signature, args):
@@ -43,7 +64,7 @@ def _get_mxcsr(typingctx):
 
 
 @intrinsic
-def _set_mxcsr(typingctx, value):
+def set_mxcsr(typingctx, value):
     """Load ``value`` into the calling thread's MXCSR (no-op off x86-64)."""
 
     def codegen(context, builder, signature, args):
@@ -76,15 +97,13 @@ _LN2_LO = 1.90821492927058770002e-10
 _EXP_MIN = -708.0  # e^t is a normal float64 down to here; below, e^t is taken as 0
 
 
-@njit(cache=True, nogil=True, fastmath=_CONTRACT, error_model="numpy", inline="always")
-def _exp_nonpos(t):
+@njit(fastmath=_CONTRACT, inline="always", **_JIT)
+def exp_nonpos(t):
     """e^t for t ≤ 0 without a call or a branch, so that loops over it vectorise.
 
-    Taylor polynomial of degree 13 for e^r on |r| ≤ ln2/2 (truncation < 1e-17, below
-    half an ulp; Horner steps contracted to FMAs — Estrin's scheme, shorter chains
-    but more operations, measured slower), then scaled by 2^k built from its float64
-    bits. Matches np.exp to about an ulp; below −708 it gives 0 (np.exp: a subnormal,
-    which flush-to-zero would turn into 0 anyway). Not for t > 0.
+    Taylor polynomial of degree 13 for e^r on |r| ≤ ln2/2 (truncation < 1e-17; Horner
+    steps contracted to FMAs), scaled by 2^k built from its float64 bits. Within about
+    an ulp of np.exp; below −708 it gives 0. Not for t > 0.
     """
     tc = t if t > _EXP_MIN else _EXP_MIN  # also maps NaN to a finite value
     k = math.floor(tc * _LOG2E + 0.5)
@@ -108,49 +127,66 @@ def _exp_nonpos(t):
     return e if t >= _EXP_MIN else 0.0
 
 
-@njit(cache=True, nogil=True, fastmath=_CONTRACT, error_model="numpy", inline="always")
-def _sigmoid_vec(z):
+@njit(fastmath=_CONTRACT, inline="always", **_JIT)
+def sigmoid(z):
     """σ(z) from e = e^−|z| (never overflows), branch-free: 1/(1+e) for z ≥ 0,
     e/(1+e) for z < 0, and NaN stays NaN."""
-    e = _exp_nonpos(-abs(z))
+    e = exp_nonpos(-abs(z))
     s = 1.0 / (1.0 + e)
     return s if z >= 0.0 else (e * s if z < 0.0 else z)
 
 
-@njit(cache=True, nogil=True, fastmath=_CONTRACT, error_model="numpy")
-def _sigmoid_layer(z, n):
-    """z[:n] = σ(z[:n]) in place (one vectorised loop). Contraction makes each Horner
-    step of ``_exp_nonpos`` one FMA (half the instructions and latency of mul + add)."""
-    for j in range(n):
-        z[j] = _sigmoid_vec(z[j])
-
-
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def _sigmoid(z):
-    """σ(z) without overflow: e^−z is only taken for z ≥ 0, e^z only for z < 0."""
-    if z >= 0.0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
-
-
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def _activate(z, code):
-    """Hidden activation by code: 0 sigmoid, 1 tanh, 2 relu, 3 leaky-relu, 4 identity."""
+@njit(fastmath=_CONTRACT, **_JIT)
+def activate_layer(z, n, code):
+    """z[:n] = act(z[:n]) in place: 0 sigmoid, 1 tanh, 2 relu, 3 leaky-relu, 4 identity."""
     if code == 0:
-        return _sigmoid(z)
-    if code == 1:
-        return math.tanh(z)
-    if code == 2:
-        return z if z > 0.0 else 0.0
-    if code == 3:
-        return z if z > 0.0 else 0.01 * z
-    return z
+        for j in range(n):
+            z[j] = sigmoid(z[j])
+    elif code == 1:
+        for j in range(n):
+            z[j] = math.tanh(z[j])
+    elif code == 2:
+        for j in range(n):
+            z[j] = z[j] if z[j] > 0.0 else 0.0
+    elif code == 3:
+        for j in range(n):
+            z[j] = z[j] if z[j] > 0.0 else 0.01 * z[j]
 
 
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def _derivative(a, code):
-    """∂A/∂Z written through A (relu / leaky-relu: A > 0 exactly when Z > 0)."""
+@njit(fastmath=_REASSOC, **_JIT)
+def dot(a, w, n):
+    """Σ_i a[i] · w[i] over two 1-D vectors (reassociated: vectorised)."""
+    s = 0.0
+    for i in range(n):
+        s += a[i] * w[i]
+    return s
+
+
+@njit(fastmath=_CONTRACT, **_JIT)
+def forward_layer(W, B, a_in, z_out, n_in, n_out):
+    """z_out[:n_out] = B + a_in[:n_in] · W, walking W row by row (its memory order).
+
+    Four rows per pass over z_out, added as (a0·W0 + a1·W1) + (a2·W2 + a3·W3): a fixed
+    order of the additions (deterministic), with a quarter of the loads and stores of z.
+    """
+    for j in range(n_out):
+        z_out[j] = B[j]
+    i = 0
+    while i + 4 <= n_in:
+        a0, a1, a2, a3 = a_in[i], a_in[i + 1], a_in[i + 2], a_in[i + 3]
+        for j in range(n_out):
+            z_out[j] += (a0 * W[i, j] + a1 * W[i + 1, j]) + (a2 * W[i + 2, j] + a3 * W[i + 3, j])
+        i += 4
+    while i < n_in:
+        a = a_in[i]
+        for j in range(n_out):
+            z_out[j] += a * W[i, j]
+        i += 1
+
+
+@njit(fastmath=_CONTRACT, inline="always", **_JIT)
+def slope(a, code):
+    """act'(z) written through a = act(z) (relu, leaky-relu: a > 0 exactly when z > 0)."""
     if code == 0:
         return a * (1.0 - a)
     if code == 1:
@@ -162,61 +198,15 @@ def _derivative(a, code):
     return 1.0
 
 
-@njit(cache=True, nogil=True, fastmath=_REASSOC, error_model="numpy")
-def _dot(a, w, n):
-    """Σ_i a[i] · w[i] over two 1-D vectors (reassociated: vectorised)."""
-    s = 0.0
-    for i in range(n):
-        s += a[i] * w[i]
-    return s
-
-
-@njit(cache=True, nogil=True, fastmath=_REASSOC, error_model="numpy")
-def _dot_column(W, a_in, n_in):
-    """Σ_i a_in[i] · W[i, 0] for a one-column W (the output layer's forward step)."""
-    s = 0.0
-    for i in range(n_in):
-        s += a_in[i] * W[i, 0]
-    return s
-
-
-@njit(cache=True, nogil=True, fastmath=_CONTRACT, error_model="numpy")
-def _forward_layer(W, B, a_in, z_out, n_in, n_out):
-    """z_out[:n_out] = B + a_in[:n_in] · W, walking W row by row (its memory order).
-
-    Four rows per pass over z_out, added as (a0·W0 + a1·W1) + (a2·W2 + a3·W3): a fixed
-    order of the additions (deterministic), with a quarter of the loads and stores of z.
-    """
-    if n_out == 1:
-        z_out[0] = _dot_column(W, a_in, n_in) + B[0]
-        return
-    for j in range(n_out):
-        z_out[j] = B[j]
-    i = 0
-    while i + 4 <= n_in:
-        a0 = a_in[i]
-        a1 = a_in[i + 1]
-        a2 = a_in[i + 2]
-        a3 = a_in[i + 3]
-        for j in range(n_out):
-            z_out[j] += (a0 * W[i, j] + a1 * W[i + 1, j]) + (a2 * W[i + 2, j] + a3 * W[i + 3, j])
-        i += 4
-    while i < n_in:
-        a = a_in[i]
-        for j in range(n_out):
-            z_out[j] += a * W[i, j]
-        i += 1
-
-
-@njit(cache=True, nogil=True, fastmath=_REASSOC, error_model="numpy")
-def _backward_layer(W, a_in, dz, lr, da, n_in, n_out):
-    """One pass over W: da[i] = W[i, :] · dz (old W) while W[i, :] -= (lr·a_in[i]) · dz.
-
-    Scaling the row's factor rather than dz (lr · dz) saves a vector load per weight.
-    Reassociation is allowed here, and only here, so that the dot
-    product vectorises (with contraction to FMA; no other fast-math licence: NaN and
-    infinities keep their IEEE meaning).
-    """
+# The three update passes over a weight matrix. Each makes one pass over W: da[i] = W[i, :]
+# · dz with the weights *before* this point's update, while W[i, :] takes the step for
+# the gradient g[i, j] = a_in[i]·dz[j]. Reassociation is licensed here so that the dot
+# product vectorises. They take as few arrays as they can: every array passed to a
+# compiled call costs a reference-count increment and decrement.
+@njit(fastmath=_REASSOC, **_JIT)
+def row_sgd(W, a_in, dz, da, lr, n_in, n_out):
+    """SGD: W[i, j] ← W[i, j] − (η·a_in[i])·dz[j] (scaling the row factor saves a vector
+    load per weight)."""
     for i in range(n_in):
         c = lr * a_in[i]
         s = 0.0
@@ -227,119 +217,45 @@ def _backward_layer(W, a_in, dz, lr, da, n_in, n_out):
         da[i] = s
 
 
-@njit(cache=True, nogil=True, fastmath=_CONTRACT, error_model="numpy")
-def _update_layer(W, a_in, dz, lr, n_in, n_out):
-    """W[i, :] -= (lr·a_in[i]) · dz (the first layer: no dA to carry back)."""
+@njit(fastmath=_REASSOC, **_JIT)
+def row_momentum(W, S, a_in, dz, da, lr, mu, n_in, n_out):
+    """Momentum: b ← μ·b + g; W ← W − η·b (S holds b, shaped like W)."""
     for i in range(n_in):
-        c = lr * a_in[i]
+        ai = a_in[i]
+        s = 0.0
         for j in range(n_out):
-            W[i, j] -= c * dz[j]
+            w = W[i, j]
+            s += w * dz[j]
+            b = mu * S[i, j] + ai * dz[j]
+            S[i, j] = b
+            W[i, j] = w - lr * b
+        da[i] = s
 
 
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def forward_point(Ws, Bs, acts, act_code):
-    """Forward acts[0] (the point, already written) through every layer; returns ŷ.
-
-    acts[l + 1, :fan_out_l] = act(A_l · W_l + B_l) (σ on the output layer).
-    """
-    n_layers = len(Ws)
-    last = n_layers - 1
-    for li in range(n_layers):
-        W = Ws[li]
-        n_in, n_out = W.shape
-        z = acts[li + 1]
-        _forward_layer(W, Bs[li], acts[li], z, n_in, n_out)
-        if li == last:
-            for j in range(n_out):
-                z[j] = _sigmoid(z[j])
-        elif act_code == 0:
-            _sigmoid_layer(z, n_out)
-        else:
-            for j in range(n_out):
-                z[j] = _activate(z[j], act_code)
-    return acts[n_layers, 0]
-
-
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def train_point(Ws, Bs, X, y, k, lr, act_code, loss_code, acts, dz, g, da):
-    """One SGD step on point ``k``: forward, dZ_L from the loss, one fused pass per layer.
-
-    X (n, fan_in0), y (n,); acts (n_layers + 1, width), dz / g / da (width,) scratch.
-    """
-    n_layers = len(Ws)
-    last = n_layers - 1
-    for i in range(X.shape[1]):
-        acts[0, i] = X[k, i]
-    yhat = forward_point(Ws, Bs, acts, act_code)
-    if loss_code == 0:
-        dz[0] = 2.0 * (yhat - y[k]) * (yhat * (1.0 - yhat))
-    else:
-        dz[0] = yhat - y[k]
-    for li in range(last, -1, -1):
-        W = Ws[li]
-        B = Bs[li]
-        n_in, n_out = W.shape
+@njit(fastmath=_REASSOC, **_JIT)
+def row_adam(W, M, V, a_in, dz, da, c, n_in, n_out):
+    """Adam: m ← β1·m + (1 − β1)·g; v ← β2·v + (1 − β2)·g²; W ← W − step·m / (√v·k + ε)
+    with c = (β1, β2, ε, step = η/(1 − β1ᵗ), k = 1/√(1 − β2ᵗ))."""
+    b1, b2, eps, step, k = c
+    for i in range(n_in):
+        ai = a_in[i]
+        s = 0.0
         for j in range(n_out):
-            g[j] = lr * dz[j]
-            B[j] -= g[j]
-        if li > 0:
-            a_in = acts[li]
-            _backward_layer(W, a_in, dz, lr, da, n_in, n_out)
-            if act_code == 0:
-                for i in range(n_in):
-                    dz[i] = da[i] * (a_in[i] * (1.0 - a_in[i]))
-            else:
-                for i in range(n_in):
-                    dz[i] = da[i] * _derivative(a_in[i], act_code)
-        else:
-            _update_layer(W, acts[0], dz, lr, n_in, n_out)
+            w = W[i, j]
+            s += w * dz[j]
+            g = ai * dz[j]
+            m = b1 * M[i, j] + (1.0 - b1) * g
+            v = b2 * V[i, j] + (1.0 - b2) * (g * g)
+            M[i, j] = m
+            V[i, j] = v
+            W[i, j] = w - step * (m / (math.sqrt(v) * k + eps))
+        da[i] = s
 
 
-_EPS = 1e-12  # the clip of core.nn.losses.BinaryCrossEntropy
-
-
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def evaluate_all(Ws, Bs, X, y, act_code, loss_code, acts, yhat_out, metrics_out):
-    """Forward every point; yhat_out (n,) = ŷ, metrics_out (3,) = (summed loss,
-    (1 − mean|ŷ − y|)·100, share of (ŷ ≥ 0.5) == (y ≥ 0.5) · 100), as ``core.nn.metrics``."""
-    n = X.shape[0]
-    loss = 0.0
-    abs_sum = 0.0
-    hits = 0
-    for k in range(n):
-        for i in range(X.shape[1]):
-            acts[0, i] = X[k, i]
-        yh = forward_point(Ws, Bs, acts, act_code)
-        yhat_out[k] = yh
-        t = y[k]
-        if loss_code == 0:
-            d = t - yh
-            loss += d * d
-        else:
-            p = yh
-            if p < _EPS:
-                p = _EPS
-            if p > 1.0 - _EPS:
-                p = 1.0 - _EPS
-            loss -= t * math.log(p) + (1.0 - t) * math.log(1.0 - p)
-        abs_sum += abs(yh - t)
-        if (yh >= 0.5) == (t >= 0.5):
-            hits += 1
-    metrics_out[0] = loss
-    metrics_out[1] = (1.0 - abs_sum / n) * 100.0
-    metrics_out[2] = hits / n * 100.0
-
-
-@njit(cache=True, nogil=True, fastmath=False, error_model="numpy")
-def all_finite(Ws, Bs):
-    """True when no weight or bias is NaN or ±inf (w − w is 0 exactly for finite w)."""
-    acc = 0.0
-    for li in range(len(Ws)):
-        W = Ws[li]
-        for i in range(W.shape[0]):
-            for j in range(W.shape[1]):
-                acc += W[i, j] - W[i, j]
-        B = Bs[li]
-        for j in range(B.shape[0]):
-            acc += B[j] - B[j]
-    return acc == 0.0
+@njit(fastmath=_CONTRACT, inline="always", **_JIT)
+def adam_step(m, v, g, c):
+    """One Adam update of a single parameter: (new m, new v, the step to subtract)."""
+    b1, b2, eps, step, k = c
+    m = b1 * m + (1.0 - b1) * g
+    v = b2 * v + (1.0 - b2) * (g * g)
+    return m, v, step * (m / (math.sqrt(v) * k + eps))

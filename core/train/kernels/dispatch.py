@@ -1,124 +1,152 @@
-"""Which engine runs a per-point SGD epoch: the compiled numba kernel or plain NumPy.
+"""Which engine trains a run, and the one way to call either.
 
-    sgd_epoch(Ws, Bs, X, y, order, lr, act_code, loss_code, backend="auto")  in place
-    sgd_chunk(Ws, Bs, X, y, orders, lr, act_code, loss_code, evals, backend="auto")
-        -> (epochs done, diverged, metrics (n_eval, 3), yhats (n_eval, n))
-    resolve_backend(requested, activation, loss, optimizer, batch_size) -> (used, note)
-    ensure_compiled(notify, n_layers=3)  compile or load the kernel ahead of training
+    resolve_backend(requested, batch_size) -> (used, note)
+    make_engine(used, layout, act, loss, batch_size, X, y) -> CompiledEngine | NumpyEngine
+    train_chunk(engine, theta, orders, opt, evals) -> ChunkResult
+    ensure_compiled(notify)   compile, or load from the disk cache, the one kernel
 
-Both engines compute exactly what ``Network.forward`` / ``Network.backward`` on one point
-followed by an SGD step computes (see ``kernels.fallback`` and ``kernels.compiled``).
-This module is cheap to import: numba is imported only when the kernel is first needed.
+Per-point training (batch size 1) runs in the compiled kernel (``kernels.compiled``)
+for every activation, loss and optimiser; the NumPy engine (``kernels.fallback``) runs
+mini-batches, and per point when numba is missing or disabled. Both compute what the
+readable ``Network`` and ``core.nn.optimizers`` compute (tests hold them to 1e-9 over
+100 epochs). This module is cheap to import: numba is imported only when needed.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+import hashlib
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from core.train.kernels.fallback import sgd_chunk_numpy, sgd_epoch_numpy
+from core.nn.activations import Activation
+from core.nn.losses import Loss
+from core.nn.network import ParamLayout
+from core.nn.optimizers import Optimizer
+from core.train.kernels.fallback import NumpyEngine
 
 __all__ = [
     "BACKENDS",
     "COMPILE_NOTE",
-    "KERNEL_ACTIVATIONS",
-    "KERNEL_LOSSES",
+    "ChunkResult",
+    "CompiledEngine",
     "ensure_compiled",
+    "kernel_cache_dir",
+    "kernel_unavailable",
+    "make_engine",
     "numba_available",
     "resolve_backend",
-    "sgd_chunk",
-    "sgd_epoch",
+    "train_chunk",
 ]
 
 BACKENDS = ("auto", "numba", "numpy")
-KERNEL_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky-relu", "none")
-KERNEL_LOSSES = ("mse", "bce")
-COMPILE_NOTE = "bp-tui: compiling the training kernel (once; cached on disk)…"
+COMPILE_NOTE = "bp-tui: compiling the training kernel (first launch only; cached on disk)…"
+
+
+_KERNEL_SOURCES = ("compiled.py", "compiled_ops.py")
+
+
+def kernel_cache_dir() -> Path:
+    """Where the compiled kernel is cached: ``$XDG_CACHE_HOME/bp-tui/kernel-<digest>``
+    (default ~/.cache), the digest of the kernel's sources and numba's version.
+
+    numba checks only the decorated function's own file to decide whether its cache is
+    stale, not the files of the functions it calls; keying the folder by every kernel
+    source means an edited building block (or another numba) never runs stale machine
+    code. It also keeps the cache out of a read-only installation.
+    """
+    import numba
+
+    digest = hashlib.sha256(numba.__version__.encode())
+    here = Path(__file__).resolve().parent
+    for name in _KERNEL_SOURCES:
+        digest.update((here / name).read_bytes())
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base).expanduser() / "bp-tui" / f"kernel-{digest.hexdigest()[:16]}"
 
 
 @functools.cache
 def _kernel_module():
-    """``core.train.kernels.compiled`` (importing numba), or the ImportError that stopped it."""
+    """``kernels.compiled`` (importing numba), or the reason it cannot be used."""
+    if os.environ.get("NUMBA_DISABLE_JIT", "0").strip() not in ("", "0"):
+        return ImportError("NUMBA_DISABLE_JIT is set")
     try:
-        from core.train.kernels import compiled
+        from numba.core import config
+
+        saved = config.CACHE_DIR
+        if not os.environ.get("NUMBA_CACHE_DIR"):  # a user's own setting wins
+            config.CACHE_DIR = str(kernel_cache_dir())
+        try:  # the cache location is fixed as each kernel function is decorated
+            from core.train.kernels import compiled
+        finally:
+            config.CACHE_DIR = saved
     except ImportError as exc:  # numba or llvmlite missing or broken
         return exc
     return compiled
 
 
+def kernel_unavailable() -> str | None:
+    """Why the compiled kernel cannot be used (None when it can; imports numba)."""
+    mod = _kernel_module()
+    return str(mod) if isinstance(mod, ImportError) else None
+
+
 def numba_available() -> bool:
     """True when the compiled kernel can be imported (imports numba the first time)."""
-    return not isinstance(_kernel_module(), ImportError)
+    return kernel_unavailable() is None
 
 
-def _kernel():
-    mod = _kernel_module()
-    if isinstance(mod, ImportError):
-        raise RuntimeError(f"the numba backend is unavailable: {mod}") from mod
-    return mod
+def resolve_backend(requested: str, batch_size: int) -> tuple[str, str | None]:
+    """The engine actually used ("numba" or "numpy") and a one-line note for stderr when
+    a request for the compiled kernel cannot be met (None otherwise).
 
-
-def resolve_backend(
-    requested: str, activation: str, loss: str, optimizer: str, batch_size: int
-) -> tuple[str, str | None]:
-    """The backend actually used ("numba" or "numpy") and a one-line note if it fell back.
-
-    The kernel covers every activation with optimiser "sgd" and loss mse / bce at batch
-    size 1; anything else, or numba missing, runs on NumPy. The note (for stderr) is None
-    when the request is met as asked, or when "numpy" was asked for.
+    Batch size 1 runs compiled unless "numpy" is asked for or numba is unavailable;
+    mini-batches always run on NumPy (vectorised; a note only if "numba" was asked for).
     """
     if requested not in BACKENDS:
         raise ValueError(f"unknown backend {requested!r}; choose one of {', '.join(BACKENDS)}")
     if requested == "numpy":
         return "numpy", None
-    reasons = []
-    if optimizer != "sgd":
-        reasons.append(f"optimizer {optimizer!r} (it runs plain SGD only)")
     if batch_size != 1:
-        reasons.append(f"batch size {batch_size} (it trains one point at a time)")
-    if activation not in KERNEL_ACTIVATIONS:
-        reasons.append(f"activation {activation!r}")
-    if loss not in KERNEL_LOSSES:
-        reasons.append(f"loss {loss!r}")
-    if reasons:
-        return "numpy", (
-            f"bp-tui: the numba kernel does not cover {' and '.join(reasons)}; "
-            "training with the numpy backend"
-        )
-    if not numba_available():
-        return "numpy", (
-            f"bp-tui: numba is not available ({_kernel_module()}); "
-            "training with the numpy backend (slower)"
-        )
+        note = (f"bp-tui: the compiled kernel trains one point at a time; batch size "
+                f"{batch_size} runs vectorised on NumPy") if requested == "numba" else None
+        return "numpy", note
+    reason = kernel_unavailable()
+    if reason is not None:
+        return "numpy", (f"bp-tui: the compiled kernel is unavailable ({reason}); "
+                         "training with the numpy backend (slower)")
     return "numba", None
 
 
-def _kernel_signature(n_layers: int, chunk: bool = False):
-    """The float64 signature a kernel is called with for ``n_layers`` weight layers:
-    ``sgd_epoch_kernel``'s, or with ``chunk`` ``sgd_chunk_kernel``'s."""
+def _signatures():
+    """The float64 signatures of the kernel's two entry points (the only ones ever
+    compiled: every depth and optimiser share them)."""
     from numba import types
 
-    w = types.UniTuple(types.float64[:, ::1], n_layers)
-    b = types.UniTuple(types.float64[::1], n_layers)
-    order = types.int64[:, ::1] if chunk else types.int64[::1]
-    sig = (w, b, types.float64[:, ::1], types.float64[::1], order, types.float64,
-           types.int64, types.int64, types.boolean)
-    if chunk:
-        sig += (types.boolean[::1], types.float64[:, ::1], types.float64[:, ::1])
-    return sig
+    f1, f2 = types.float64[::1], types.float64[:, ::1]
+    i64, b = types.int64, types.boolean
+    train = (f1, types.int64[:, ::1], f2, f1, types.int64[:, ::1], f1, f1, types.int64[::1],
+             i64, f1, i64, i64, b, types.boolean[::1], f2, f2)
+    evaluate = (f1, types.int64[:, ::1], f2, f1, i64, i64, f1, f1)
+    return train, evaluate
 
 
-def ensure_compiled(notify: Callable[[str], None], n_layers: int = 3) -> None:
-    """Compile, or load from the on-disk cache, the kernels for ``n_layers`` weight layers.
+def ensure_compiled(notify: Callable[[str], None]) -> None:
+    """Compile, or load from the on-disk cache, the kernel (one compilation for every
+    depth and optimiser).
 
     ``notify(COMPILE_NOTE)`` is called once, before the work starts, only when a real
-    compilation happens (not for a cache load, nor when already loaded). It listens for
-    numba's own "numba:compile" event, which fires for compilations and never for cache
-    loads. Raises RuntimeError when numba is unavailable.
+    compilation happens (not for a cache load, nor when already loaded): it listens for
+    numba's "numba:compile" event, which never fires for cache loads. Raises
+    RuntimeError when numba is unavailable.
     """
-    mod = _kernel()
+    mod = _kernel_module()
+    if isinstance(mod, ImportError):
+        raise RuntimeError(f"the compiled kernel is unavailable: {mod}")
     from numba.core import event
 
     class _Announce(event.Listener):
@@ -132,143 +160,98 @@ def ensure_compiled(notify: Callable[[str], None], n_layers: int = 3) -> None:
         def on_end(self, ev):
             pass
 
+    train, evaluate = _signatures()
     with event.install_listener("numba:compile", _Announce()):
-        mod.sgd_epoch_kernel.compile(_kernel_signature(n_layers))
-        mod.sgd_chunk_kernel.compile(_kernel_signature(n_layers, chunk=True))
+        mod.train_chunk_kernel.compile(train)
+        mod.evaluate_kernel.compile(evaluate)
 
 
-_F64 = np.dtype(np.float64)
+class CompiledEngine:
+    """Per-point training in the compiled kernel, on X (n, d), y (n, 1)."""
+
+    def __init__(self, layout: ParamLayout, act: Activation, loss: Loss, X: np.ndarray,
+                 y: np.ndarray) -> None:
+        self.kernel = _kernel_module()
+        if isinstance(self.kernel, ImportError):
+            raise RuntimeError(f"the compiled kernel is unavailable: {self.kernel}")
+        self.table = layout.table()
+        self.act_code, self.loss_code = int(act.code), int(loss.code)
+        self.X = np.ascontiguousarray(X, dtype=np.float64)
+        self.y = np.ascontiguousarray(y, dtype=np.float64).reshape(-1)
+        self.flush = True
+
+    def run(self, theta, orders, opt, evals, metrics, yhats) -> tuple[int, bool]:
+        """See ``compiled.train_chunk_kernel``; IndexError for an index outside the data."""
+        done, diverged = self.kernel.train_chunk_kernel(
+            theta, self.table, self.X, self.y, orders, opt.s1, opt.s2, opt.t, int(opt.code),
+            opt.hyper(), self.act_code, self.loss_code, bool(self.flush), evals, metrics,
+            yhats,
+        )
+        if done < 0:
+            raise IndexError("orders hold an index outside the data")
+        return int(done), bool(diverged)
+
+    def evaluate(self, theta) -> tuple[np.ndarray, np.ndarray]:
+        """((summed loss, soft %, threshold %), ŷ (n,)) on the training set."""
+        metrics, yhat = np.empty(3), np.empty(self.X.shape[0])
+        self.kernel.evaluate_kernel(theta, self.table, self.X, self.y, self.act_code,
+                                    self.loss_code, yhat, metrics)
+        return metrics, yhat
 
 
-def _as_f64_c(arrays, name: str) -> tuple[np.ndarray, ...]:
-    """``arrays`` as a tuple, each checked float64, C-contiguous and writeable."""
-    arrays = tuple(arrays)
-    for a in arrays:
-        if not (isinstance(a, np.ndarray) and a.dtype == _F64 and (f := a.flags).c_contiguous):
-            raise ValueError(f"{name} must be float64 C-contiguous arrays (updated in place)")
-        if not f.writeable:
-            raise ValueError(f"{name} must be writeable")
-    return arrays
+def make_engine(used: str, layout: ParamLayout, act: Activation, loss: Loss,
+                batch_size: int, X: np.ndarray, y: np.ndarray):
+    """The engine for ``used`` ("numba" or "numpy", from ``resolve_backend``)."""
+    if used == "numba":
+        if batch_size != 1:
+            raise ValueError("the compiled kernel trains one point at a time (batch size 1)")
+        return CompiledEngine(layout, act, loss, X, y)
+    return NumpyEngine(layout, act, loss, batch_size, X, y)
 
 
-def _check_shapes(Ws, Bs, X, y) -> None:
-    """The kernel does no bounds checks: refuse any inconsistent shape up front."""
-    w_shapes = [W.shape for W in Ws]
-    if X.ndim != 2 or X.shape[1] != w_shapes[0][0] or y.shape[0] != X.shape[0]:
-        raise ValueError(f"X {X.shape} / y {y.shape} do not fit W1 {w_shapes[0]}")
-    fan_in = w_shapes[0][0]
-    for i, (shape, B) in enumerate(zip(w_shapes, Bs)):
-        if len(shape) != 2 or B.shape != shape[1:]:
-            raise ValueError(f"W{i + 1} {shape} and B{i + 1} {B.shape} do not fit")
-        if shape[0] != fan_in:
-            raise ValueError(f"W{i} {w_shapes[i - 1]} does not feed W{i + 1} {shape}")
-        fan_in = shape[1]
-    if fan_in != 1:
-        raise ValueError(f"the output layer must have one unit, not {fan_in}")
+@dataclass(frozen=True)
+class ChunkResult:
+    """What ``train_chunk`` did: epochs done, divergence, and the evaluated epochs'
+    metrics rows (n_eval, 3) of (summed loss, soft %, threshold %) and ŷ rows (n_eval, n)."""
+
+    done: int
+    diverged: bool
+    metrics: np.ndarray
+    yhats: np.ndarray
 
 
-def _prepare(Ws, Bs, X, y, backend):
-    """Validated (Ws tuple, Bs tuple, X (n, d), y (n,)) for a kernel call."""
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
-    if len(Ws) != len(Bs) or not Ws:
-        raise ValueError("Ws and Bs must be non-empty lists of equal length")
-    Ws = _as_f64_c(Ws, "Ws")
-    Bs = _as_f64_c(Bs, "Bs")
-    X = np.ascontiguousarray(X, dtype=np.float64)
-    y = np.ascontiguousarray(y, dtype=np.float64).reshape(-1)
-    _check_shapes(Ws, Bs, X, y)
-    return Ws, Bs, X, y
+def _check_theta(theta: np.ndarray, size: int) -> None:
+    if not (isinstance(theta, np.ndarray) and theta.dtype == np.float64 and theta.ndim == 1
+            and theta.flags.c_contiguous and theta.flags.writeable):
+        raise ValueError("theta must be a writeable float64 C-contiguous 1-D array")
+    if theta.shape[0] != size:
+        raise ValueError(f"theta has {theta.shape[0]} values, the layout needs {size}")
 
 
-def _check_order(order: np.ndarray, X: np.ndarray) -> None:
-    if order.size and (order.min() < 0 or order.max() >= X.shape[0]):
-        raise IndexError("order holds an index outside the data")
+def train_chunk(engine, theta: np.ndarray, orders: np.ndarray, opt: Optimizer,
+                evals: np.ndarray, layout: ParamLayout) -> ChunkResult:
+    """k = ``len(orders)`` epochs in one call, in place on ``theta`` and ``opt``'s state.
 
-
-def _use_numpy(backend: str) -> bool:
-    return backend == "numpy" or (backend == "auto" and not numba_available())
-
-
-def sgd_epoch(
-    Ws: Sequence[np.ndarray],
-    Bs: Sequence[np.ndarray],
-    X: np.ndarray,
-    y: np.ndarray,
-    order: np.ndarray,
-    lr: float,
-    act_code: int,
-    loss_code: int,
-    backend: str = "auto",
-    flush: bool = True,
-) -> None:
-    """One per-point SGD epoch over ``X[order]``, updating ``Ws`` / ``Bs`` in place.
-
-    Ws[l] (fan_in, fan_out), Bs[l] (fan_out,): float64 C-contiguous; X (n, 2); y (n,) or
-    (n, 1); order (m,) point indices; act_code 0–4 (``Activation.code``), loss_code 0 mse /
-    1 bce. ``backend`` "auto" uses numba when importable, else NumPy. ``flush`` (numba,
-    x86-64): flush subnormals to zero during the call, to keep late epochs fast.
+    Epoch c runs over the points ``orders[c]`` (orders (k, m)) and, where ``evals[c]``,
+    is followed by an evaluation of the whole set. The same numbers at any chunking
+    (bit for bit against itself). Stops after the first evaluated epoch whose loss or
+    weights are not finite, so fewer epochs and rows may come back.
     """
-    Ws, Bs, X, y = _prepare(Ws, Bs, X, y, backend)
-    order = np.ascontiguousarray(order, dtype=np.int64).reshape(-1)
-    if not order.flags.writeable:  # a read-only array is another numba type: a recompile
-        order = order.copy()
-    if _use_numpy(backend):
-        _check_order(order, X)
-        sgd_epoch_numpy(Ws, Bs, X, y, order, lr, int(act_code), int(loss_code))
-        return
-    # the kernel checks the indices itself (cheaper than two NumPy reductions here)
-    if not _kernel().sgd_epoch_kernel(
-        Ws, Bs, X, y, order, float(lr), int(act_code), int(loss_code), bool(flush)
-    ):
-        raise IndexError("order holds an index outside the data")
-
-
-def sgd_chunk(
-    Ws: Sequence[np.ndarray],
-    Bs: Sequence[np.ndarray],
-    X: np.ndarray,
-    y: np.ndarray,
-    orders: np.ndarray,
-    lr: float,
-    act_code: int,
-    loss_code: int,
-    evals: np.ndarray,
-    backend: str = "auto",
-    flush: bool = True,
-) -> tuple[int, bool, np.ndarray, np.ndarray]:
-    """k = ``len(orders)`` per-point SGD epochs in one call, in place on ``Ws`` / ``Bs``.
-
-    Epoch c runs over ``X[orders[c]]`` (orders (k, m) point indices) and, where
-    ``evals[c]`` (evals (k,) bool), is followed by an evaluation of the whole set: the
-    same numbers as k ``sgd_epoch`` calls with ``core.nn.metrics.evaluate`` after the
-    evaluated ones (to a few ulps; bit for bit against itself at any chunking). The
-    numba backend does it all in one call without the GIL. Returns (epochs done,
-    diverged, metrics (n_eval, 3) rows of (summed loss, soft %, threshold %), ŷ rows
-    (n_eval, n)); it stops after the first evaluated epoch whose loss or weights are
-    not finite (diverged True), so fewer epochs and rows may come back.
-    """
-    Ws, Bs, X, y = _prepare(Ws, Bs, X, y, backend)
+    _check_theta(theta, layout.size)
     orders = np.ascontiguousarray(orders, dtype=np.int64)
-    if not orders.flags.writeable:  # a read-only array is another numba type: a recompile
+    if not orders.flags.writeable:  # a read-only array is another numba type: a compile
         orders = orders.copy()
-    if orders.ndim != 2:
-        raise ValueError(f"orders must be (k, m), not {orders.shape}")
     evals = np.ascontiguousarray(evals, dtype=np.bool_).reshape(-1)
-    if evals.shape[0] != orders.shape[0]:
-        raise ValueError(f"evals {evals.shape} does not match orders {orders.shape}")
-    _check_order(orders, X)
+    if orders.ndim != 2 or evals.shape[0] != orders.shape[0]:
+        raise ValueError(f"orders {orders.shape} must be (k, m) with k = len(evals) "
+                         f"({evals.shape[0]})")
+    n = engine.X.shape[0]
+    if isinstance(engine, NumpyEngine) and orders.size and (
+            orders.min() < 0 or orders.max() >= n):
+        raise IndexError("orders hold an index outside the data")
+    opt.bind(layout.size)
     n_eval = int(evals.sum())
-    metrics = np.empty((n_eval, 3))
-    yhats = np.empty((n_eval, X.shape[0]))
-    if _use_numpy(backend):
-        done, diverged = sgd_chunk_numpy(
-            Ws, Bs, X, y, orders, float(lr), int(act_code), int(loss_code), evals, metrics, yhats
-        )
-    else:
-        done, diverged = _kernel().sgd_chunk_kernel(
-            Ws, Bs, X, y, orders, float(lr), int(act_code), int(loss_code), bool(flush),
-            evals, metrics, yhats,
-        )
+    metrics, yhats = np.empty((n_eval, 3)), np.empty((n_eval, n))
+    done, diverged = engine.run(theta, orders, opt, evals, metrics, yhats)
     rows = int(evals[:done].sum())
-    return int(done), bool(diverged), metrics[:rows], yhats[:rows]
+    return ChunkResult(done, diverged, metrics[:rows], yhats[:rows])

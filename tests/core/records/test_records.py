@@ -211,17 +211,18 @@ def test_training_compiles_nothing_after_ensure_compiled():
     """The kernels compiled (or loaded) ahead are the ones training calls: no compile
     sneaks into the timed epochs, and the stderr note was honest."""
     from core.train import kernels
-    from core.train.kernels import compiled as sgd_numba
+    from core.train.kernels import dispatch
     from core.train.session import Session
 
-    kernels.ensure_compiled(lambda _m: None, 3)
-    before = (len(sgd_numba.sgd_chunk_kernel.signatures),
-              len(sgd_numba.sgd_epoch_kernel.signatures))
+    kernels.ensure_compiled(lambda _m: None)
+    kernel = dispatch._kernel_module()
+    before = (len(kernel.train_chunk_kernel.signatures),
+              len(kernel.evaluate_kernel.signatures))
     for shuffle in (False, True):
         session = Session(RunConfig(data="xor", hidden=(4, 4), epochs=30, log_every=10,
                                     shuffle=shuffle), record=False, notify=lambda _m: None)
         for _ in session.iterate():
             pass
-    after = (len(sgd_numba.sgd_chunk_kernel.signatures),
-             len(sgd_numba.sgd_epoch_kernel.signatures))
+    after = (len(kernel.train_chunk_kernel.signatures),
+             len(kernel.evaluate_kernel.signatures))
     assert after == before

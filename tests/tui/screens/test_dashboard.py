@@ -33,8 +33,7 @@ LONG = SMALL.with_changes(epochs=10**7, log_every=10**6, name="long")
 @pytest.fixture(scope="module", autouse=True)
 def _kernel_ready():
     """Compile/load the kernel once so no "compiling" toast shows up mid-test."""
-    for layers in (3, 4):
-        kernels.ensure_compiled(lambda _m: None, layers)
+    kernels.ensure_compiled(lambda _m: None)
 
 
 def dash(app) -> DashboardScreen:

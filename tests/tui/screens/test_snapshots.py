@@ -20,7 +20,7 @@ SIZES = [(120, 40), (80, 24)]
 
 @pytest.fixture(scope="module", autouse=True)
 def _kernel_ready():
-    kernels.ensure_compiled(lambda _m: None, 3)
+    kernels.ensure_compiled(lambda _m: None)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
