@@ -17,7 +17,6 @@ __all__ = [
     "PREDICTIONS_HEADER",
     "epoch_line",
     "final_lines",
-    "log_epochs",
     "prediction_lines",
     "time_line",
 ]
@@ -40,11 +39,6 @@ def time_line(seconds: float) -> str:
 def final_lines(epoch: int, loss: float, accuracy: float, seconds: float) -> list[str]:
     """What follows the loop: the finished banner, the final epoch line, the time line."""
     return [FINISHED, epoch_line(epoch, loss, accuracy), time_line(seconds)]
-
-
-def log_epochs(epochs: int, every: int) -> range:
-    """Epochs printed during the loop: 0, every, 2·every, … below ``epochs``."""
-    return range(0, epochs, every)
 
 
 def prediction_lines(yhat: np.ndarray) -> list[str]:

@@ -34,7 +34,7 @@ from core.nn.network import Network
 from core.nn.optimizers import make_optimizer
 from core.train import kernels
 from core.train.controls import Controls
-from core.train.logfmt import FINISHED, epoch_line, time_line
+from core.train.logfmt import epoch_line, final_lines, time_line
 
 __all__ = ["CHUNK_SECONDS", "EVAL_STRIDE", "RATE_WINDOW", "Progress", "Trainer"]
 
@@ -155,7 +155,8 @@ class Trainer:
         if metrics is not None:
             line = epoch_line(epoch, metrics.loss, metrics.accuracy(cfg.accuracy))
             if status == "finished":
-                lines = (FINISHED, line, time_line(elapsed))
+                lines = tuple(final_lines(epoch, metrics.loss, metrics.accuracy(cfg.accuracy),
+                                          elapsed))
             elif status == "stopped":
                 message = f"stopped at epoch {epoch}"
                 lines = (f"***** Training stopped at epoch {epoch} *****", line,

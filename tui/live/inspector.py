@@ -19,7 +19,7 @@ from core.datasets import Dataset
 from core.nn.losses import get_loss
 from core.nn.metrics import Metrics, evaluate
 from core.nn.network import Network
-from tui.live.history import History
+from core.train.history import History
 
 __all__ = ["PLATEAU_WINDOW", "LiveInspector", "TestSet"]
 

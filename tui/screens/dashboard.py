@@ -25,7 +25,7 @@ from core.datasets import DataError
 from core.train.controls import Controls
 from core.train.session import Session, SetupError, build_data, seeded_rngs
 from tui.live.handoff import Mailbox
-from tui.live.history import History
+from core.train.history import History
 from tui.live.inspector import LiveInspector
 from tui.screens.dashboard_actions import RunActions
 from tui.widgets.run.curves import CurvesPanel

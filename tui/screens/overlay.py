@@ -22,7 +22,7 @@ from textual.widgets import Footer, Header, Input, Static
 from textual_plotext import PlotextPlot
 
 from core.records.compare import MAX_SMOOTHING, Series, ema, load_series
-from tui.live.history import _even_indices
+from core.train.history import _even_indices
 
 __all__ = ["MARKERS", "OKABE_ITO", "OverlayScreen"]
 

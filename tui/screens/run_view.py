@@ -24,7 +24,7 @@ from core.nn.network import Network
 from core.records import read_weights
 from core.records.compare import fmt_duration
 from core.records.index import read_row
-from tui.live.history import History
+from core.train.history import History
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.scatter import ScatterPair

@@ -13,7 +13,6 @@ from core.train.logfmt import (
     PREDICTIONS_HEADER,
     epoch_line,
     final_lines,
-    log_epochs,
     prediction_lines,
     time_line,
 )
@@ -58,11 +57,6 @@ def test_final_lines_order():
         "Epoch 5000, loss: 0.4907, accuracy: 96.74%",
         "Model Training time taken: 0.0 minutes 20.0 seconds",
     ]
-
-
-def test_log_epochs():
-    assert list(log_epochs(5000, 250)) == [250 * k for k in range(20)]
-    assert list(log_epochs(20, 5)) == [0, 5, 10, 15]
 
 
 def test_prediction_lines_are_numpys_print():

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
-from tui.live.history import History
+from core.train.history import History
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.scatter import (
     EMPTY,

@@ -18,7 +18,7 @@ from textual_plotext import PlotextPlot
 
 from core.analysis.diagnosis import Measures
 from core.nn.activations import get_activation
-from tui.live.history import History
+from core.train.history import History
 
 __all__ = ["SATURATION_Z", "ActivationView", "DiagnosisView"]
 

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
-from tui.live.history import History
+from core.train.history import History
 
 __all__ = ["CurvesPanel"]
 

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from tui.live.history import History
+from core.train.history import History
 
 
 def test_empty_history() -> None:
@@ -111,6 +111,6 @@ def test_history_does_not_import_textual() -> None:
     import subprocess
     import sys
 
-    code = "import sys, tui.live.history; print('textual' in sys.modules or 'rich' in sys.modules)"
+    code = "import sys, core.train.history; print('textual' in sys.modules or 'rich' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
