@@ -26,13 +26,16 @@ class WeightsError(ValueError):
 
 
 def save_weights(
-    path: str | Path, named: dict[str, np.ndarray], config: dict | None = None
+    path: str | Path, named: dict[str, np.ndarray], config: dict | None = None,
+    extra: dict[str, np.ndarray] | None = None,
 ) -> None:
-    """Write ``named`` arrays (and the config as JSON text) atomically to ``path``."""
+    """Write ``named`` arrays (the config as JSON text, and any ``extra`` members, e.g. a
+    checkpoint's) atomically to ``path``."""
     path = Path(path)
     arrays = {k: np.asarray(v, dtype=float) for k, v in named.items()}
     if config is not None:
         arrays["config"] = np.array(json.dumps(config))
+    arrays.update(extra or {})
     with atomic_open(path, "wb") as fh:
         np.savez(fh, **arrays)
 

@@ -19,6 +19,7 @@ import numpy as np
 from core import __version__
 from core.records import layout
 from core.records.atomic import atomic_open
+from core.records.checkpoint import checkpoint_members
 from core.records.weights import save_weights
 
 __all__ = ["CHECKPOINT_SECONDS", "RunRecorder", "write_json_atomic"]
@@ -106,18 +107,51 @@ class RunRecorder:
         self._metrics.write(json.dumps(row) + "\n")
         self._metrics.flush()
 
-    def checkpoint(self, named: dict[str, np.ndarray], force: bool = False) -> bool:
-        """Save weights.npz if forced or ``checkpoint_seconds`` passed; True if saved."""
+    def checkpoint(self, named: dict[str, np.ndarray], force: bool = False,
+                   state: dict[str, Any] | None = None) -> bool:
+        """Save weights.npz (with ``state``, a ``Trainer.state()``, as a checkpoint) if
+        forced or ``checkpoint_seconds`` passed; True if saved."""
         now = time.monotonic()
         if not force and now - self._last_checkpoint < self.checkpoint_seconds:
             return False
         self._last_checkpoint = now
-        save_weights(self.dir / layout.WEIGHTS, named, self.config)
+        extra = None
+        if state is not None:
+            extra = checkpoint_members(state, self._size(self._metrics, layout.METRICS),
+                                       self._size(self._log, layout.LOG))
+        save_weights(self.dir / layout.WEIGHTS, named, self.config, extra)
         return True
+
+    def _size(self, fh, name: str) -> int:
+        """Bytes written to an append-only file so far."""
+        if not fh.closed:
+            fh.flush()
+            return fh.tell()
+        return (self.dir / name).stat().st_size
+
+    @classmethod
+    def resume(cls, run_dir: Path, config: dict[str, Any], metrics_bytes: int,
+               log_bytes: int, checkpoint_seconds: float = CHECKPOINT_SECONDS) -> RunRecorder:
+        """Reopen a recorded run to continue it: metrics.jsonl and log.txt cut back to
+        their checkpointed lengths (rows a killed run wrote later are dropped, never
+        duplicated), config.json replaced by ``config``, the summary "running" again."""
+        self = cls.__new__(cls)
+        self.dir, self.name = Path(run_dir), Path(run_dir).name
+        self.started = time.time()
+        self.checkpoint_seconds, self._last_checkpoint = checkpoint_seconds, time.monotonic()
+        self.config = {**config, "name": self.name}
+        for name, size in ((layout.METRICS, metrics_bytes), (layout.LOG, log_bytes)):
+            with open(self.dir / name, "r+b") as fh:
+                fh.truncate(size)
+        write_json_atomic(self.dir / layout.CONFIG, self.config)
+        self._metrics = open(self.dir / layout.METRICS, "a", encoding="utf-8")  # noqa: SIM115
+        self._log = open(self.dir / layout.LOG, "a", encoding="utf-8")  # noqa: SIM115
+        self.write_summary("running")
+        return self
 
     def write_summary(self, status: str, **fields: Any) -> None:
         """Replace summary.json with the status and any final figures."""
-        summary = {"status": status, "name": self.name, "started": self.config["created"],
+        summary = {"status": status, "name": self.name, "started": self.config.get("created", ""),
                    "updated": _now_iso(), "pid": os.getpid()}
         summary.update({k: _finite(v) if isinstance(v, float) else v for k, v in fields.items()})
         write_json_atomic(self.dir / layout.SUMMARY, summary)

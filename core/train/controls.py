@@ -7,6 +7,7 @@ every epoch boundary through ``wait_turn`` and ``take_lr``.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 __all__ = ["Controls"]
 
@@ -21,6 +22,8 @@ class Controls:
         self._steps = 0
         self._lr: float | None = None
         self._linked: list[threading.Event] = []
+        self.on_idle: Callable[[], None] | None = None
+        """Called by the trainer's thread about every 0.1 s while it holds (paused)."""
 
     def link(self, event: threading.Event) -> None:
         """Also stop when ``event`` is set (e.g. a worker's cancelled_event)."""
@@ -76,6 +79,12 @@ class Controls:
             while self._paused and self._steps == 0 and not self.stopped:
                 # Linked events do not notify us: look again every 0.1 s.
                 self._cond.wait(0.1)
+                if self.on_idle is not None:
+                    self._cond.release()
+                    try:
+                        self.on_idle()
+                    finally:
+                        self._cond.acquire()
             if self.stopped:
                 return False
             if self._paused and self._steps > 0:

@@ -1,5 +1,6 @@
-"""One training run end to end: build data, network and trainer from a config, drive
-the trainer, record everything. Shared by ``bp-tui train`` and the dashboard's worker.
+"""One training run end to end: build data, network and trainer from a config (or from
+a recorded run's checkpoint, to resume it), drive the trainer, record everything. Shared
+by every run host: ``bp-tui train``, the dashboard, sweep members, ``bp-tui resume``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ import numpy as np
 from core.config import ConfigError, RunConfig
 from core.datasets import DataError, Dataset, generate, load_csv
 from core.nn.network import Network
-from core.records import RunRecorder, default_runs_root
+from core.records import RunRecorder, default_runs_root, read_data, read_run
+from core.records.checkpoint import CheckpointError, read_checkpoint
 from core.records.weights import WeightsError, check_shapes, load_weights
 from core.train import kernels
 from core.train.controls import Controls
@@ -54,7 +56,7 @@ def build_data(config: RunConfig, rng: np.random.Generator) -> Dataset:
 
 
 class Session:
-    """Everything one run needs, ready to ``run()``. Raises SetupError on bad settings."""
+    """Everything one run needs, ready to ``iterate()``. Raises SetupError on bad settings."""
 
     def __init__(
         self,
@@ -68,17 +70,15 @@ class Session:
         try:
             config.validate()
             data_rng, init_rng, shuffle_rng = seeded_rngs(config.seed)
-            self.data = build_data(config, data_rng)
-            if config.batch_size > len(self.data):
+            data = build_data(config, data_rng)
+            if config.batch_size > len(data):
                 raise ConfigError(
-                    "batch_size",
-                    f"at most the number of training points ({len(self.data)})",
-                )
-            self.net = Network(config.hidden, config.activation, config.init, init_rng)
+                    "batch_size", f"at most the number of training points ({len(data)})")
+            net = Network(config.hidden, config.activation, config.init, init_rng)
             if config.init_weights:
                 named, _ = load_weights(config.init_weights)
-                check_shapes(config.init_weights, named, self.net.sizes)
-                self.net.set_params(named)
+                check_shapes(config.init_weights, named, net.sizes)
+                net.set_params(named)
         except ConfigError as exc:
             raise SetupError(str(exc), exc.field, exc.reason) from None
         except DataError as exc:
@@ -88,27 +88,73 @@ class Session:
         except MemoryError:
             reason = "the weights do not fit in memory"
             raise SetupError(f"hidden: {reason}", "hidden", reason) from None
-        self.config = config
+        self._setup(config, data, net, shuffle_rng, controls, notify, timer)
+        if record:
+            root = Path(runs_root) if runs_root is not None else default_runs_root()
+            cfg = {**config.to_dict(), "backend_used": self.backend, "n_points": len(data)}
+            try:
+                self.recorder = RunRecorder(root, cfg, data.X, data.y, config.name)
+            except OSError as exc:
+                raise SetupError(f"runs-dir: {exc}", "runs_dir", str(exc)) from None
+
+    def _setup(self, config, data, net, shuffle_rng, controls, notify, timer) -> None:
+        self.config, self.data, self.net = config, data, net
         self.backend, note = kernels.resolve_backend(config.backend, config.batch_size)
         if note:
             notify(note)
         if self.backend == "numba":
             kernels.ensure_compiled(notify)
         self.controls = controls if controls is not None else Controls()
-        self.trainer = Trainer(
-            config, self.data, self.net, self.controls, self.backend, shuffle_rng, timer
-        )
+        self.trainer = Trainer(config, data, net, self.controls, self.backend, shuffle_rng,
+                               timer)
         self.recorder: RunRecorder | None = None
-        if record:
-            root = Path(runs_root) if runs_root is not None else default_runs_root()
-            cfg = {**config.to_dict(), "backend_used": self.backend,
-                   "n_points": len(self.data)}
-            try:
-                self.recorder = RunRecorder(root, cfg, self.data.X, self.data.y, config.name)
-            except OSError as exc:
-                raise SetupError(f"runs-dir: {exc}", "runs_dir", str(exc)) from None
         self.last: Progress | None = None
+        self._row_epoch: int | None = None
         self.status = "ready"
+
+    @classmethod
+    def resume(
+        cls,
+        run_dir: str | Path,
+        epochs: int | None = None,
+        controls: Controls | None = None,
+        notify: Callable[[str], None] = stderr_notify,
+        timer: Callable[[], float] = time.perf_counter,
+        **_ignored,
+    ) -> Session:
+        """Continue the run recorded in ``run_dir`` from its checkpoint, in the same
+        directory, to ``epochs`` (default: its own). SetupError (field "run" or
+        "epochs") when it cannot be resumed; nothing is written then."""
+        run_dir = Path(run_dir)
+        info = read_run(run_dir)
+        if info.damaged:
+            raise SetupError(f"run {run_dir.name} is damaged: {info.damaged}", "run")
+        try:
+            ckpt = read_checkpoint(run_dir)
+            X, y = read_data(run_dir)
+        except (CheckpointError, ValueError) as exc:
+            raise SetupError(f"run {run_dir.name}: {exc}", "run") from None
+        config = RunConfig.from_dict(info.config)
+        target = config.epochs if epochs is None else int(epochs)
+        if target <= ckpt.epoch:
+            reason = (f"must be above the {ckpt.epoch} epochs run {run_dir.name} has done")
+            raise SetupError(f"epochs: {reason}", "epochs", reason)
+        config = config.with_changes(epochs=target)
+        net = Network(config.hidden, config.activation, "normal", np.random.default_rng(0))
+        try:
+            net.set_params(ckpt.named)
+        except ValueError as exc:
+            raise SetupError(f"run {run_dir.name}: the checkpoint does not fit its config "
+                             f"({exc})", "run") from None
+        data = Dataset(info.config.get("data", "data"), X, y)
+        self = cls.__new__(cls)
+        self._setup(config, data, net, np.random.default_rng(), controls, notify, timer)
+        self.trainer.restore(ckpt.state)
+        self._row_epoch = ckpt.epoch if self.trainer.scheduled(ckpt.epoch) else None
+        disk = {**info.config, "epochs": target}
+        self.recorder = RunRecorder.resume(run_dir, disk, ckpt.metrics_bytes, ckpt.log_bytes)
+        self.recorder.log([f"***** Training resumed at epoch {ckpt.epoch} *****"])
+        return self
 
     @property
     def run_name(self) -> str:
@@ -116,20 +162,24 @@ class Session:
         return self.recorder.name if self.recorder else "unrecorded"
 
     def record(self, p: Progress) -> None:
-        """Write one report to the run's files (lines, metrics, checkpoint)."""
+        """Write one report to the run's files: lines; metrics rows of the scheduled
+        epochs only (so metrics.jsonl is the same whatever a user stepped or stopped);
+        a (throttled) checkpoint at a chunk's end."""
         self.last = p
         rec = self.recorder
         if rec is None:
             return
         if p.lines:
             rec.log(p.lines)
-        if p.metrics is not None:
-            m = p.metrics
+        if p.metrics is not None and self.trainer.scheduled(p.epoch) and (
+                self._row_epoch is None or p.epoch > self._row_epoch):
+            m = p.metrics  # (a stop on a scheduled epoch reports it twice: one row)
             rec.metrics(p.epoch, m.loss, m.soft_acc, m.acc, p.lr, p.elapsed)
+            self._row_epoch = p.epoch
         if p.done:
             self.finish(p.status, p.message)
-        elif p.metrics is not None:  # (throttled) checkpoints at evaluated epochs only
-            rec.checkpoint(self.net.named_params())
+        elif p.epoch == self.trainer.epoch:  # the weights are those of this report
+            rec.checkpoint(self.net.named_params(), state=self.trainer.state())
 
     def log(self, lines: list[str]) -> None:
         """Record extra printed lines (e.g. the predictions) in log.txt."""
@@ -137,7 +187,7 @@ class Session:
             self.recorder.log(lines)
 
     def finish(self, status: str, message: str = "") -> None:
-        """Flush the final weights and write summary.json with ``status``.
+        """Flush the final checkpoint and write summary.json with ``status``.
 
         ``self.status`` changes only once the files are written, so a caller that
         waits for it (e.g. before a forced exit) knows the records are complete.
@@ -148,16 +198,16 @@ class Session:
             return
         p = self.last
         m = p.metrics if p else None
-        rec.checkpoint(self.net.named_params(), force=True)
+        rec.checkpoint(self.net.named_params(), force=True, state=self.trainer.state())
         rec.write_summary(
             status,
-            epoch=p.epoch if p else 0,
+            epoch=self.trainer.epoch,
             epochs=self.config.epochs,
             loss=m.loss if m else None,
             soft_acc=m.soft_acc if m else None,
             acc=m.acc if m else None,
-            lr=p.lr if p else self.config.lr,
-            duration=p.elapsed if p else 0.0,
+            lr=self.trainer.lr,
+            duration=self.trainer.elapsed,
             epochs_per_s=p.epochs_per_s if p else 0.0,
             finished=time.time(),
             message=message,

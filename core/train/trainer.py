@@ -221,23 +221,26 @@ class Trainer:
         evals[-1] |= stepping
         result, dt = self._timed_chunk(end - e0, evals)
         elapsed0, row = self.elapsed, 0
-        self._marks.append((elapsed0 + dt, e0 + result.done))
+        # the weights are now those of the chunk's end: epoch and elapsed say so at once
+        # (a checkpoint taken while its reports are being handed out stays consistent)
+        self.epoch, self.elapsed = e0 + result.done, elapsed0 + dt
+        self._marks.append((self.elapsed, self.epoch))
         while len(self._marks) > 2 and self._marks[-1][0] - self._marks[1][0] >= RATE_WINDOW:
             self._marks.popleft()
         for c in range(result.done):
-            self.epoch, self.elapsed = e0 + c + 1, elapsed0 + dt * (c + 1) / result.done
+            epoch, elapsed = e0 + c + 1, elapsed0 + dt * (c + 1) / result.done
             if not evals[c]:
-                yield self._report(self.epoch, self.elapsed)
+                yield self._report(epoch, elapsed)
                 continue
             metrics = Metrics(*result.metrics[row].tolist())
             yhat = result.yhats[row].reshape(-1, 1)
             row += 1
-            self._last_eval = (self.epoch, metrics, yhat)
+            self._last_eval = (epoch, metrics, yhat)
             if result.diverged and c == result.done - 1:
-                yield self._report(self.epoch, self.elapsed, metrics, yhat, "diverged")
+                yield self._report(epoch, elapsed, metrics, yhat, "diverged")
                 return
-            status = "finished" if self.epoch == epochs else "running"
-            yield self._report(self.epoch, self.elapsed, metrics, yhat, status)
+            yield self._report(epoch, elapsed, metrics, yhat,
+                               "finished" if epoch == epochs else "running")
 
     # ------------------------------------------------------------ the loop
     def run(self) -> Iterator[Progress]:

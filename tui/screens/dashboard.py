@@ -23,9 +23,9 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from core.config import ConfigError, RunConfig
 from core.datasets import DataError
 from core.train.controls import Controls
+from core.train.history import History
 from core.train.session import Session, SetupError, build_data, seeded_rngs
 from tui.live.handoff import Mailbox
-from core.train.history import History
 from tui.live.inspector import LiveInspector
 from tui.screens.dashboard_actions import RunActions
 from tui.widgets.run.curves import CurvesPanel

@@ -111,6 +111,7 @@ def test_history_does_not_import_textual() -> None:
     import subprocess
     import sys
 
-    code = "import sys, core.train.history; print('textual' in sys.modules or 'rich' in sys.modules)"
+    code = ("import sys, core.train.history; "
+            "print('textual' in sys.modules or 'rich' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

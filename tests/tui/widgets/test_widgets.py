@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
+from core.analysis.boundary import data_bounds
 from core.train.history import History
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.scatter import (
@@ -14,7 +15,6 @@ from tui.widgets.run.scatter import (
     ScatterPair,
     ScatterPanel,
     cell_index,
-    data_bounds,
     scatter_grid,
 )
 

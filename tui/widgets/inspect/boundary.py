@@ -29,9 +29,9 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from core.analysis.boundary import boundary_field
+from core.analysis.boundary import Bounds, boundary_field, data_bounds
 from core.nn.network import Network
-from tui.widgets.run.scatter import Bounds, cell_index
+from tui.widgets.run.scatter import cell_index
 
 __all__ = ["LEVELS", "SHADES", "BoundaryView", "shade_index"]
 
@@ -90,8 +90,6 @@ class BoundaryView(Widget):
     def set_points(self, X: np.ndarray | None, y: np.ndarray | None,
                    bounds: Bounds | None = None) -> None:
         """The points drawn on top (X (n, 2), y (n, 1)); ``bounds`` of the field."""
-        from tui.widgets.run.scatter import data_bounds
-
         self._X = None if X is None else np.asarray(X, float).reshape(-1, 2)
         self._y = None if y is None else np.asarray(y, float).reshape(-1)
         if bounds is None and self._X is not None:

@@ -21,13 +21,14 @@ from textual.app import ComposeResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from core.analysis.boundary import Bounds, data_bounds
+
 __all__ = [
     "EMPTY",
     "MARKERS",
     "ScatterGrid",
     "ScatterPair",
     "ScatterPanel",
-    "data_bounds",
     "scatter_grid",
 ]
 
@@ -39,27 +40,6 @@ MARKERS = {0: "o", 1: "x"}
 """Marker character of each class; misclassified cells use the upper-case form."""
 _UNKNOWN_MARK = "·"
 
-Bounds = tuple[float, float, float, float]
-
-
-def data_bounds(X: np.ndarray, margin: float = 0.05) -> Bounds:
-    """Axis ranges ``(xmin, xmax, ymin, ymax)`` for the points X (n, 2).
-
-    Data inside the unit square (within ``margin``) gets exactly 0..1 on both axes, so
-    toy problems always sit on the same frame; other data gets its own range widened by
-    ``margin`` of its span on each side. A flat axis is widened by 0.5 each way.
-    """
-    X = np.asarray(X, dtype=float).reshape(-1, 2)
-    if X.shape[0] == 0:
-        return 0.0, 1.0, 0.0, 1.0
-    lo = X.min(axis=0)
-    hi = X.max(axis=0)
-    if np.all(lo >= -margin) and np.all(hi <= 1.0 + margin):
-        return 0.0, 1.0, 0.0, 1.0
-    span = hi - lo
-    pad = np.where(span > 0, span * margin, 0.5)
-    lo, hi = lo - pad, hi + pad
-    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
 
 
 @dataclass(frozen=True)

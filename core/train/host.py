@@ -1,0 +1,182 @@
+"""The run host: the one owner of a live run — its session, its training thread, its
+controls, its journal and its analyst. No Textual here.
+
+The dashboard makes a host for each run it starts (training in a thread of its own
+process); ``bp-tui train`` and sweep members make one too. Viewers read the journal
+(``poll``) and drive the run through ``command``: in the same process directly, from
+other processes through the control endpoint (``core.train.endpoint``). The training
+thread never waits for a viewer.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from core.analysis.analyst import Analyst
+from core.analysis.derived import Deriver, ViewRequest
+from core.config import RunConfig
+from core.train.controls import Controls
+from core.train.journal import Cursor, Journal, LiveState, RunState, Update
+from core.train.session import Session, SetupError, stderr_notify
+from core.train.trainer import Progress
+
+__all__ = ["COMMANDS", "LR_MAX", "LR_MIN", "RunHost"]
+
+COMMANDS = ("pause", "resume", "step", "stop", "lr")
+LR_MIN, LR_MAX = 1e-12, 1e6
+_STATUS = {"running": RunState.RUNNING, "finished": RunState.FINISHED,
+           "stopped": RunState.STOPPED, "diverged": RunState.DIVERGED}
+
+
+class RunHost:
+    """Owns one run from ``config``; ``start()`` trains it in a thread, ``run()`` in
+    the calling thread. ``session_factory`` builds the session (resume passes its own)."""
+
+    def __init__(
+        self,
+        config: RunConfig,
+        runs_root: str | Path | None = None,
+        record: bool = True,
+        notify: Callable[[str], None] = stderr_notify,
+        timer: Callable[[], float] = time.perf_counter,
+        session_factory: Callable[..., Session] | None = None,
+    ) -> None:
+        self.config = config
+        self.controls = Controls()
+        self.journal = Journal(LiveState(RunState.PREPARING, epochs=config.epochs,
+                                         lr=config.lr))
+        self.session: Session | None = None
+        self.analyst: Analyst | None = None
+        self._notify_user = notify
+        self._make_session = session_factory or (lambda **kw: Session(config, **kw))
+        self._session_args = {"runs_root": runs_root, "record": record, "timer": timer}
+        self._thread: threading.Thread | None = None
+        self._listeners: list[Callable[[Progress], None]] = []
+        self.done = threading.Event()
+
+    # ------------------------------------------------------------ lifecycle
+    def start(self) -> RunHost:
+        """Train in a (non-daemon) thread of its own: the run outlives its viewers."""
+        self._thread = threading.Thread(target=self.run, name="bp-tui-train")
+        self._thread.start()
+        return self
+
+    def join(self, timeout: float | None = None) -> bool:
+        """Wait for the run to end; True if it has."""
+        return self.done.wait(timeout)
+
+    @property
+    def state(self) -> LiveState:
+        return self.journal.state
+
+    def on_report(self, listener: Callable[[Progress], None]) -> None:
+        """Call ``listener(progress)`` in the training thread for every report (the CLI
+        prints lines this way); keep it quick."""
+        self._listeners.append(listener)
+
+    def note(self, message: str) -> None:
+        """A one-line note for viewers (and the ``notify`` callback)."""
+        self.journal.set_state(message=message)
+        self._notify_user(message)
+
+    def run(self) -> LiveState:
+        """Build the session and train to the end; returns the final state."""
+        try:
+            try:
+                self.session = self._make_session(controls=self.controls, notify=self.note,
+                                                  **self._session_args)
+            except SetupError as exc:
+                return self.journal.set_state(status=RunState.ERROR, message=str(exc))
+            self._train()
+        except Exception as exc:  # a bug, not the user's mistake: end the run, keep records
+            message = f"training failed: {type(exc).__name__}: {exc}"
+            if self.session is not None and self.session.status == "running":
+                self.session.finish("error", message)
+            self.journal.set_state(status=RunState.ERROR, message=message)
+        finally:
+            self.done.set()
+        return self.journal.state
+
+    def _train(self) -> None:
+        s = self.session
+        self.analyst = Analyst(
+            Deriver(s.data, s.config.loss, s.config.activation, s.config.noise,
+                    "linear" if s.config.data_file else s.config.data),
+            self.journal, s.net).start()
+        self.controls.on_idle = self._offer_snapshot
+        paused = self.controls.paused
+        self.journal.set_state(status=RunState.PAUSED if paused else RunState.RUNNING,
+                               run_name=s.run_name, message="")
+        for p in s.iterate():
+            self._publish(p)
+            for listener in self._listeners:
+                listener(p)
+            if p.epoch == s.trainer.epoch:  # a chunk's end: the weights are of p.epoch
+                self._offer_snapshot()
+        self.analyst.offer(s.trainer.epoch, s.net.theta.copy(), s.trainer.lr, force=True)
+
+    def _offer_snapshot(self) -> None:
+        s, a = self.session, self.analyst
+        if s is not None and a is not None and a.wants_snapshot():
+            a.offer(s.trainer.epoch, s.net.theta.copy(), s.trainer.lr)
+
+    def _publish(self, p: Progress) -> None:
+        status = _STATUS.get(p.status, RunState.ERROR)
+        if status == RunState.RUNNING and self.controls.paused:
+            status = RunState.PAUSED
+        changes: dict[str, Any] = {"status": status, "epoch": p.epoch, "lr": p.lr,
+                                   "elapsed": p.elapsed, "rate": p.epochs_per_s}
+        row = None
+        if p.metrics is not None:
+            m = p.metrics
+            changes.update(loss=m.loss, soft_acc=m.soft_acc, acc=m.acc)
+            row = (p.epoch, m.loss, m.soft_acc, m.acc, p.lr, p.elapsed)
+        if p.done:
+            changes["message"] = p.message
+        self.journal.add(p.lines, row, p.yhat, **changes)
+
+    # ------------------------------------------------------------ viewers
+    def poll(self, cursor: Cursor) -> Update:
+        """Everything new since ``cursor`` (see ``Journal.since``)."""
+        return self.journal.since(cursor)
+
+    def want(self, viewer: str, request: ViewRequest) -> None:
+        """``viewer`` needs these derived views (renew every few seconds)."""
+        if self.analyst is not None:
+            self.analyst.want(viewer, request)
+
+    def command(self, name: str, value: Any = None) -> LiveState:
+        """pause / resume / step / stop / lr VALUE; ValueError for anything else. The
+        state returned already shows the change (paused, the new lr…)."""
+        if name not in COMMANDS:
+            raise ValueError(f"unknown command {name!r}; choose one of {', '.join(COMMANDS)}")
+        status = self.journal.state.status
+        if not status.live:
+            raise ValueError(f"the run has ended ({status.value})")
+        if name == "lr":
+            try:
+                lr = float(value)
+            except (TypeError, ValueError):
+                raise ValueError("lr needs a number") from None
+            if not (math.isfinite(lr) and lr > 0):
+                raise ValueError("lr must be a positive number")
+            lr = min(max(lr, LR_MIN), LR_MAX)
+            self.controls.set_lr(lr)
+            return self.journal.set_state(lr=lr, message=f"lr → {lr:g} from the next epoch")
+        getattr(self.controls, name)()
+        if name in ("pause", "step") and status == RunState.RUNNING:
+            return self.journal.set_state(status=RunState.PAUSED)
+        if name == "resume" and status == RunState.PAUSED:
+            return self.journal.set_state(status=RunState.RUNNING)
+        return self.journal.state
+
+    def close(self) -> None:
+        """Stop the run (if live) and the analyst; returns at once."""
+        self.controls.stop()
+        if self.analyst is not None:
+            self.analyst.close()
