@@ -68,7 +68,8 @@ def test_resume_after_a_stop_equals_the_uninterrupted_run(changes, tmp_path):
     assert 90 <= stopped_at < 240
     resumed = Session.resume(run_dir, notify=lambda _m: None)
     reports = list(resumed.iterate())
-    assert reports[0].epoch == stopped_at and reports[-1].status == "finished"
+    assert reports[0].epoch == stopped_at
+    assert reports[-1].status == "finished"
     assert np.array_equal(resumed.net.theta, whole.net.theta)
     assert _rows(run_dir) == _rows(whole.recorder.dir)
     log = (run_dir / "log.txt").read_text()
