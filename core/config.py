@@ -54,6 +54,7 @@ class RunConfig:
     n: int | None = None
     noise: float = 0.0
     seed: int = 1
+    data_seed: int | None = None
     data_file: str | None = None
     hidden: tuple[int, ...] = (64, 64)
     activation: str = "sigmoid"
@@ -71,6 +72,11 @@ class RunConfig:
     backend: str = "auto"
     name: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def data_seed_or_seed(self) -> int:
+        """The seed the training points are drawn with (``data_seed``, else ``seed``)."""
+        return self.seed if self.data_seed is None else self.data_seed
 
     @property
     def n_points(self) -> int | None:
@@ -240,6 +246,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "n": _optional(_int(2, MAX_N)),
     "noise": _float(0.0, 1.0),
     "seed": _int(0, 2**63 - 1),
+    "data_seed": _optional(_int(0, 2**63 - 1)),
     "data_file": _optional(_path),
     "hidden": parse_hidden,
     "activation": _choice(tuple(ACTIVATIONS)),

@@ -4,9 +4,9 @@ and the screenshot script alike."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -18,9 +18,19 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from core.config import RunConfig
+from core.train.warmup import KernelWarmup
+from tui.live.controller import ControllerError, RunController
 from tui.screens.dashboard import DashboardScreen
 
 __all__ = ["BpTuiApp", "create_app"]
+
+HELP_NOTES = """\
+Letter keys act when the cursor is not in a text field; `enter` applies a field and
+leaves it, `escape` leaves it; `ctrl+s`, `ctrl+q` and `f1` work everywhere. While a run
+is going, `enter` in the Learn rate field applies the typed value to the running
+network; changing any other setting asks whether to restart with it. Runs are recorded
+under `$BP_TUI_RUNS` (default `~/.local/share/bp-tui/runs`).
+"""
 
 
 class BpTuiApp(App[int]):
@@ -35,81 +45,106 @@ class BpTuiApp(App[int]):
         Binding("R", "runs", "Runs", id="app.runs"),
     ]
 
-    def __init__(
-        self,
-        config: RunConfig | None = None,
-        runs_dir: str | Path | None = None,
-        record: bool = True,
-        start: bool = False,
-        fps: float = 8.0,
-        timer: Callable[[], float] = time.perf_counter,
-        open_runs: bool = False,
-        watch: str | Path | None = None,
-    ) -> None:
+    def __init__(self, controller: RunController, fps: float = 8.0, start: bool = False,
+                 open_runs: bool = False, title: str = "") -> None:
         super().__init__()
-        self.timer = timer
-        self.open_runs = open_runs
-        self.watch = watch
-        self.config = config or RunConfig()
-        self.runs_dir = runs_dir
-        self.record = record
-        self.start_now = start
-        self.fps = fps
+        self.controller = controller
+        self.fps, self.start_now, self.open_runs, self.title_text = fps, start, open_runs, title
+        self.detached = False  # left with the run training on (d, or a hangup)
+        self.hung_up = False
 
     def on_mount(self) -> None:
-        self.push_screen(
-            DashboardScreen(
-                self.config, self.runs_dir, self.record, self.start_now, self.fps, self.timer
-            )
-        )
+        self.push_screen(DashboardScreen(self.controller, self.fps, self.start_now,
+                                         self.title_text))
         self._install_signal_handlers()
-        if self.open_runs or self.watch is not None:
+        if self.open_runs:
             self.action_runs()
-        if self.watch is not None:
-            from tui.screens.run_view import RunViewScreen
 
-            self.push_screen(RunViewScreen(self.watch))
-
+    # ------------------------------------------------------------ leaving
     def _install_signal_handlers(self) -> None:
-        """SIGHUP (the SSH connection dropped) and SIGTERM stop the run cleanly and exit."""
+        """SIGHUP (the SSH connection dropped): a run this process trains goes on,
+        detached; SIGTERM stops it cleanly. Either way the app leaves."""
         try:
             loop = asyncio.get_running_loop()
             loop.add_signal_handler(signal.SIGTERM, self._on_terminate)
-            if hasattr(signal, "SIGHUP"):
-                loop.add_signal_handler(signal.SIGHUP, self._on_hangup)
-        except (RuntimeError, NotImplementedError, ValueError):
+            loop.add_signal_handler(signal.SIGHUP, self._on_hangup)
+        except (RuntimeError, NotImplementedError, ValueError, AttributeError):
             pass
 
-    def _flush_runs(self, timeout: float = 5.0) -> None:
-        """Stop training and wait (bounded) until the worker has flushed its records."""
-        self.stop_training()
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and any(
-            s.session is not None and s.session.status == "running"
-            for s in self.screen_stack
-            if isinstance(s, DashboardScreen)
-        ):
-            time.sleep(0.02)
-
     def _on_hangup(self) -> None:
-        """The terminal is gone: flush the run, then leave at once. A normal shutdown
-        would try to restore a terminal that no longer exists, and could hang."""
-        self._flush_runs()
-        os._exit(0)
-
-    def _on_terminate(self) -> None:
-        """SIGTERM: flush the run, restore the terminal, exit (forced after 10 s)."""
-        self._flush_runs()
-        watchdog = threading.Timer(10.0, os._exit, args=(0,))
-        watchdog.daemon = True
-        watchdog.start()
+        """The terminal is gone: never touch it again (streams to /dev/null), let the
+        run train on, and leave the UI."""
+        self.hung_up = True
+        devnull = os.open(os.devnull, os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(devnull, fd)
+        os.close(devnull)
+        if self.controller.owns_run:
+            self.detached = True
+        else:
+            self._stop_run()
         self.exit(0)
 
-    def stop_training(self) -> None:
-        """Ask every training worker to stop; its records are flushed as it ends."""
-        for screen in self.screen_stack:
-            if isinstance(screen, DashboardScreen):
-                screen.stop_run()
+    def _on_terminate(self) -> None:
+        self._stop_run()
+        self.exit(0)
+
+    def _stop_run(self, timeout: float = 5.0) -> None:
+        """Stop a run this process trains and wait (bounded) for its records."""
+        c = self.controller
+        if c.owns_run:
+            with contextlib.suppress(ControllerError):
+                c.stop()
+            c.host.join(timeout)
+
+    def detach(self) -> None:
+        """Leave the UI with this process's run training on (``bp-tui attach`` shows it
+        again from any terminal)."""
+        c = self.controller
+        if not c.owns_run:
+            self.notify("Nothing to detach: no run of this dashboard is going.", markup=False)
+            return
+        if c.run_dir is None:
+            self.notify("This run is not recorded (--no-record): nobody could attach to "
+                        "it. Stop it (x) or keep watching.", severity="warning", markup=False)
+            return
+        self.detached = True
+        self.exit(0)
+
+    async def action_quit(self) -> None:
+        """Quit; a run this dashboard trains is stopped, or left running if you say so."""
+        if not self.controller.owns_run:
+            self.exit(0)
+            return
+        from tui.screens.dialogs import ChoiceScreen
+
+        def answer(choice: str | None) -> None:
+            if choice == "stop":
+                self._stop_run()
+                self.exit(0)
+            elif choice == "leave":
+                self.detach()
+
+        self.push_screen(ChoiceScreen(
+            f"Run {self.controller.state.run_name} is training. Stop it, or leave it "
+            "running (bp-tui attach brings it back)?",
+            [("stop", "Stop it", "s"), ("leave", "Leave it running", "l"),
+             ("cancel", "Cancel", "c")], default="cancel", destructive="stop"), answer)
+
+    # ------------------------------------------------------------ help and palette
+    def show_help(self, current: type) -> None:
+        """The help screen, generated from every screen's bindings (``current`` first)."""
+        from tui.screens.help import HelpScreen
+        from tui.screens.inspection import InspectScreen
+        from tui.screens.overlay import OverlayScreen
+        from tui.screens.runs import RunsScreen
+        from tui.screens.sweep import SweepScreen
+
+        sections = [("Dashboard", DashboardScreen), ("Inspect", InspectScreen),
+                    ("Runs", RunsScreen), ("Overlay", OverlayScreen),
+                    ("Sweeps", SweepScreen), ("Everywhere", type(self))]
+        sections.sort(key=lambda s: s[1] is not current)
+        self.push_screen(HelpScreen(sections, HELP_NOTES))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers every key action of the current screen and the app, with
@@ -139,12 +174,7 @@ class BpTuiApp(App[int]):
         from tui.screens.runs import RunsScreen
 
         if not isinstance(self.screen, RunsScreen):
-            self.push_screen(RunsScreen(self.runs_dir))
-
-    async def action_quit(self) -> None:
-        """Stop the run (records flushed by the worker as it ends), then exit."""
-        self.stop_training()
-        self.exit(0)
+            self.push_screen(RunsScreen(self.controller.runs_dir))
 
 
 def create_app(
@@ -155,13 +185,21 @@ def create_app(
     fps: float = 8.0,
     timer: Callable[[], float] = time.perf_counter,
     open_runs: bool = False,
-    watch: str | Path | None = None,
+    link=None,
+    warm: bool = True,
 ) -> BpTuiApp:
     """Build the app: the CLI, the tests and the screenshot script all come through here.
 
-    ``timer`` measures training time; tests pass a fake one for deterministic screens.
-    ``open_runs`` opens straight onto the runs screen (``bp-tui runs``); ``watch`` (a run
-    directory) onto that run's live view, above the runs screen (``bp-tui watch``).
+    ``timer`` measures training time (tests pass a fake one for deterministic screens);
+    ``open_runs`` opens onto the runs screen (``bp-tui runs``); ``link`` shows another
+    process's run or a run's files (``bp-tui attach``, ``watch``, the runs screen's
+    open); ``warm`` compiles or loads the kernel in the background at once.
     """
-    return BpTuiApp(config, runs_dir=runs_dir, record=record, start=start, fps=fps,
-                    timer=timer, open_runs=open_runs, watch=watch)
+    warmup = KernelWarmup().start() if warm and link is None else None
+    controller = RunController(config or RunConfig(), runs_dir, record, timer, warmup)
+    title = ""
+    if link is not None:
+        controller.attach(link)
+        title = f"{link.run_dir.name} · " + ("read-only: " + link.reason if link.read_only
+                                             else "attached")
+    return BpTuiApp(controller, fps=fps, start=start, open_runs=open_runs, title=title)

@@ -22,7 +22,9 @@ __all__ = ["SUBCOMMANDS", "entry", "main"]
 SUBCOMMANDS: dict[str, str] = {
     "train": "tui.commands.train:run_train",
     "runs": "tui.commands.runs:run_runs",
-    "watch": "tui.commands.watch:run_watch",
+    "attach": "tui.commands.attach:run_attach",
+    "watch": "tui.commands.attach:run_watch",
+    "resume": "tui.commands.resume:run_resume",
     "sweep": "tui.commands.sweep:run_sweep",
     "export": "tui.commands.export:run_export",
     "eval": "tui.commands.evaluate:run_eval",

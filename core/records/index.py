@@ -30,6 +30,7 @@ __all__ = [
     "config_diff",
     "delete_run",
     "list_runs",
+    "newest_live_run",
     "pid_alive",
     "read_row",
     "rename_run",
@@ -192,6 +193,14 @@ def list_runs(root: str | Path) -> list[RunRow]:
     index = RunsIndex(root)
     index.refresh()
     return index.rows
+
+
+def newest_live_run(root: str | Path) -> Path:
+    """The newest run under ``root`` whose process is training it; RunsError if none."""
+    rows = [r for r in list_runs(root) if r.status == "running"]
+    if not rows:
+        raise RunsError(f"no live run under {root}; give a run's name to open it")
+    return max(rows, key=lambda r: (r.created, r.name)).path
 
 
 def resolve_run(root: str | Path, name: str | None) -> Path:

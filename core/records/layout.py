@@ -6,6 +6,7 @@
                  weights.npz     final weights; checkpointed while the run goes
                  data.npz        the training points (X, y)
                  summary.json    status, final metrics, duration
+                 control.sock    the control endpoint, while the run is live
 
 The writer (``core.records.writer``) and the one reader (``core.records.reader``) both
 take the names from here. No other module knows them.
@@ -21,6 +22,7 @@ __all__ = [
     "DATA",
     "LOG",
     "METRICS",
+    "SOCKET",
     "SUMMARY",
     "SWEEPS_DIR",
     "WEIGHTS",
@@ -33,6 +35,8 @@ METRICS = "metrics.jsonl"
 LOG = "log.txt"
 WEIGHTS = "weights.npz"
 DATA = "data.npz"
+SOCKET = "control.sock"
+"""A live run's control endpoint (``core.train.endpoint``), present while it trains."""
 SWEEPS_DIR = ".sweeps"
 """Folder under the runs root for sweep bookkeeping (stop files); hidden from listings."""
 

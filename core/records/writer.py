@@ -84,8 +84,8 @@ class RunRecorder:
 
     # ------------------------------------------------------------ as the run goes
     def log(self, lines: list[str] | tuple[str, ...]) -> None:
-        """Append printed lines to log.txt, flushed (also after ``close``: the CLI prints
-        the predictions once the run is finished and closed)."""
+        """Append printed lines to log.txt (also after ``close``: the CLI prints the
+        predictions once the run is finished and closed); see ``flush``."""
         if not lines:
             return
         text = "".join(line + "\n" for line in lines)
@@ -94,18 +94,23 @@ class RunRecorder:
                 fh.write(text)
             return
         self._log.write(text)
-        self._log.flush()
 
     def metrics(self, epoch: int, loss: float, soft_acc: float, acc: float, lr: float,
                 wall: float, **extra: float) -> None:
-        """Append one evaluated epoch to metrics.jsonl, flushed."""
+        """Append one evaluated epoch to metrics.jsonl (see ``flush``)."""
         row = {
             "epoch": epoch, "loss": _finite(loss), "soft_acc": _finite(soft_acc),
             "acc": _finite(acc), "lr": lr, "wall": round(wall, 6),
         }
         row.update({k: _finite(v) for k, v in extra.items()})
         self._metrics.write(json.dumps(row) + "\n")
-        self._metrics.flush()
+
+    def flush(self) -> None:
+        """Push what ``log`` and ``metrics`` wrote to the files (the session does at the
+        end of every chunk of epochs, so a reader is never more than ~20 ms behind)."""
+        for fh in (self._log, self._metrics):
+            if not fh.closed:
+                fh.flush()
 
     def checkpoint(self, named: dict[str, np.ndarray], force: bool = False,
                    state: dict[str, Any] | None = None) -> bool:

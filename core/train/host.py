@@ -45,6 +45,7 @@ class RunHost:
         notify: Callable[[str], None] = stderr_notify,
         timer: Callable[[], float] = time.perf_counter,
         session_factory: Callable[..., Session] | None = None,
+        serve: bool = True,
     ) -> None:
         self.config = config
         self.controls = Controls()
@@ -57,7 +58,17 @@ class RunHost:
         self._session_args = {"runs_root": runs_root, "record": record, "timer": timer}
         self._thread: threading.Thread | None = None
         self._listeners: list[Callable[[Progress], None]] = []
+        self.serve = serve  # offer a control endpoint in the run directory
+        self.endpoint = None
         self.done = threading.Event()
+
+    @classmethod
+    def for_session(cls, session: Session, serve: bool = True) -> RunHost:
+        """A host for a session already built (the CLI builds it first, to name the flag
+        at fault when it cannot be)."""
+        host = cls(session.config, session_factory=lambda **_kw: session, serve=serve)
+        host.controls = session.controls
+        return host
 
     # ------------------------------------------------------------ lifecycle
     def start(self) -> RunHost:
@@ -92,6 +103,7 @@ class RunHost:
                                                   **self._session_args)
             except SetupError as exc:
                 return self.journal.set_state(status=RunState.ERROR, message=str(exc))
+            self._serve()
             self._train()
         except Exception as exc:  # a bug, not the user's mistake: end the run, keep records
             message = f"training failed: {type(exc).__name__}: {exc}"
@@ -100,7 +112,24 @@ class RunHost:
             self.journal.set_state(status=RunState.ERROR, message=message)
         finally:
             self.done.set()
+            self._unserve()
         return self.journal.state
+
+    def _serve(self) -> None:
+        s = self.session
+        if not self.serve or s.recorder is None:
+            return
+        from core.train.endpoint import Endpoint, EndpointError
+
+        try:
+            self.endpoint = Endpoint(self, s.recorder.dir).start()
+        except (EndpointError, OSError) as exc:  # the run goes on, just not attachable
+            self.note(f"bp-tui: no control socket for this run ({exc})")
+
+    def _unserve(self) -> None:
+        if self.endpoint is not None:
+            time.sleep(0.3)  # viewers get the final state (they are pushed every 0.1 s)
+            self.endpoint.close()
 
     def _train(self) -> None:
         s = self.session
@@ -116,8 +145,7 @@ class RunHost:
             self._publish(p)
             for listener in self._listeners:
                 listener(p)
-            if p.epoch == s.trainer.epoch:  # a chunk's end: the weights are of p.epoch
-                self._offer_snapshot()
+            self._offer_snapshot()
         self.analyst.offer(s.trainer.epoch, s.net.theta.copy(), s.trainer.lr, force=True)
 
     def _offer_snapshot(self) -> None:
@@ -126,19 +154,19 @@ class RunHost:
             a.offer(s.trainer.epoch, s.net.theta.copy(), s.trainer.lr)
 
     def _publish(self, p: Progress) -> None:
+        """One journal update per report (a chunk of epochs: ~50 a second)."""
         status = _STATUS.get(p.status, RunState.ERROR)
         if status == RunState.RUNNING and self.controls.paused:
             status = RunState.PAUSED
         changes: dict[str, Any] = {"status": status, "epoch": p.epoch, "lr": p.lr,
                                    "elapsed": p.elapsed, "rate": p.epochs_per_s}
-        row = None
-        if p.metrics is not None:
-            m = p.metrics
+        rows = [(e, m.loss, m.soft_acc, m.acc, p.lr, t) for e, m, t in p.evaluations]
+        if p.evaluations:
+            m = p.evaluations[-1][1]
             changes.update(loss=m.loss, soft_acc=m.soft_acc, acc=m.acc)
-            row = (p.epoch, m.loss, m.soft_acc, m.acc, p.lr, p.elapsed)
         if p.done:
             changes["message"] = p.message
-        self.journal.add(p.lines, row, p.yhat, **changes)
+        self.journal.add_many(p.lines, rows, p.yhat, **changes)
 
     # ------------------------------------------------------------ viewers
     def poll(self, cursor: Cursor) -> Update:

@@ -154,6 +154,19 @@ class Journal:
                                  rows=s.rows + (row is not None), **changes)
             return self.state
 
+    def add_many(self, lines, rows, yhat: np.ndarray | None = None, **changes: Any
+                 ) -> LiveState:
+        """``add`` for a whole chunk: its lines, its metric rows, its newest ŷ."""
+        with self._lock:
+            self._lines.extend(lines)
+            self._rows.extend(rows)
+            if yhat is not None:
+                self._yhat, self._yhat_v = yhat, self._yhat_v + 1
+            s = self.state
+            self.state = replace(s, lines=s.lines + len(lines), rows=s.rows + len(rows),
+                                 **changes)
+            return self.state
+
     def set_views(self, views: Any) -> None:
         with self._lock:
             self._views, self._views_v = views, self._views_v + 1

@@ -69,8 +69,8 @@ class Session:
     ) -> None:
         try:
             config.validate()
-            data_rng, init_rng, shuffle_rng = seeded_rngs(config.seed)
-            data = build_data(config, data_rng)
+            _, init_rng, shuffle_rng = seeded_rngs(config.seed)
+            data = build_data(config, seeded_rngs(config.data_seed_or_seed)[0])
             if config.batch_size > len(data):
                 raise ConfigError(
                     "batch_size", f"at most the number of training points ({len(data)})")
@@ -164,27 +164,30 @@ class Session:
     def record(self, p: Progress) -> None:
         """Write one report to the run's files: lines; metrics rows of the scheduled
         epochs only (so metrics.jsonl is the same whatever a user stepped or stopped);
-        a (throttled) checkpoint at a chunk's end."""
+        a (throttled) checkpoint."""
         self.last = p
         rec = self.recorder
         if rec is None:
             return
         if p.lines:
             rec.log(p.lines)
-        if p.metrics is not None and self.trainer.scheduled(p.epoch) and (
-                self._row_epoch is None or p.epoch > self._row_epoch):
-            m = p.metrics  # (a stop on a scheduled epoch reports it twice: one row)
-            rec.metrics(p.epoch, m.loss, m.soft_acc, m.acc, p.lr, p.elapsed)
-            self._row_epoch = p.epoch
+        for epoch, m, elapsed in p.evaluations:
+            if self.trainer.scheduled(epoch) and (
+                    self._row_epoch is None or epoch > self._row_epoch):
+                # (a stop on a scheduled epoch reports it twice: one row)
+                rec.metrics(epoch, m.loss, m.soft_acc, m.acc, p.lr, elapsed)
+                self._row_epoch = epoch
         if p.done:
             self.finish(p.status, p.message)
-        elif p.epoch == self.trainer.epoch:  # the weights are those of this report
+        else:
+            rec.flush()
             rec.checkpoint(self.net.named_params(), state=self.trainer.state())
 
     def log(self, lines: list[str]) -> None:
         """Record extra printed lines (e.g. the predictions) in log.txt."""
         if self.recorder:
             self.recorder.log(lines)
+            self.recorder.flush()
 
     def finish(self, status: str, message: str = "") -> None:
         """Flush the final checkpoint and write summary.json with ``status``.
@@ -197,7 +200,7 @@ class Session:
             self.status = status
             return
         p = self.last
-        m = p.metrics if p else None
+        m = p.evaluations[-1][1] if p and p.evaluations else None
         rec.checkpoint(self.net.named_params(), force=True, state=self.trainer.state())
         rec.write_summary(
             status,

@@ -1,7 +1,8 @@
 """The trainer: a plain object that trains a network epoch by epoch and reports.
 
 It owns no thread. ``run()`` is a generator of immutable ``Progress`` reports, one per
-epoch; whoever iterates it (the CLI, a run host's thread) decides what to do with them.
+chunk of epochs (with every evaluated epoch of the chunk in it); whoever iterates it
+(the CLI, a run host's thread) decides what to do with them.
 Between chunks it obeys its ``Controls`` (pause, step, stop, lr), so those may be driven
 from any other thread.
 
@@ -46,14 +47,21 @@ than a third of a mini-batch epoch, so every 6th keeps it near 10 % of training 
 RATE_WINDOW = 3.0  # epochs/s is measured over about this many seconds of training
 
 
+Evaluation = tuple[int, Metrics, float]
+"""One evaluated epoch: (epoch, its metrics, the training seconds up to it)."""
+
+
 @dataclass(frozen=True)
 class Progress:
-    """One report from the trainer, after ``epoch`` full epochs.
+    """One report from the trainer: after ``epoch`` full epochs, at the end of a chunk
+    of epochs (one report per chunk, ~50 a second, however fast the epochs run).
 
-    ``metrics`` and ``yhat`` (a fresh (n, 1) array, never a view of live state) are set
-    only at evaluated epochs. ``lines`` are the log lines this report adds. ``status`` is
-    "running" until the last report, which is "finished", "stopped" or "diverged".
-    ``epochs_per_s`` is measured over the last ``RATE_WINDOW`` seconds of training.
+    ``evaluations`` holds every evaluated epoch of the chunk in order; ``metrics`` is
+    the one of ``epoch`` itself (None when that epoch was not evaluated) and ``yhat``
+    the newest ŷ of the chunk (a fresh (n, 1) array, never a view of live state).
+    ``lines`` are the log lines the chunk adds. ``status`` is "running" until the last
+    report, which is "finished", "stopped" or "diverged". ``epochs_per_s`` is measured
+    over the last ``RATE_WINDOW`` seconds of training.
     """
 
     epoch: int
@@ -66,6 +74,7 @@ class Progress:
     lines: tuple[str, ...] = ()
     status: str = "running"
     message: str = ""
+    evaluations: tuple[Evaluation, ...] = ()
 
     @property
     def done(self) -> bool:
@@ -147,30 +156,44 @@ class Trainer:
                 return (e1 - e0) / (t1 - t0)
         return self.epoch / self.elapsed if self.elapsed > 0 else 0.0
 
-    def _report(self, epoch: int, elapsed: float, metrics: Metrics | None = None,
-                yhat: np.ndarray | None = None, status: str = "running",
-                first: bool = False) -> Progress:
-        """The one place a report and its log lines are made."""
-        cfg, message, lines = self.config, "", ()
-        if metrics is not None:
-            line = epoch_line(epoch, metrics.loss, metrics.accuracy(cfg.accuracy))
-            if status == "finished":
-                lines = tuple(final_lines(epoch, metrics.loss, metrics.accuracy(cfg.accuracy),
-                                          elapsed))
-            elif status == "stopped":
-                message = f"stopped at epoch {epoch}"
-                lines = (f"***** Training stopped at epoch {epoch} *****", line,
-                         time_line(elapsed))
-            elif status == "diverged":
-                message = (f"Training diverged at epoch {epoch}: the loss or the weights "
-                           f"became NaN or infinite. Try a smaller learning rate than "
-                           f"{self.lr:g}.")
-                lines = ("***** Training diverged *****", message)
-            elif epoch % cfg.log_every == 0 and (epoch == 0) == first:
-                lines = (line,)  # a resumed run's first report repeats no line
-        return Progress(epoch=epoch, epochs=cfg.epochs, lr=self.lr, elapsed=elapsed,
-                        epochs_per_s=self._rate(), metrics=metrics, yhat=yhat,
-                        lines=lines, status=status, message=message)
+    def _lines(self, epoch: int, elapsed: float, metrics: Metrics, status: str,
+               first: bool = False) -> tuple[tuple[str, ...], str]:
+        """The log lines (and message) an evaluated epoch adds: the one place they are
+        made."""
+        cfg = self.config
+        line = epoch_line(epoch, metrics.loss, metrics.accuracy(cfg.accuracy))
+        if status == "finished":
+            return tuple(final_lines(epoch, metrics.loss, metrics.accuracy(cfg.accuracy),
+                                     elapsed)), ""
+        if status == "stopped":
+            return (f"***** Training stopped at epoch {epoch} *****", line,
+                    time_line(elapsed)), f"stopped at epoch {epoch}"
+        if status == "diverged":
+            message = (f"Training diverged at epoch {epoch}: the loss or the weights "
+                       f"became NaN or infinite. Try a smaller learning rate than "
+                       f"{self.lr:g}.")
+            return ("***** Training diverged *****", message), message
+        if epoch % cfg.log_every == 0 and (epoch == 0) == first:
+            return (line,), ""  # a resumed run's first report repeats no line
+        return (), ""
+
+    def _report(self, evaluations: list[Evaluation], yhat: np.ndarray | None,
+                status: str = "running", first: bool = False) -> Progress:
+        """The report of the epochs up to ``self.epoch``, evaluated at ``evaluations``."""
+        lines: list[str] = []
+        message = ""
+        for i, (epoch, metrics, elapsed) in enumerate(evaluations):
+            last = i == len(evaluations) - 1 and epoch == self.epoch
+            more, msg = self._lines(epoch, elapsed, metrics, status if last else "running",
+                                    first)
+            lines.extend(more)
+            message = msg or message
+        at_end = evaluations[-1][1] if evaluations and evaluations[-1][0] == self.epoch \
+            else None
+        return Progress(epoch=self.epoch, epochs=self.config.epochs, lr=self.lr,
+                        elapsed=self.elapsed, epochs_per_s=self._rate(), metrics=at_end,
+                        yhat=yhat, lines=tuple(lines), status=status, message=message,
+                        evaluations=tuple(evaluations))
 
     def _evaluated(self, status: str = "running", first: bool = False) -> Progress:
         """A report of the current epoch with a fresh evaluation (or the one at hand)."""
@@ -181,7 +204,7 @@ class Trainer:
             self._last_eval = (self.epoch, metrics, yhat)
         if status == "running" and not (math.isfinite(metrics.loss) and self.net.all_finite()):
             status = "diverged"
-        return self._report(self.epoch, self.elapsed, metrics, yhat, status, first)
+        return self._report([(self.epoch, metrics, self.elapsed)], yhat, status, first)
 
     # ------------------------------------------------------------ chunks
     def _chunk_end(self) -> int:
@@ -213,38 +236,32 @@ class Trainer:
         self._ramp = min(2 * self._ramp, 1 << 20)
         return result, dt
 
-    def _run_chunk(self, stepping: bool) -> Iterator[Progress]:
-        """Train one chunk and yield its per-epoch reports (the last one may be final)."""
-        e0, epochs = self.epoch, self.config.epochs
+    def _run_chunk(self, stepping: bool) -> Progress:
+        """Train one chunk and report it (the report may be the final one)."""
+        e0 = self.epoch
         end = e0 + 1 if stepping else self._chunk_end()
         evals = np.array([self.scheduled(e) for e in range(e0 + 1, end + 1)])
         evals[-1] |= stepping
         result, dt = self._timed_chunk(end - e0, evals)
-        elapsed0, row = self.elapsed, 0
-        # the weights are now those of the chunk's end: epoch and elapsed say so at once
-        # (a checkpoint taken while its reports are being handed out stays consistent)
+        elapsed0 = self.elapsed
         self.epoch, self.elapsed = e0 + result.done, elapsed0 + dt
         self._marks.append((self.elapsed, self.epoch))
         while len(self._marks) > 2 and self._marks[-1][0] - self._marks[1][0] >= RATE_WINDOW:
             self._marks.popleft()
-        for c in range(result.done):
-            epoch, elapsed = e0 + c + 1, elapsed0 + dt * (c + 1) / result.done
-            if not evals[c]:
-                yield self._report(epoch, elapsed)
-                continue
-            metrics = Metrics(*result.metrics[row].tolist())
-            yhat = result.yhats[row].reshape(-1, 1)
-            row += 1
-            self._last_eval = (epoch, metrics, yhat)
-            if result.diverged and c == result.done - 1:
-                yield self._report(epoch, elapsed, metrics, yhat, "diverged")
-                return
-            yield self._report(epoch, elapsed, metrics, yhat,
-                               "finished" if epoch == epochs else "running")
+        epochs = [e0 + c + 1 for c in range(result.done) if evals[c]]
+        evaluations = [(e, Metrics(*result.metrics[r].tolist()),
+                        elapsed0 + dt * (e - e0) / result.done) for r, e in enumerate(epochs)]
+        yhat = result.yhats[-1].reshape(-1, 1) if len(epochs) else None
+        if evaluations:
+            self._last_eval = (epochs[-1], evaluations[-1][1], yhat)
+        if result.diverged:
+            return self._report(evaluations, yhat, "diverged")
+        return self._report(evaluations, yhat,
+                            "finished" if self.epoch == self.config.epochs else "running")
 
     # ------------------------------------------------------------ the loop
     def run(self) -> Iterator[Progress]:
-        """Train to ``config.epochs``, yielding a report after every epoch."""
+        """Train to ``config.epochs``, yielding a report after every chunk."""
         first = self._evaluated(first=True)
         yield first
         if first.done:
@@ -257,9 +274,8 @@ class Trainer:
             if new_lr is not None and new_lr != self.optimizer.lr:
                 self.optimizer.lr = new_lr
                 self.lr_changes.append((self.epoch, new_lr))
-            p = None
-            for p in self._run_chunk(stepping):
-                yield p
-            if p is not None and p.done:
+            p = self._run_chunk(stepping)
+            yield p
+            if p.done:
                 return
         yield self._evaluated("stopped")

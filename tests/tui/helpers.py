@@ -25,3 +25,27 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 30.0) 
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting for the app")
         await pilot.pause(0.02)
+
+
+async def burst(pilot, *keys: str, settle: float = 0.3) -> None:
+    """Send ``keys`` all at once, as a paste or a burst over SSH arrives, then let the
+    app work ``settle`` seconds. (``pilot.press`` waits for the process to idle after
+    every key, which a training process never does: two seconds per key.)"""
+    import unicodedata
+
+    from textual import events
+    from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+
+    app = pilot.app
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        original = REPLACED_KEYS.get(key, key)
+        try:
+            char = unicodedata.lookup(_get_unicode_name_from_key(original))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+    await pilot.pause(settle)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -15,7 +16,15 @@ from tui.commands.common import (
     config_from_args,
 )
 
-__all__ = ["run_train", "train_parser"]
+__all__ = ["run_train", "train_in_terminal", "train_parser"]
+
+
+def _to_devnull() -> None:
+    """Point stdin, stdout and stderr at /dev/null (the terminal or pipe is gone)."""
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def train_parser() -> Parser:
@@ -40,8 +49,18 @@ def run_train(argv: Sequence[str]) -> int:
         if exc.field:
             parser.error(f"argument --{exc.field.replace('_', '-')}: {exc.reason}")
         parser.error(str(exc))
+    return train_in_terminal(session, args.no_predictions)
+
+
+def train_in_terminal(session, no_predictions: bool = False) -> int:
+    """Train ``session`` under a run host (attachable through its control socket),
+    printing the report's lines; the exit status of the run (``train``, ``resume``)."""
+    from core.train.host import RunHost
+
+    host = RunHost.for_session(session)
     controls = session.controls
     interrupted = {"count": 0}
+    reports: list = []
 
     def on_signal(signum, frame):
         interrupted["count"] += 1
@@ -49,22 +68,32 @@ def run_train(argv: Sequence[str]) -> int:
             raise KeyboardInterrupt
         controls.stop()
 
-    for sig in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)):
-        if sig is not None:
-            signal.signal(sig, on_signal)
-    last = None
-    try:
-        for p in session.iterate():
+    def on_hangup(signum, frame):
+        """The terminal is gone: the run trains on (attachable), printing nowhere."""
+        _to_devnull()
+
+    def on_report(p) -> None:
+        reports[:] = [p]
+        try:
             for line in p.lines:
                 print(line, flush=True)
-            last = p
+        except BrokenPipeError:  # the reader went away: stop cleanly, print no more
+            _to_devnull()
+            interrupted["pipe"] = True
+            controls.stop()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, on_signal)
+    signal.signal(signal.SIGHUP, on_hangup)
+    host.on_report(on_report)
+    try:
+        host.run()
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        session.finish("stopped", "output closed")
-        sys.stderr.close()
+    last = reports[-1] if reports else None
+    if interrupted.get("pipe"):
         return EXIT_INTERRUPTED
-    if last is not None and last.status == "finished" and not args.no_predictions:
+    if last is not None and last.status == "finished" and not no_predictions:
         from core.train.logfmt import prediction_lines
 
         lines = prediction_lines(last.yhat)

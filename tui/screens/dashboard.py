@@ -1,51 +1,51 @@
 """The dashboard: form, live curves, ground truth vs prediction, the epoch log, status.
 
-Training runs in one thread worker that only puts reports into a ``Mailbox``; a timer
-pulls the newest state a few times a second and redraws what changed. The network is
-never touched from the UI thread while it trains.
+One screen for every run a person looks at — one this process trains, another process's
+run it attached to, or a run's files. The ``RunController`` owns the run; this screen
+maps keys onto it (``DashboardActions``) and, on a frame timer, renders the ``Frame`` it
+pulls: small immutable pieces, the heavy panels at most every HEAVY_SECONDS while
+training. Nothing proportional to the network's size runs here.
+
+Focus: the app starts with no field focused, so every key is a command; Enter applies a
+field and leaves it, Escape leaves it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from pathlib import Path
 
-from textual import on, work
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Log, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets._select import SelectOverlay
 
 from core.config import ConfigError, RunConfig
 from core.datasets import DataError
-from core.train.controls import Controls
-from core.train.history import History
-from core.train.session import Session, SetupError, build_data, seeded_rngs
-from tui.live.handoff import Mailbox
-from tui.live.inspector import LiveInspector
-from tui.screens.dashboard_actions import RunActions
+from core.train.journal import RunState
+from tui.live.controller import ControllerError, Frame, RunController
+from tui.screens.dashboard_actions import DashboardActions
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.form import HyperForm
 from tui.widgets.run.scatter import ScatterPair
 from tui.widgets.run.status import RunStatus, StatusLine
 
-__all__ = ["DashboardScreen"]
+__all__ = ["HEAVY_SECONDS", "DashboardScreen"]
 
-LIVE_FIELDS = ("lr",)  # applied to a running network without a restart
 HEAVY_SECONDS = 0.5
-"""While running, the curves, the log and the prediction redraw at most this often (the
+"""While training, the curves, the log and the prediction redraw at most this often (the
 status line every frame): they are most of the bytes sent to the terminal and of the UI
-thread's time, which the training thread shares (bench/dashboard.py)."""
+thread's time (bench/dashboard.py)."""
 
 
-class DashboardScreen(RunActions, Screen):
-    """One screen with everything a run needs."""
+class DashboardScreen(DashboardActions, Screen):
+    """Everything a run needs, on one screen."""
 
+    AUTO_FOCUS = ""  # no field has the cursor at first: every key is a command
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (80, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-tiny-h"), (24, "-short"), (32, "-tall")]
 
@@ -53,9 +53,11 @@ class DashboardScreen(RunActions, Screen):
         Binding("s", "start", "Start", id="run.start"),
         Binding("ctrl+s", "start", "Start", show=False, priority=True, id="run.start-ctrl"),
         Binding("p,space", "pause", "Pause", id="run.pause"),
-        Binding("n", "step", "Step", show=False, id="run.step"),
+        Binding("p,space", "resume", "Resume", id="run.resume"),
+        Binding("n", "step", "Step", id="run.step"),
         Binding("x", "stop", "Stop", id="run.stop"),
         Binding("r", "reset", "Reset", show=False, id="run.reset"),
+        Binding("g", "new_data", "New data", show=False, id="run.new-data"),
         Binding("plus,equals_sign", "lr(2.0)", "lr×2", show=False, id="run.lr-up",
                 tooltip="Double the learning rate (live from the next epoch)"),
         Binding("minus,underscore", "lr(0.5)", "lr÷2", show=False, id="run.lr-down",
@@ -64,256 +66,193 @@ class DashboardScreen(RunActions, Screen):
         Binding("y", "predictions", "Predictions", show=False, id="view.predictions"),
         Binding("f", "toggle_form", "Form", show=False, id="view.form"),
         Binding("i", "inspect", "Inspect", id="view.inspect"),
+        Binding("d", "detach", "Detach", id="run.detach"),
+        # priority: handled as the key arrives, so the keys after it in a burst are
+        # commands again (not typed into the field the cursor was in)
+        Binding("escape", "leave_field", "Leave field", show=False, priority=True,
+                id="view.leave-field"),
+        Binding("enter", "submit_field", "Apply field", show=False, priority=True,
+                id="view.submit-field"),
         Binding("question_mark,f1", "help", "Help", id="app.help"),
     ]
 
-    class RunEnded(Message):
-        """Posted by the worker when a run is over (once per run)."""
-
-        def __init__(self, status: str, message: str) -> None:
-            super().__init__()
-            self.status = status
-            self.message = message
-
-    def __init__(
-        self,
-        config: RunConfig,
-        runs_dir: str | Path | None = None,
-        record: bool = True,
-        start: bool = False,
-        fps: float = 8.0,
-        timer: Callable[[], float] = time.perf_counter,
-    ) -> None:
+    def __init__(self, controller: RunController, fps: float = 8.0, start: bool = False,
+                 title: str = "", closes_link: bool = False) -> None:
+        """``closes_link``: this screen opened the controller's link (the runs screen's
+        open) and closes it when it goes."""
         super().__init__()
-        self.timer = timer
-        self.config = config
-        self.runs_dir = runs_dir
-        self.record = record
-        self.start_now = start
-        self.fps = fps
-        self.mailbox = Mailbox()
-        self.history = History(cap=1000)
-        self.controls: Controls | None = None
-        self.session: Session | None = None
-        self.run_config: RunConfig | None = None
-        self.state = "ready"
-        self.message = ""
-        self.latest_yhat = None
-        self.snapshot: tuple[int, dict] | None = None
-        """The newest (epoch, weights copy) of the run, for views; None before a run."""
-        self.inspector = LiveInspector()
-        """Derived state for the inspect views and the plateau diagnosis."""
-        self._diagnosis_shown = ""
-        self._worker: Worker | None = None
-        self._status_key: RunStatus | None = None
-        self._last_progress = None
-        self._pending_reset = False
-        self._pending_restart: RunConfig | None = None
-        self._pending_lines: list[str] = []
-        self._pending_yhat = None
-        self._curves_due = False
+        self.controller = controller
+        self.closes_link = closes_link
+        self.fps, self.start_now, self.title_text = fps, start, title
         self._heavy_at = 0.0
+        self._pending_lines: list[str] = []
+        self._curves_due = self._yhat_due = False
+        self._shown: tuple | None = None
+        self._bindings_key: tuple | None = None
 
     # ------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Horizontal(id="main"):
             with Vertical(id="side"):
-                yield HyperForm(self.config, id="form")
-                yield Static("", id="form-message")
+                yield HyperForm(self.controller.config, id="form")
+                yield Static("", id="form-message", markup=False)
             with Vertical(id="right"):
                 yield CurvesPanel(acc_scale=1.0, id="curves")
                 with Horizontal(id="bottom"):
                     yield ScatterPair(id="scatter")
                     yield EpochLog(id="log", max_lines=20_000, auto_scroll=True)
         yield StatusLine(id="status")
-        yield Static(
-            "The terminal is too small for bp-tui.\nMake it at least 80 columns × 24 rows.",
-            id="too-small",
-        )
+        yield Static("The terminal is too small for bp-tui.\n"
+                     "Make it at least 80 columns × 24 rows.", id="too-small")
         yield Footer()
 
     def on_mount(self) -> None:
-        log = self.query_one("#log", Log)
-        log.border_title = "Epoch log"
-        log.can_focus = True
+        self.query_one("#log", EpochLog).border_title = "Epoch log"
         self.query_one("#side").border_title = "Hyperparameters"
-        self.show_data()
-        self.set_interval(1.0 / self.fps, self.pull, name="frame")
-        self.update_status()
+        if self.title_text:
+            self.sub_title = self.title_text
+        if self.controller.link is not None:  # attached, or opened from files
+            self.form.freeze(keep=() if self.controller.read_only else ("lr",))
+        else:
+            self.show_preview()
+        self.set_interval(1.0 / self.fps, self.frame, name="frame")
+        self.frame(force=True)
         if self.start_now:
             self.call_after_refresh(self.action_start)
+
+    def on_unmount(self) -> None:
+        if self.closes_link:
+            self.controller.close()
 
     @property
     def form(self) -> HyperForm:
         return self.query_one("#form", HyperForm)
 
-    @property
-    def running(self) -> bool:
-        """True while a worker is training (or preparing)."""
-        return self.state in ("preparing", "running", "paused")
-
-    # ------------------------------------------------------------ the worker
-    @work(thread=True, exclusive=True, group="train", name="train", exit_on_error=False)
-    def train(self, config: RunConfig, controls: Controls) -> None:
-        """Build the session and drive the trainer; only posts to the mailbox."""
-        worker = get_current_worker()
-        controls.link(worker.cancelled_event)
-        try:
-            session = Session(config, runs_root=self.runs_dir, record=self.record,
-                              controls=controls, notify=self.mailbox.note, timer=self.timer)
-        except SetupError as exc:
-            self.post_message(self.RunEnded("error", str(exc)))
-            return
-        self.session = session
-        status, message = "stopped", ""
-        try:
-            for p in session.iterate():
-                self.mailbox.put(p)
-                if p.done or self.mailbox.snapshot_due() or controls.paused:
-                    self.mailbox.put_snapshot(p.epoch, session.net.copy_params())
-                if p.done:
-                    status, message = p.status, p.message
-        except Exception as exc:  # a bug, not the user's mistake: keep the app alive
-            status, message = "error", f"training failed: {exc!r}"
-            if session.status == "running":
-                session.finish("stopped", message)
-        self.post_message(self.RunEnded(status, message))
-
-    def launch(self, config: RunConfig) -> None:
-        """Start a new run with ``config`` (the previous one must be over)."""
-        self.run_config = config
-        self.history.clear()
-        self.latest_yhat = None
-        self.snapshot = None
-        self.inspector.reset()
-        self._diagnosis_shown = ""
-        self.query_one("#curves", CurvesPanel).set_test_history(None)
-        self.query_one("#scatter", ScatterPair).set_prediction(None)
-        log = self.query_one("#log", Log)
-        log.clear()
-        self.mailbox.drain()
-        self._pending_lines, self._pending_yhat, self._curves_due = [], None, False
-        self.controls = Controls()
-        self.session = None
-        self.state, self.message = "preparing", ""
-        self._last_progress = None
-        self.show_data(config)
-        self._worker = self.train(config, self.controls)
-        self.update_status()
-
-    def stop_run(self) -> None:
-        """Ask the running trainer to stop at the next epoch boundary."""
-        if self.controls is not None:
-            self.controls.stop()
-
-    @on(RunEnded)
-    def _run_ended(self, event: RunEnded) -> None:
-        if self._pending_reset:
-            self.clear_panels()
-            return
-        self.pull(force=True)
-        self.state = event.status
-        self.message = event.message
-        if event.status == "error":
-            self.notify(event.message, title="Cannot start", severity="error", timeout=8)
-            self.form_message(event.message)
-        elif event.status == "diverged":
-            self.notify(event.message, title="Diverged", severity="error", timeout=10)
-        self.update_status()
-        pending, self._pending_restart = self._pending_restart, None
-        if pending is not None:
-            self.launch(pending)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker is self._worker and event.state == WorkerState.ERROR:
-            self.state, self.message = "error", f"worker failed: {event.worker.error!r}"
-            self.update_status()
-
     # ------------------------------------------------------------ frames
-    def pull(self, force: bool = False) -> None:
-        """Timer: take what the worker produced since the last frame and redraw (the
-        heavy panels at most every HEAVY_SECONDS while running; ``force``: now)."""
-        d = self.mailbox.drain()
-        for note in d.notes:
-            self.notify(note, timeout=6)
-        self._pending_lines.extend(d.lines)
-        for epoch, loss, soft, acc, lr, wall in d.rows:
-            self.history.append(epoch, loss=loss, soft_acc=soft, acc=acc, lr=lr, wall=wall)
-        self._curves_due = self._curves_due or bool(d.rows)
-        if d.snapshot is not None:
-            self.snapshot = d.snapshot
-        if d.yhat is not None:
-            self.latest_yhat = self._pending_yhat = d.yhat
-        if d.latest is not None:
-            self._last_progress = d.latest
-            if self.state == "preparing":
-                self.state = "running"
-        if self.state in ("running", "paused") and self.controls is not None:
-            self.state = "paused" if self.controls.paused else "running"
+    def frame(self, force: bool = False) -> None:
+        """Timer: pull what changed and draw it."""
+        f = self.controller.pull()
+        if f.started:
+            self._clear_run_panels()
+        if f.data_changed and self.controller.data is not None:
+            self.query_one("#scatter", ScatterPair).set_data(*self.controller.data)
+        self._pending_lines.extend(f.lines)
+        self._curves_due = self._curves_due or f.history_changed or f.views is not None
+        self._yhat_due = self._yhat_due or f.yhat is not None
         now = time.monotonic()
-        if force or self.state != "running" or now - self._heavy_at >= HEAVY_SECONDS:
+        if force or f.ended or f.state.status != RunState.RUNNING \
+                or now - self._heavy_at >= HEAVY_SECONDS:
             self._heavy_at = now
-            if self._pending_lines:
-                self.query_one("#log", Log).write_lines(self._pending_lines)
-                self._pending_lines = []
-            if self._curves_due:
-                self._curves_due = False
-                self.query_one("#curves", CurvesPanel).set_history(self.history)
-            if self._pending_yhat is not None:
-                self.query_one("#scatter", ScatterPair).set_prediction(self._pending_yhat)
-                self._pending_yhat = None
-        self.inspect_frame()
-        self.update_status()
+            self._draw_heavy()
+        self._draw_status(f)
+        if f.ended is not None:
+            self._run_ended(f)
+        self._sync_bindings()
 
-    def inspect_frame(self) -> None:
-        """Feed the newest snapshot to the inspector (a no-op when it did not change):
-        test metrics beside the curves, the plateau diagnosis in the status line."""
-        data = self.session.data if self.session is not None else None
-        if not self.inspector.on_frame(self.snapshot, self.run_config, data, self.history):
-            return
-        if self.inspector.test is not None and len(self.inspector.test_history):
-            self.query_one("#curves", CurvesPanel).set_test_history(self.inspector.test_history)
-        note = self.inspector.message
-        if note != self._diagnosis_shown and self.message in ("", self._diagnosis_shown):
-            self.message = note
-        self._diagnosis_shown = note
+    def _draw_heavy(self) -> None:
+        if self._pending_lines:
+            self.query_one("#log", EpochLog).write_lines(self._pending_lines)
+            self._pending_lines = []
+        c = self.controller
+        if self._curves_due:
+            self._curves_due = False
+            curves = self.query_one("#curves", CurvesPanel)
+            curves.set_history(c.history)
+            curves.set_test_history(c.test_history if len(c.test_history) else None)
+        if self._yhat_due and c.yhat is not None and c.data is not None:
+            self._yhat_due = False
+            scatter = self.query_one("#scatter", ScatterPair)
+            if len(c.yhat) == len(c.data[0]):
+                scatter.set_prediction(c.yhat)
 
-    def update_status(self) -> None:
-        p = self._last_progress
-        cfg = self.run_config or self.config
-        name = self.session.run_name if self.session else ""
+    def _draw_status(self, f: Frame) -> None:
+        c, s = self.controller, f.state
+        live = c.running
         status = RunStatus(
-            state=self.state,
-            epoch=p.epoch if p else 0,
-            epochs=cfg.epochs,
-            rate=p.epochs_per_s if p and self.state != "paused" else 0.0,
-            elapsed=p.elapsed if p else 0.0,
-            lr=p.lr if p else cfg.lr,
-            run_name=name,
-            message=self.message,
-        )
-        if status != self._status_key:
-            self._status_key = status
+            state=s.status.value, epoch=s.epoch,
+            epochs=s.epochs if c.link is not None else c.config.epochs,
+            rate=s.rate if s.status == RunState.RUNNING else 0.0, elapsed=s.elapsed,
+            lr=s.lr if live else c.config.lr, run_name=s.run_name,
+            message=f.message or self._note)
+        if status != self._shown:
+            self._shown = status
             self.query_one("#status", StatusLine).status = status
 
+    def _run_ended(self, f: Frame) -> None:
+        if f.ended == RunState.ERROR:
+            self.say(f.state.message or "the run failed", title="Cannot start", error=True)
+            self.form_message(f.state.message)
+        elif f.ended == RunState.DIVERGED:
+            self.say(f.state.message, title="Diverged", error=True, timeout=10)
+
+    def _clear_run_panels(self) -> None:
+        self.query_one("#log", EpochLog).clear()
+        curves = self.query_one("#curves", CurvesPanel)
+        curves.set_history(self.controller.history)
+        curves.set_test_history(None)
+        self.query_one("#scatter", ScatterPair).set_prediction(None)
+        self._pending_lines, self._curves_due, self._yhat_due = [], False, False
+
+    def _sync_bindings(self) -> None:
+        c = self.controller
+        key = (c.status, c.owns_run, c.read_only, c.link is None)
+        if key != self._bindings_key:
+            self._bindings_key = key
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Pause or Resume as the run is; Step while paused; Detach while this process
+        trains the run; no run controls on a read-only view."""
+        c = self.controller
+        status = c.status if c.link is not None else RunState.READY
+        if action in ("pause", "resume", "step", "stop", "lr") and c.read_only:
+            return False
+        if action == "lr" and c.link is not None and c.host is None and not c.running:
+            return False  # an attached run that has ended: nothing to change
+        if action == "pause":
+            return status in (RunState.RUNNING, RunState.PREPARING)
+        if action == "resume":
+            return status == RunState.PAUSED
+        if action == "step":
+            return status == RunState.PAUSED
+        if action == "stop":
+            return c.running
+        if action == "detach":
+            return c.owns_run
+        if action == "leave_field":  # an open dropdown closes on its own escape first
+            return not isinstance(self.focused, SelectOverlay) and (
+                self.focused is not None or self.closes_link)
+        if action == "submit_field":
+            return isinstance(self.focused, Input)
+        if action in ("start", "reset", "new_data"):
+            return c.host is not None or c.link is None
+        return True
+
     # ------------------------------------------------------------ data preview
-    def show_data(self, config: RunConfig | None = None) -> None:
-        """Draw the ground truth of the configured data set (before and during a run)."""
+    def show_preview(self, config: RunConfig | None = None) -> None:
+        """Draw the ground truth of the form's data set (before a run)."""
         if config is None:
             try:
                 config = self.form.read_config()
             except ConfigError:
                 return
         try:
-            data = build_data(config, seeded_rngs(config.seed)[0])
+            X, y = self.controller.preview(config)
         except DataError as exc:
             self.form_message(str(exc))
             return
-        self.query_one("#scatter", ScatterPair).set_data(data.X, data.y)
+        self.query_one("#scatter", ScatterPair).set_data(X, y)
 
     def form_message(self, text: str) -> None:
-        self.query_one("#form-message", Static).update(f"✗ {text}" if text else "")
+        """One line under the form (a reason, or "" to clear)."""
+        self.query_one("#form-message", Static).update(Text(f"✗ {text}" if text else ""))
+
+    def say(self, message: str, title: str = "", error: bool = False,
+            timeout: float = 6) -> None:
+        """A toast; the text is shown as text, never parsed as markup."""
+        self.notify(message, title=title, severity="error" if error else "information",
+                    timeout=timeout, markup=False)
 
     # ------------------------------------------------------------ form events
     @on(HyperForm.Changed)
@@ -321,12 +260,20 @@ class DashboardScreen(RunActions, Screen):
         if not event.valid:
             return
         self.form_message("")
-        if not self.running and event.field in ("data", "n", "noise", "seed"):
-            self.show_data()
+        if self.controller.link is None and event.field in (
+                "data", "n", "noise", "seed", "data_seed", "data_file"):
+            self.show_preview()
 
     @on(HyperForm.Submitted)
     def _form_submitted(self, event: HyperForm.Submitted) -> None:
-        if not self.running:
+        c = self.controller
+        if event.field == "lr" and c.running:
+            try:
+                self.set_lr(float(self.form.text("lr")))
+            except (ValueError, ControllerError) as exc:
+                self.form_message(f"Learn rate: {exc}")
+            return
+        if not c.running:
             if event.field not in ("data", "activation", "loss", "optimizer", "init",
                                    "accuracy"):
                 self.action_start()
@@ -336,12 +283,15 @@ class DashboardScreen(RunActions, Screen):
         except ConfigError as exc:
             self.form_message(f"{self.form.label_of(exc.field)}: {exc.reason}")
             return
-        current = self.run_config
-        if current is None:
-            return
-        if event.field == "lr" and config.with_changes(lr=current.lr) == current:
-            self.set_lr(config.lr)
-            return
-        if config == current.with_changes(lr=config.lr):
-            return  # nothing that needs a restart changed
-        self.ask_restart(config)
+        if c.run_config is not None and config != c.run_config.with_changes(lr=config.lr):
+            self.ask_restart(config)
+
+    def on_descendant_focus(self, event) -> None:
+        """Fields show they have the cursor (the form's frame lights up)."""
+        self._note = "typing in a field: enter applies it, escape leaves it" if isinstance(
+            event.widget, (Input, Select)) else ""
+
+    def on_descendant_blur(self, _event) -> None:
+        self._note = ""
+
+    _note = ""

@@ -1,57 +1,66 @@
-"""The dashboard's key actions: start, pause, step, stop, reset, learning rate, views.
+"""The dashboard's key actions: each maps a key onto the run controller.
 
-A mixin of ``DashboardScreen`` (kept apart so each module reads in one sitting); it uses
-the screen's widgets, ``controls``, ``form`` and run state.
+A mixin of ``DashboardScreen`` (kept apart so each module reads in one sitting); it
+uses the screen's ``controller``, ``form`` and widgets, and never the run itself.
 """
 
 from __future__ import annotations
 
 import contextlib
 
-from textual.widgets import Log
-
 from core.config import ConfigError, RunConfig
 from core.train.logfmt import prediction_lines
+from tui.live.controller import ControllerError
 from tui.screens.dialogs import ConfirmScreen
-from tui.screens.help import HelpScreen
 from tui.widgets.run.curves import CurvesPanel
-from tui.widgets.run.scatter import ScatterPair
+from tui.widgets.run.epoch_log import EpochLog
+from tui.widgets.run.form import FIELDS
 
-__all__ = ["LR_MAX", "LR_MIN", "RunActions"]
+__all__ = ["DashboardActions", "describe_changes"]
 
-LR_MIN, LR_MAX = 1e-12, 1e6
+_LABELS = {f.name: f.label.lower() for f in FIELDS}
 
 
-class RunActions:
-    """Actions bound to keys on the dashboard (``action_*``) and what they share."""
+def _text(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ",".join(str(v) for v in value)
+    return "default" if value is None else f"{value:g}" if isinstance(value, float) \
+        else str(value)
+
+
+def describe_changes(old: RunConfig, new: RunConfig) -> str:
+    """ "hidden 128,128 and lr 0.01": the settings ``new`` changes, as the form shows them."""
+    a, b = old.to_dict(), new.to_dict()
+    parts = [f"{_LABELS.get(k, k)} {_text(b[k])}" for k in b
+             if k not in ("extra", "name") and a.get(k) != b[k]]
+    return " and ".join(parts) if len(parts) < 3 else ", ".join(parts)
+
+
+class DashboardActions:
+    """``action_*`` methods bound to keys on the dashboard and what they share."""
+
+    def _try(self, fn, *args) -> bool:
+        try:
+            fn(*args)
+        except ControllerError as exc:
+            self.say(str(exc))
+            return False
+        return True
 
     def ask_restart(self, config: RunConfig) -> None:
-        """Ask once whether to restart with the form's new settings."""
+        """Ask once whether to restart with the form's new settings, naming them."""
+        changed = describe_changes(self.controller.run_config, config) or "the same settings"
 
         def answer(yes: bool | None) -> None:
             if yes:
-                self.restart(config)
+                self._try(self.controller.restart, config)
             else:
-                self.form_message("Kept the running network; new settings apply at the next start.")
+                self.form_message("Kept the running network; the new settings apply at "
+                                  "the next start.")
 
-        changed = [k for k, v in config.to_dict().items()
-                   if v != (self.run_config.to_dict().get(k) if self.run_config else None)
-                   and k != "extra"]
-        self.app.push_screen(
-            ConfirmScreen(f"Restart the run with the new {', '.join(changed)}?",
-                          yes="Restart", no="Keep running"),
-            answer,
-        )
+        self.app.push_screen(ConfirmScreen(f"Restart with {changed}?", yes="Restart",
+                                           no="Keep running"), answer)
 
-    def restart(self, config: RunConfig) -> None:
-        """Stop the current run and start ``config`` when it has ended."""
-        if self.running:
-            self._pending_restart = config
-            self.stop_run()
-        else:
-            self.launch(config)
-
-    # ------------------------------------------------------------ actions
     def action_start(self) -> None:
         """Start a run with the form's settings (asks to restart if one is going)."""
         try:
@@ -59,98 +68,67 @@ class RunActions:
         except ConfigError as exc:
             reason = f"{self.form.label_of(exc.field)}: {exc.reason}"
             self.form_message(reason)
-            self.notify(reason, title="Cannot start", severity="error")
+            self.say(reason, title="Cannot start", error=True)
             return
         self.form_message("")
-        if self.running:
+        if self.controller.running:
             self.ask_restart(config)
             return
-        self.launch(config)
+        self._try(self.controller.start, config)
 
     def action_pause(self) -> None:
-        """Pause or resume the running trainer."""
-        if self.controls is None or not self.running:
-            return
-        if self.controls.paused:
-            self.controls.resume()
-            self.state = "running"
-        else:
-            self.controls.pause()
-            self.state = "paused"
-        self.update_status()
+        """Pause the run (it holds between epochs)."""
+        self._try(self.controller.toggle_pause)
+
+    def action_resume(self) -> None:
+        """Resume the paused run."""
+        self._try(self.controller.toggle_pause)
 
     def action_step(self) -> None:
-        """While paused (or running), run exactly one more epoch and hold."""
-        if self.controls is None or not self.running:
-            return
-        self.controls.step()
-        self.state = "paused"
-        self.update_status()
+        """While paused, run exactly one more epoch and hold."""
+        self._try(self.controller.step)
 
     def action_stop(self) -> None:
         """Stop the run; its records are flushed and kept."""
-        if self.running:
-            self.stop_run()
+        self._try(self.controller.stop)
 
     def action_reset(self) -> None:
-        """Stop, draw new initial weights (seed + 1) and clear the panels."""
-        seed = (self.run_config or self.config).seed
-        with contextlib.suppress(ConfigError):
-            seed = self.form.read_config().seed
-        self._pending_restart = None
-        self.form.set_value("seed", seed + 1)
-        if self.running:
-            self._pending_reset = True  # cleared once the run has ended (see _run_ended)
-            self.stop_run()
-        else:
-            self.clear_panels()
+        """New initial weights (seed + 1) on the same data; clears the panels."""
+        self._reseed(weights=True)
 
-    def clear_panels(self) -> None:
-        """Back to "ready": empty log, curves and prediction; ground truth redrawn."""
-        self._pending_reset = False
-        self.mailbox.drain()
-        self._pending_lines, self._pending_yhat, self._curves_due = [], None, False
-        self.inspector.reset()
-        self.history.clear()
-        self.query_one("#curves", CurvesPanel).set_history(self.history)
-        self.query_one("#log", Log).clear()
-        self.query_one("#scatter", ScatterPair).set_prediction(None)
-        self._last_progress = None
-        self.latest_yhat = None
-        self.snapshot = None
-        self.session = None
-        self.run_config = None
-        self.state = "ready"
-        try:
-            seed = self.form.read_config().seed
-            self.message = f"new initial weights (seed {seed})"
-        except ConfigError:
-            self.message = ""
-        self.show_data()
-        self.update_status()
+    def action_new_data(self) -> None:
+        """Draw new training points (data seed + 1); clears the panels."""
+        self._reseed(weights=False)
+
+    def _reseed(self, weights: bool) -> None:
+        c = self.controller
+        base = c.config
+        with contextlib.suppress(ConfigError):
+            base = self.form.read_config()
+        if weights:
+            self.form.set_value("data_seed", base.data_seed_or_seed)  # the same points
+            self.form.set_value("seed", base.seed + 1)
+            note = f"new initial weights (seed {base.seed + 1}), same data"
+        else:
+            self.form.set_value("data_seed", base.data_seed_or_seed + 1)
+            note = f"new data (data seed {base.data_seed_or_seed + 1})"
+        c.reset()
+        self._clear_run_panels()
+        self.show_preview()
+        c.message = note
 
     def set_lr(self, lr: float) -> None:
-        """Apply ``lr`` to the running network (next epoch) and show it in the form."""
-        lr = min(max(lr, LR_MIN), LR_MAX)
-        if self.controls is not None and self.running:
-            self.controls.set_lr(lr)
-            self.message = f"lr → {lr:g} from the next epoch"
-        self.form.set_value("lr", f"{lr:g}")
-        if self.run_config is not None and self.running:
-            self.run_config = self.run_config.with_changes(lr=lr)
-        self.update_status()
+        """Apply ``lr`` (live from the next epoch when running) and show it everywhere."""
+        if self._try(self.controller.set_lr, lr):
+            self.form.set_value("lr", f"{self.controller.config.lr:g}")
 
     def action_lr(self, factor: float) -> None:
         """Multiply the learning rate by ``factor`` (live when a run is going)."""
-        if self.running and self._last_progress is not None:
-            current = self._last_progress.lr
-            if self.run_config is not None:
-                current = self.run_config.lr
-        else:
-            try:
-                current = self.form.read_config().lr
-            except ConfigError:
-                current = self.config.lr
+        c = self.controller
+        current = c.state.lr if c.running else c.config.lr
+        if not c.running:
+            with contextlib.suppress(ConfigError, ValueError):
+                current = float(self.form.text("lr"))
         self.set_lr(current * factor)
 
     def action_toggle_log(self) -> None:
@@ -160,25 +138,41 @@ class RunActions:
 
     def action_predictions(self) -> None:
         """Write the predicted probabilities of the latest evaluation into the log."""
-        if self.latest_yhat is None:
-            self.notify("No predictions yet: start a run first.")
+        yhat = self.controller.yhat
+        if yhat is None:
+            self.say("No predictions yet: start a run first.")
             return
-        lines = prediction_lines(self.latest_yhat)
-        self.query_one("#log", Log).write_lines(lines)
-        if self.session is not None and not self.running:
-            self.session.log(lines)
+        self.query_one("#log", EpochLog).write_lines(prediction_lines(yhat))
 
     def action_toggle_form(self) -> None:
         """Hide or show the hyperparameters form (more room for the panels)."""
         side = self.query_one("#side")
         side.display = not side.display
 
+    async def action_submit_field(self) -> None:
+        """Apply the field the cursor is in and leave it."""
+        field = self.focused
+        self.set_focus(None)
+        await field.action_submit()
+
+    def action_leave_field(self) -> None:
+        """Leave the field the cursor is in (keys are commands again); on a run opened
+        from the runs screen, go back to it."""
+        if self.focused is not None:
+            self.set_focus(None)
+        elif self.closes_link and len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+
     def action_inspect(self) -> None:
         """Open the inspect views (boundary, test, predictions, …) of the current run."""
         from tui.screens.inspection import InspectScreen
 
-        self.app.push_screen(InspectScreen(self))
+        self.app.push_screen(InspectScreen(self.controller))
+
+    def action_detach(self) -> None:
+        """Leave the dashboard and let this run train on (bp-tui attach brings it back)."""
+        self.app.detach()
 
     def action_help(self) -> None:
-        """Every key of the dashboard, with what it does."""
-        self.app.push_screen(HelpScreen())
+        """Every key, on every screen."""
+        self.app.show_help(type(self))

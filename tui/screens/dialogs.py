@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,45 +16,69 @@ from textual.widgets import Button, DataTable, Input, Static
 from core.config import ConfigError, parse_field
 from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
 from core.records.index import RunRow
+from tui.widgets.fields import FieldInput
 
-__all__ = ["ConfirmScreen", "DiffScreen", "ExportScreen", "RenameScreen", "export_runs"]
+__all__ = ["ChoiceScreen", "ConfirmScreen", "DiffScreen", "ExportScreen", "RenameScreen",
+           "export_runs"]
 
 
-class ConfirmScreen(ModalScreen[bool]):
-    """Ask ``question``; dismisses with True for yes."""
+class ChoiceScreen(ModalScreen[str | None]):
+    """Ask ``question`` with buttons ``choices`` — (answer, label, key) — and dismiss
+    with the answer chosen (escape: None). Enter presses the ``default`` button. Every
+    text is shown as text (a run name never parses as markup)."""
 
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
+    BINDINGS = [Binding("escape", "choose(None)", "Cancel", id="choice.cancel")]
+
+    def __init__(self, question: str, choices: list[tuple[str, str, str]],
+                 default: str | None = None, destructive: str | None = None) -> None:
+        super().__init__()
+        self.question, self.choices = question, choices
+        self.default = default if default is not None else choices[0][0]
+        self.destructive = destructive
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-box"):
+            yield Static(self.question, id="confirm-question", markup=False)
+            with Horizontal(id="confirm-buttons"):
+                for answer, label, key in self.choices:
+                    variant = "error" if answer == self.destructive else (
+                        "primary" if answer == self.default else "default")
+                    yield Button(Text(f"{label} [{key}]"), id=f"choice-{answer}",
+                                 variant=variant)
+
+    def on_mount(self) -> None:
+        """Enter presses the focused button: the default answer."""
+        self.query_one(f"#choice-{self.default}", Button).focus()
+
+    def on_key(self, event) -> None:
+        for answer, _label, key in self.choices:
+            if event.key == key:
+                event.stop()
+                self.dismiss(answer)
+                return
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.dismiss((event.button.id or "")[len("choice-"):])
+
+    def action_choose(self, answer: str | None) -> None:
+        """Close with ``answer`` (None: cancelled)."""
+        self.dismiss(answer)
+
+
+class ConfirmScreen(ChoiceScreen):
+    """A yes/no question: y = yes, n / escape = no, enter = the default (dismisses
+    with True for yes)."""
 
     def __init__(
         self, question: str, yes: str = "Yes", no: str = "No", enter_means_yes: bool = True
     ) -> None:
         """``enter_means_yes=False`` for destructive questions: enter then keeps things."""
-        super().__init__()
-        self.question = question
-        self.yes, self.no = yes, no
-        self.enter_means_yes = enter_means_yes
+        super().__init__(question, [("yes", yes, "y"), ("no", no, "n")],
+                         default="yes" if enter_means_yes else "no",
+                         destructive=None if enter_means_yes else "yes")
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-box"):
-            yield Static(self.question, id="confirm-question")
-            with Horizontal(id="confirm-buttons"):
-                yield Button(f"{self.yes} [y]", id="yes",
-                             variant="primary" if self.enter_means_yes else "error")
-                yield Button(f"{self.no} [n]", id="no",
-                             variant="default" if self.enter_means_yes else "primary")
-
-    def on_mount(self) -> None:
-        """Enter presses the focused button: the default answer."""
-        self.query_one("#yes" if self.enter_means_yes else "#no", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
+    def dismiss(self, result=None):  # type: ignore[override]
+        return super().dismiss(result == "yes")
 
 
 class RenameScreen(ModalScreen[str | None]):
@@ -61,16 +86,17 @@ class RenameScreen(ModalScreen[str | None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="rename.cancel")]
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, taken=lambda _name: False) -> None:
+        """``taken(name)``: True when another run already has that name."""
         super().__init__()
-        self.old = name
+        self.old, self.taken = name, taken
 
     def compose(self) -> ComposeResult:
         """Question, box, error line."""
         with Vertical(classes="dialog"):
-            yield Static(f"Rename run {self.old} to:")
-            yield Input(self.old, id="rename-input")
-            yield Static("enter: rename   escape: cancel", id="rename-error")
+            yield Static(f"Rename run {self.old} to:", markup=False)
+            yield FieldInput(self.old, id="rename-input")
+            yield Static("enter: rename   escape: cancel", id="rename-error", markup=False)
 
     @on(Input.Submitted, "#rename-input")
     def _submit(self, event: Input.Submitted) -> None:
@@ -79,6 +105,10 @@ class RenameScreen(ModalScreen[str | None]):
         except ConfigError as exc:
             self.query_one("#rename-error", Static).update(f"✗ {exc.reason}")
             return
+        if name != self.old and self.taken(name):
+            self.query_one("#rename-error", Static).update(
+                f"✗ a run named {name} already exists: choose another name")
+            return
         self.dismiss(name)
 
     def action_cancel(self) -> None:
@@ -86,8 +116,13 @@ class RenameScreen(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-def _show(value: Any) -> str:
-    return "—" if value is None else str(value)
+def _show(value: Any) -> Text:
+    """A setting as the form writes it: 64,64 rather than [64, 64]."""
+    if value is None:
+        return Text("—")
+    if isinstance(value, (list, tuple)):
+        return Text(",".join(str(v) for v in value))
+    return Text(str(value))
 
 
 class DiffScreen(ModalScreen[None]):
@@ -106,11 +141,11 @@ class DiffScreen(ModalScreen[None]):
 
         self.diff = config_diff(self.a, self.b)
         with Vertical(classes="dialog", id="diff-box"):
-            yield Static(f"Settings that differ: {self.a_name} vs {self.b_name}")
+            yield Static(f"Settings that differ: {self.a_name} vs {self.b_name}", markup=False)
             table = DataTable(id="diff-table", cursor_type="row")
-            table.add_columns("setting", self.a_name, self.b_name)
+            table.add_columns("setting", Text(self.a_name), Text(self.b_name))
             for key, va, vb in self.diff:
-                table.add_row(key, _show(va), _show(vb))
+                table.add_row(Text(key), _show(va), _show(vb))
             yield table
             yield Static("identical settings" if not self.diff else
                          f"{len(self.diff)} setting(s) differ   escape: close")
@@ -144,9 +179,9 @@ class ExportScreen(ModalScreen[None]):
         with Vertical(classes="dialog"):
             yield Static(f"Export {len(self.rows)} run(s): metrics.csv (raw and smoothed), "
                          "runs.csv and runs.md into the folder:")
-            yield Input(str(Path.cwd() / "bp-tui-export"), id="export-folder")
+            yield FieldInput(str(Path.cwd() / "bp-tui-export"), id="export-folder")
             yield Static("smoothing (0–0.99):")
-            yield Input(f"{self.smoothing:g}", id="export-smoothing")
+            yield FieldInput(f"{self.smoothing:g}", id="export-smoothing")
             yield Static("enter: export   escape: cancel", id="export-error")
 
     @on(Input.Submitted)

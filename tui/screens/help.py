@@ -1,87 +1,75 @@
-"""The help screen: every key of the dashboard, with what it does."""
+"""The help screen: every key of every screen, generated from their bindings.
+
+Nothing here restates a key by hand: each row is a screen's ``Binding`` with its keys as
+Textual displays them and its tooltip (or its action's docstring), so help, footer and
+command palette cannot drift apart.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
+from dataclasses import replace
+
+from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
-__all__ = ["HELP_TEXT", "HelpScreen"]
+__all__ = ["HelpScreen", "binding_rows", "help_markdown"]
 
-HELP_TEXT = """\
-# bp-tui keys
 
-| key | action |
-|---|---|
-| `s` / `ctrl+s` | **start** a run with the form's settings (restart when one is going) |
-| `p` / `space` | **pause** / resume |
-| `n` | step **one epoch** while paused |
-| `x` | **stop** the run (its records are kept) |
-| `r` | **reset**: stop, draw new initial weights (seed + 1), clear the panels |
-| `+` / `-` | learning rate ×2 / ÷2, applied live from the next epoch |
-| `l` | loss curve on a log10 axis, on/off |
-| `y` | print `SimpleNet Predicted Probabilities:` (ŷ of every training point) in the log |
-| `f` | show / hide the hyperparameters form |
-| `i` | **inspect** the network (keys below); `esc` back |
-| `tab` / `shift+tab` | move between fields; `enter` in a field applies it |
-| `?` / `f1` | this help |
-| `ctrl+p` | command palette (every action, themes) |
-| `q` / `ctrl+q` | quit (the run is stopped and its records flushed first) |
-| `R` | **runs**: every recorded run (also `bp-tui runs`) |
+def _describe(owner: type, binding: Binding) -> str:
+    if binding.tooltip:
+        return binding.tooltip
+    method = getattr(owner, f"action_{binding.action.split('(')[0]}", None)
+    doc = (method.__doc__ or "").strip().splitlines() if method else []
+    return doc[0] if doc else binding.description
 
-## Inspect screen
 
-| key | action |
-|---|---|
-| `1` … `7` | tabs: boundary, test set, predictions, confusion, activation, diagnosis, network |
-| `m` | boundary discrete ↔ continuous |
-| `d` | draw a fresh test set |
-| `t` | predictions of train ↔ test |
-| `o` / `O` | in the predictions table: sort by the next column / reverse |
-| `escape` / `i` | back |
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("`", "'")
 
-## Runs screen
 
-| key | action |
-|---|---|
-| `enter` | open the run: curves, log, prediction (followed live while it runs) |
-| `space` / `a` | mark the run under the cursor / mark all shown |
-| `o` | overlay the marked runs' curves |
-| `d` | diff the settings of the two marked runs |
-| `e` | export the marked runs (metrics CSV, table CSV and Markdown) |
-| `/` | filter by text; `escape` clears it |
-| `s` / `S` | sort by the next column / reverse (or click a header) |
-| `m` / `f2` | rename (refused while the run is going) |
-| `delete` / `D` | delete the run (always asks) |
-| `w` | sweeps: `ctrl+s` start, `ctrl+x` cancel, `ctrl+o` overlay |
-| `escape` / `q` | back (also from a run view, an overlay and the sweep screen) |
+def binding_rows(app: App, owner: type) -> list[tuple[str, str]]:
+    """(keys as displayed, what they do) for every binding of the class ``owner``."""
+    rows = []
+    for b in owner.BINDINGS:
+        if not isinstance(b, Binding):
+            continue
+        keys = " / ".join(app.get_key_display(replace(b, key=k.strip()))
+                          for k in b.key.split(","))
+        rows.append((keys, _describe(owner, b)))
+    return rows
 
-In an overlay: `[` / `]` smoothing −/+ (TensorBoard's EMA, 0–0.99), `t` x axis by
-epoch or wall time, `l` log loss, `r` reload, `e` export. In a run view: `l` log loss,
-`f` follow the log.
 
-While a run is going, `enter` in the *Learning rate* field applies the typed value
-to the running network. Changing the data set, the hidden sizes or any other setting
-asks whether to restart with the new settings.
-
-Letter keys act when the cursor is not in a text field; `ctrl+s`, `ctrl+q`, `f1`
-and `tab` work everywhere. Runs are recorded under `$BP_TUI_RUNS` (default
-`~/.local/share/bp-tui/runs`).
-"""
+def help_markdown(app: App, sections: list[tuple[str, type]], notes: str = "") -> str:
+    """Markdown tables of ``sections`` (title, screen class), then ``notes``."""
+    out = ["# bp-tui keys", ""]
+    for title, owner in sections:
+        out += [f"## {title}", "", "| key | action |", "|---|---|"]
+        out += [f"| `{_md(k)}` | {_md(d)} |" for k, d in binding_rows(app, owner)]
+        out.append("")
+    if notes:
+        out.append(notes)
+    return "\n".join(out)
 
 
 class HelpScreen(ModalScreen[None]):
-    """Lists every key. Any of q, ?, f1, enter or escape closes it."""
+    """Every key of ``sections`` (the current screen first). q, ?, f1, enter or escape
+    closes it."""
 
     BINDINGS = [
         Binding("q,question_mark,f1,enter,escape", "dismiss", "Close", id="help.close"),
     ]
 
+    def __init__(self, sections: list[tuple[str, type]], notes: str = "") -> None:
+        super().__init__()
+        self.sections, self.notes = sections, notes
+
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Markdown(HELP_TEXT)
+            yield Markdown(help_markdown(self.app, self.sections, self.notes))
 
     def action_dismiss(self, result: None = None) -> None:  # type: ignore[override]
+        """Close the help."""
         self.dismiss(None)

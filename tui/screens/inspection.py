@@ -1,4 +1,4 @@
-"""The inspect screen: seven views of the current network, one tab each.
+"""The inspect screen: seven views of the shown run, one tab each.
 
     1 Boundary     ŷ over the input square, training points on top (m: discrete/continuous)
     2 Test         fresh or CSV test set, metrics, ground truth vs prediction, misclassified
@@ -8,24 +8,22 @@
     6 Diagnosis    gradient norms and saturated units over time; the plateau verdict
     7 Network      layer sizes, weight statistics, small weight matrices
 
-The screen never touches the training worker. It reads the dashboard's `LiveInspector`
-(fed from weight snapshots, at most a few per second) on a timer and redraws only the
-visible view, and only when the snapshot changed.
+The screen computes nothing from the network: it tells the run controller which views
+the visible tab needs (renewed on its timer) and draws the small results the run's
+analyst hands back — off the UI thread, at most about once a second.
 """
 
 from __future__ import annotations
 
-import time
-
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Static, TabbedContent, TabPane
 
-from core.analysis.points import MAX_TEST_N, fresh_test_set
-from core.datasets import DataError, load_csv
-from tui.live.inspector import TestSet
+from core.analysis.derived import TestSpec, ViewRequest
+from tui.live.controller import RunController
 from tui.widgets.inspect.boundary import BoundaryView
 from tui.widgets.inspect.plots import ActivationView, DiagnosisView
 from tui.widgets.inspect.predictions import PredictionsTable
@@ -37,38 +35,34 @@ __all__ = ["TABS", "InspectScreen"]
 TABS = ("boundary", "test", "predictions", "confusion", "activation", "diagnosis", "network")
 _TITLES = ("Boundary", "Test", "Predictions", "Confusion", "Activation", "Diagnosis",
            "Network")
-# While a run trains, each view is redrawn at most this often (seconds): enough to watch
-# it learn, cheap enough for the trainer (see bench/views.py).
-MIN_INTERVAL = {"boundary": 1.0, "test": 1.0, "predictions": 1.0, "confusion": 1.0,
-                "activation": 1.0, "diagnosis": 1.0, "network": 1.0}
 
 
 class InspectScreen(Screen):
-    """Tabs of views of the dashboard's current run."""
+    """Tabs of views of the run a ``RunController`` shows."""
 
     BINDINGS = [
         Binding("escape,i", "close", "Back", id="inspect.close"),
         *(Binding(str(k + 1), f"tab('{t}')", _TITLES[k], show=False, id=f"inspect.tab-{t}")
           for k, t in enumerate(TABS)),
-        Binding("m", "boundary_mode", "Mode", id="inspect.boundary-mode"),
+        Binding("m", "boundary_mode", "Mode", id="inspect.boundary-mode",
+                tooltip="Boundary: two classes ↔ continuous ŷ"),
         Binding("d", "draw_test", "Draw test", id="inspect.draw-test"),
         Binding("t", "table_set", "Train/test", id="inspect.table-set"),
         Binding("p,space", "pause", "Pause", show=False, id="inspect.pause"),
         Binding("question_mark,f1", "help", "Help", show=False, id="inspect.help"),
     ]
 
-    def __init__(self, dashboard, fps: float = 4.0) -> None:
-        """``dashboard``: the DashboardScreen whose run is shown."""
+    def __init__(self, controller: RunController, fps: float = 4.0) -> None:
         super().__init__()
-        self.dash = dashboard
+        self.controller = controller
         self.fps = fps
         self.table_source = "train"
+        self.test_spec: TestSpec | None = None
         self._drawn: dict[str, tuple] = {}
-        self._drawn_at: dict[str, float] = {}
 
     def compose(self) -> ComposeResult:
         """A title line, the tabs and the footer."""
-        yield Static("", id="inspect-title")
+        yield Static("", id="inspect-title", markup=False)
         with TabbedContent(id="inspect-tabs", initial="boundary"):
             for k, (tab, title) in enumerate(zip(TABS, _TITLES)):
                 with TabPane(f"{k + 1} {title}", id=tab):
@@ -88,108 +82,86 @@ class InspectScreen(Screen):
         }[tab]()
 
     def on_mount(self) -> None:
-        """Draw now, then follow the run."""
+        """Ask for the first views, then follow the run."""
         self.set_interval(1.0 / self.fps, self.tick, name="inspect-frame")
         self.call_after_refresh(self.tick)
 
-    # ------------------------------------------------------------ state
     @property
     def active(self) -> str:
         """The id of the visible tab."""
         return self.query_one("#inspect-tabs", TabbedContent).active or "boundary"
 
-    @property
-    def config(self):
-        return self.dash.run_config or self.dash.config
-
-    @property
-    def train_data(self):
-        """The run's training set, or None before a run."""
-        return self.dash.session.data if self.dash.session is not None else None
-
-    def _key(self, tab: str) -> tuple:
-        insp = self.dash.inspector
-        extra: tuple = ()
-        if tab == "predictions":
-            extra = (self.table_source,)
-        elif tab == "boundary":
-            extra = (id(self.train_data),)
-        return (insp.version, id(insp.test), *extra)
+    # ------------------------------------------------------------ frames
+    def request(self) -> ViewRequest:
+        """What the visible tab needs from the analyst."""
+        tab = self.active
+        boundary = self.query_one("#boundary-view", BoundaryView).wanted() \
+            if tab == "boundary" else None
+        wants_test = tab in ("test", "confusion") or (
+            tab == "predictions" and self.table_source == "test")
+        return ViewRequest(boundary=boundary, measures=tab in ("activation", "diagnosis"),
+                           layers=tab == "network",
+                           test=self.test_spec if wants_test or (
+                               self.test_spec is not None and self.test_spec.every) else None)
 
     def tick(self, force: bool = False) -> None:
-        """Timer: redraw the visible view if the network (or its inputs) changed."""
-        insp = self.dash.inspector
-        if insp.net is None and self.dash.snapshot is not None:
-            self.dash.inspect_frame()
+        """Timer: renew the request; redraw the visible view if its inputs changed."""
+        c = self.controller  # the dashboard below keeps pulling its frames
+        c.want(self.request())
         tab = self.active
-        key = self._key(tab)
+        key = (id(c.views), id(c.yhat), id(c.data), self.table_source, c.status)
         if not force and self._drawn.get(tab) == key:
             return
-        now = time.monotonic()
-        if not force and self.dash.running and (
-                now - self._drawn_at.get(tab, -1e9) < MIN_INTERVAL[tab]):
-            return
-        self._drawn_at[tab] = now
         self._drawn[tab] = key
         self._update_title()
         getattr(self, f"_show_{tab}")()
 
     def _update_title(self) -> None:
-        insp = self.dash.inspector
-        name = self.dash.session.run_name if self.dash.session else "no run yet"
-        epoch = f"epoch {insp.epoch}" if insp.epoch is not None else "not trained"
-        state = self.dash.state
-        msg = f"  {insp.message}" if insp.message else ""
-        self.query_one("#inspect-title", Static).update(
-            f"Inspect · {name} · {epoch} · {state}{msg}")
-
-    def _test_current(self):
-        """(X, y, ŷ, metrics) of the test set for the current network (evaluated if stale)."""
-        insp = self.dash.inspector
-        if insp.test is None:
-            return None
-        if insp.test_stale():
-            insp.evaluate_test(self.config, record=False)
-        return insp.test.data.X, insp.test.data.y, insp.test_yhat, insp.test_metrics
-
-    def _train_yhat(self):
-        insp, data = self.dash.inspector, self.train_data
-        if insp.net is None or data is None:
-            return None
-        return insp.net.predict(data.X)
+        c = self.controller
+        s = c.state
+        v = c.views
+        epoch = f"views of epoch {v.epoch}" if v is not None else "no views yet"
+        verdict = f"  {s.verdict}" if s.verdict else ""
+        self.query_one("#inspect-title", Static).update(Text(
+            f"Inspect · {s.run_name or 'no run yet'} · epoch {s.epoch} · {epoch} · "
+            f"{s.status.value}{verdict}"))
 
     # ------------------------------------------------------------ views
     def _show_boundary(self) -> None:
-        view = self.query_one("#boundary-view", BoundaryView)
-        data = self.train_data
-        if data is not None and view._X is not data.X:
-            view.set_points(data.X, data.y)
-        insp = self.dash.inspector
-        view.set_network(insp.net, insp.epoch)
+        c, view = self.controller, self.query_one("#boundary-view", BoundaryView)
+        if c.data is not None and view._X is not c.data[0]:
+            view.set_points(*c.data)
+        v = c.views
+        if v is not None and v.grid is not None and v.epoch != view.epoch:
+            view.set_field(v.grid, v.epoch)
+
+    def _test(self):
+        v = self.controller.views
+        return None if v is None else v.test
 
     def _show_test(self) -> None:
-        insp = self.dash.inspector
-        panel = self.query_one("#test-panel", TestPanel)
-        current = self._test_current()
-        if current is None:
-            panel.show("", None, None, None, None, None, insp.test_every)
+        panel, v = self.query_one("#test-panel", TestPanel), self.controller.views
+        every = self.test_spec.every if self.test_spec else 0
+        if v is not None and v.error:
+            self.notify(v.error, title="Test set", severity="error", markup=False)
+        t = self._test()
+        if t is None:
+            panel.show("", None, None, None, None, None, every)
             return
-        X, y, yhat, m = current
-        panel.show(insp.test.source, X, y, yhat, m, insp.epoch, insp.test_every)
+        panel.show(t.source, t.X, t.y, t.yhat, t.metrics, v.epoch, every)
 
     def _show_predictions(self) -> None:
-        table = self.query_one("#predictions-table", PredictionsTable)
+        c, table = self.controller, self.query_one("#predictions-table", PredictionsTable)
         if self.table_source == "test":
-            current = self._test_current()
-            if current is None:
+            t = self._test()
+            if t is None:
                 table.show(None, None, None)
                 table.border_title = "Test set: none yet (tab 2)"
                 return
-            X, y, yhat, _ = current
+            X, y, yhat = t.X, t.y, t.yhat
         else:
-            data = self.train_data
-            yhat = self._train_yhat()
-            X, y = (data.X, data.y) if data is not None else (None, None)
+            X, y = c.data if c.data is not None else (None, None)
+            yhat = c.yhat
         table.show(X, y, yhat)
         where = "Training" if self.table_source == "train" else "Test"
         table.border_title = (f"{where} set: {len(table.rows_shown)} points, "
@@ -197,30 +169,30 @@ class InspectScreen(Screen):
                               f" · o sort, t train/test")
 
     def _show_confusion(self) -> None:
-        data, yhat = self.train_data, self._train_yhat()
-        train = (yhat, data.y) if yhat is not None else None
-        current = self._test_current()
-        test = (current[2], current[1]) if current is not None else None
-        self.query_one("#confusion-view", ConfusionView).show(
-            train, test, self.dash.inspector.epoch)
+        c = self.controller
+        train = (c.yhat, c.data[1]) if c.yhat is not None and c.data is not None else None
+        t = self._test()
+        test = (t.yhat, t.y) if t is not None else None
+        self.query_one("#confusion-view", ConfusionView).show(train, test, c.state.epoch)
 
     def _show_activation(self) -> None:
-        insp = self.dash.inspector
+        c, v = self.controller, self.controller.views
+        m = v.measures if v is not None else None
         self.query_one("#activation-view", ActivationView).show(
-            self.config.activation, insp.measures, insp.epoch)
+            c.config.activation, m.saturation if m else None,
+            v.histograms if v is not None else (), v.epoch if v is not None else None)
 
     def _show_diagnosis(self) -> None:
-        insp = self.dash.inspector
-        latest = self.dash.history.latest
-        lr = latest[1].get("lr", self.config.lr) if latest else self.config.lr
+        c, v = self.controller, self.controller.views
         self.query_one("#diagnosis-view", DiagnosisView).show(
-            insp.diag, insp.measures, insp.message, lr, insp.epoch)
+            v.diag_rows if v is not None else (), v.measures if v is not None else None,
+            c.state.verdict, c.state.lr, v.epoch if v is not None else None)
 
     def _show_network(self) -> None:
-        insp = self.dash.inspector
-        named = self.dash.snapshot[1] if self.dash.snapshot is not None else None
+        c, v = self.controller, self.controller.views
         self.query_one("#network-view", NetworkView).show(
-            named, self.config.activation, insp.epoch)
+            v.layers if v is not None else None, v.weights if v is not None else None,
+            c.config.activation, v.epoch if v is not None else None)
 
     # ------------------------------------------------------------ events and actions
     @on(TabbedContent.TabActivated)
@@ -229,27 +201,10 @@ class InspectScreen(Screen):
 
     @on(TestPanel.Requested)
     def _test_requested(self, event: TestPanel.Requested) -> None:
-        insp = self.dash.inspector
-        insp.test_every = event.every
-        cfg = self.config
-        if event.kind == "csv":
-            if not event.path:
-                self.notify("Type a CSV path first.", severity="warning")
-                return
-            try:
-                data = load_csv(event.path)
-            except DataError as exc:
-                self.notify(str(exc), title="Cannot load", severity="error")
-                return
-            source = f"{event.path} ({len(data)} points)"
-        else:
-            if not 1 <= event.n <= MAX_TEST_N:
-                self.notify(f"n must be from 1 to {MAX_TEST_N}", severity="error")
-                return
-            name = "linear" if cfg.data_file else cfg.data
-            data = fresh_test_set(name, event.n, event.seed, cfg.noise)
-            source = f"{event.n} fresh {name} points (seed {event.seed})"
-        insp.set_test(TestSet(data, source), cfg)
+        if event.kind == "csv" and not event.path:
+            self.notify("Type a CSV path first.", severity="warning")
+            return
+        self.test_spec = TestSpec(event.kind, event.n, event.seed, event.path, event.every)
         self.tick(force=True)
 
     def action_tab(self, tab: str) -> None:
@@ -277,10 +232,13 @@ class InspectScreen(Screen):
 
     def action_pause(self) -> None:
         """Pause / resume the run without leaving the views."""
-        self.dash.action_pause()
+        from tui.live.controller import ControllerError
+
+        try:
+            self.controller.toggle_pause()
+        except ControllerError as exc:
+            self.notify(str(exc), markup=False)
 
     def action_help(self) -> None:
         """The key list."""
-        from tui.screens.help import HelpScreen
-
-        self.app.push_screen(HelpScreen())
+        self.app.show_help(type(self))

@@ -23,6 +23,7 @@ from textual_plotext import PlotextPlot
 
 from core.records.compare import MAX_SMOOTHING, Series, ema, load_series
 from core.train.history import _even_indices
+from tui.widgets.fields import FieldInput
 
 __all__ = ["MARKERS", "OKABE_ITO", "OverlayScreen"]
 
@@ -78,7 +79,7 @@ class OverlayScreen(Screen):
         yield Static("", id="overlay-legend")
         with Horizontal(id="overlay-controls"):
             yield Static("smoothing (0–0.99)  [ ]", id="overlay-smooth-label")
-            yield Input(f"{self.smoothing:g}", id="overlay-smooth", restrict=r"[0-9.]*")
+            yield FieldInput(f"{self.smoothing:g}", id="overlay-smooth", restrict=r"[0-9.]*")
             yield Static("", id="overlay-axis")
         yield Footer()
 

@@ -20,6 +20,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from core.records import default_runs_root
 from core.records.compare import table_cells
 from core.records.index import RunRow, RunsError, RunsIndex, delete_run, rename_run
+from tui.widgets.fields import FieldInput
 from tui.widgets.runs.columns import (
     NAME_MAX,
     NAME_MIN,
@@ -92,7 +93,7 @@ class RunsScreen(Screen):
     def compose(self) -> ComposeResult:
         """Filter box, table, the highlighted run's detail line, status line."""
         yield Header(show_clock=False)
-        yield Input(placeholder="filter: any text (name, data, sweep, status…)  [/]",
+        yield FieldInput(placeholder="filter: any text (name, data, sweep, status…)  [/]",
                     id="runs-filter")
         yield DataTable(id="runs-table", cursor_type="row", zebra_stripes=True,
                         cell_padding=0)
@@ -272,16 +273,29 @@ class RunsScreen(Screen):
         self.redraw()
 
     def action_open(self) -> None:
-        """Open the run under the cursor: curves, log and predictions (live if running)."""
-        from tui.screens.run_view import RunViewScreen
+        """Open the run under the cursor on a dashboard of its own: attached with full
+        control while its process serves it, else read-only from its files."""
+        from tui.live.controller import RunController
+        from tui.live.links import LinkError, open_link
+        from tui.screens.dashboard import DashboardScreen
 
         name = self.current_name()
         row = self.index.get(name) if name else None
         if row is None:
             return
         if row.damaged:
-            self.notify(f"{name} is damaged: {row.damaged}", severity="warning")
-        self.app.push_screen(RunViewScreen(row.path))
+            self.notify(f"{name} is damaged: {row.damaged}", severity="warning", markup=False)
+            return
+        try:
+            link = open_link(row.path)
+        except (LinkError, OSError, ValueError) as exc:
+            self.notify(f"Cannot open {name}: {exc}", severity="error", markup=False)
+            return
+        controller = RunController(link.config, self.root)
+        controller.attach(link)
+        mode = f"read-only: {link.reason}" if link.read_only else "attached"
+        self.app.push_screen(DashboardScreen(controller, title=f"{name} · {mode}",
+                                             closes_link=True))
 
     def action_overlay(self) -> None:
         """Overlay the marked runs' curves (or the one under the cursor)."""

@@ -64,21 +64,26 @@ def fresh_network(config):
     return data, net
 
 
+def evaluated(reports) -> dict:
+    """{epoch: Metrics} of every evaluated epoch in the reports."""
+    return {e: m for p in reports for e, m, _t in p.evaluations}
+
+
 # ------------------------------------------------------------------ epochs
 @pytest.mark.parametrize("backend", ["numpy", "numba"])
 def test_epoch_e_means_after_e_full_epochs(backend):
     cfg = TINY.with_changes(backend=backend)
     data, net0 = fresh_network(cfg)
     reports = list(Session(cfg, record=False, notify=lambda _m: None).iterate())
-    evaluated = {p.epoch: p for p in reports if p.metrics is not None}
+    metrics = evaluated(reports)
     assert reports[0].epoch == 0
     assert reports[-1].epoch == 20
     assert reports[-1].status == "finished"
     for e in (0, 5, 10, 15, 20):
         Ws, Bs = reference_sgd(net0.Ws, net0.Bs, data.X, data.y, 0.5, e)
         loss, soft = reference_loss(Ws, Bs, data.X, data.y)
-        assert evaluated[e].metrics.loss == pytest.approx(loss, rel=1e-9)
-        assert evaluated[e].metrics.soft_acc == pytest.approx(soft, rel=1e-9)
+        assert metrics[e].loss == pytest.approx(loss, rel=1e-9)
+        assert metrics[e].soft_acc == pytest.approx(soft, rel=1e-9)
 
 
 def test_epoch_zero_is_the_untrained_network():
@@ -136,20 +141,18 @@ def test_same_config_and_seed_give_identical_metrics(changes):
     cfg = TINY.with_changes(**changes)
 
     def run():
-        # Extra evaluations between log lines depend on timing; the logged ones do not.
-        return [(p.epoch, [x for x in p.lines if not x.startswith("Model Training time")],
-                 p.metrics.loss, p.metrics.soft_acc, p.metrics.acc)
-                for p in Session(cfg, record=False, notify=lambda _m: None).iterate()
-                if p.lines]
+        reports = list(Session(cfg, record=False, notify=lambda _m: None).iterate())
+        lines = [x for p in reports for x in p.lines if not x.startswith("Model Training")]
+        return lines, [(e, m.loss, m.soft_acc, m.acc) for e, m in evaluated(reports).items()]
 
-    a, b = run(), run()
-    assert [e for e, *_ in a] == [0, 5, 10, 15, 20]
-    assert a == b  # bit for bit
-    assert a[0][2] != a[-1][2]
-    other = [(p.epoch, p.metrics.loss) for p in
-             Session(cfg.with_changes(seed=8), record=False, notify=lambda _m: None).iterate()
-             if p.lines]
-    assert other[0][1] != a[0][2]
+    (la, a), (lb, b) = run(), run()
+    assert [x.split(",")[0] for x in la if x.startswith("Epoch")] == [
+        f"Epoch {e:4d}" for e in (0, 5, 10, 15, 20)]
+    assert (la, a) == (lb, b)  # bit for bit, every evaluated epoch
+    assert a[0][1] != a[-1][1]
+    other = evaluated(Session(cfg.with_changes(seed=8), record=False,
+                              notify=lambda _m: None).iterate())
+    assert other[0].loss != a[0][1]
 
 
 # ------------------------------------------------------------------ controls
@@ -322,20 +325,19 @@ def test_chunked_equals_epoch_by_epoch(changes, monkeypatch):
     cfg = CHUNKY.with_changes(**changes)
     chunked, s1 = _run_reports(cfg, monkeypatch, chunk_seconds=10.0)
     single, s2 = _run_reports(cfg, monkeypatch, chunk_seconds=0.0)
+    assert [p.epoch for p in single] == list(range(301))  # one-epoch chunks
+    assert len(chunked) < len(single)
     for reports in (chunked, single):
-        assert [p.epoch for p in reports] == list(range(301))
-        assert [p.done for p in reports] == [False] * 300 + [True]
-        elapsed = [p.elapsed for p in reports]
-        assert elapsed == sorted(elapsed)
+        assert [p.done for p in reports] == [False] * (len(reports) - 1) + [True]
+        assert [p.epoch for p in reports] == sorted(p.epoch for p in reports)
+        assert reports[-1].epoch == 300
     np.testing.assert_array_equal(s1.net.theta, s2.net.theta)
-    m1 = {p.epoch: (p.metrics, p.yhat) for p in chunked if p.metrics is not None}
-    m2 = {p.epoch: (p.metrics, p.yhat) for p in single if p.metrics is not None}
-    scheduled = {e for e in range(301) if e % EVAL_STRIDE == 0 or e % 50 == 0 or e == 300}
-    assert set(m1) == set(m2) == scheduled  # one rule, whatever the chunking
-    for e, (m, yhat) in m1.items():
-        assert m == m2[e][0]
-        np.testing.assert_array_equal(yhat, m2[e][1])
-        assert yhat.shape == (40, 1)
+    scheduled = [e for e in range(301) if e % EVAL_STRIDE == 0 or e % 50 == 0 or e == 300]
+    for reports in (chunked, single):
+        assert [e for p in reports for e, _m, _t in p.evaluations] == scheduled
+    assert evaluated(chunked) == evaluated(single)  # one rule, whatever the chunking
+    assert chunked[-1].yhat.shape == (40, 1)
+    np.testing.assert_array_equal(chunked[-1].yhat, single[-1].yhat)
     strip = [x for p in chunked for x in p.lines if not x.startswith("Model Training")]
     assert strip == [x for p in single for x in p.lines if not x.startswith("Model Training")]
     assert len(strip) == 8  # epochs 0, 50, …, 250, the banner and the final epoch
@@ -344,8 +346,7 @@ def test_chunked_equals_epoch_by_epoch(changes, monkeypatch):
 def test_chunked_backends_agree():
     a, _ = _run_reports(CHUNKY.with_changes(backend="numba"))
     b, _ = _run_reports(CHUNKY.with_changes(backend="numpy"))
-    ma = {p.epoch: p.metrics for p in a if p.metrics is not None}
-    mb = {p.epoch: p.metrics for p in b if p.metrics is not None}
+    ma, mb = evaluated(a), evaluated(b)
     assert ma.keys() == mb.keys()
     for e in ma:
         assert ma[e].loss == pytest.approx(mb[e].loss, rel=1e-9)
@@ -362,10 +363,8 @@ def test_evaluations_are_deterministic():
     for changes in ({"backend": "numba"}, {"optimizer": "adam", "lr": 0.01}, {"batch_size": 4}):
         a, s = _run_reports(cfg.with_changes(**changes))
         b, _ = _run_reports(cfg.with_changes(**changes))
-        ev = [p.epoch for p in a if p.metrics is not None]
-        assert ev == [e for e in range(2001) if s.trainer.scheduled(e)]
-        assert [(p.epoch, p.metrics) for p in a if p.metrics] == \
-            [(p.epoch, p.metrics) for p in b if p.metrics]
+        assert list(evaluated(a)) == [e for e in range(2001) if s.trainer.scheduled(e)]
+        assert evaluated(a) == evaluated(b)
 
 
 def test_chunks_start_short_and_stay_short(monkeypatch):

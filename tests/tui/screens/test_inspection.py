@@ -25,15 +25,24 @@ def _kernel_ready():
     kernels.ensure_compiled(lambda _m: None)
 
 
+def _status(app) -> str:
+    return str(app.screen_stack[1].query_one("#status").render()) \
+        if len(app.screen_stack) > 1 else ""
+
+
 async def _finished(pilot) -> None:
-    """Run the seeded XOR run to its end, then rebuild the inspector from the final
-    snapshot alone (so the diagnosis history does not depend on frame timing)."""
+    """Run the seeded XOR run to its end (the analyst then holds the final network)."""
     await pilot.press("s")
-    await wait_for(pilot, lambda: pilot.app.screen.state == "finished")
+    await wait_for(pilot, lambda: "finished" in str(pilot.app.screen.query_one("#status")
+                                                      .render()))
     await pilot.pause()
-    dash = pilot.app.screen
-    dash.inspector.reset()
-    dash.inspect_frame()
+
+
+async def _views(pilot, predicate) -> None:
+    """Wait for the analyst's views to satisfy ``predicate(views)``."""
+    c = pilot.app.controller
+    await wait_for(pilot, lambda: c.views is not None and predicate(c.views), timeout=20)
+    await pilot.pause(0.3)
 
 
 async def test_every_tab_draws_after_a_run(runs_root):
@@ -55,27 +64,25 @@ async def test_every_tab_draws_after_a_run(runs_root):
 
 
 async def test_boundary_field_matches_the_network(runs_root):
+    """The field is the analyst's (off the UI thread) and equals a direct evaluation."""
     app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
     async with app.run_test(size=(100, 30)) as pilot:
         await _finished(pilot)
-        dash = app.screen
         await pilot.press("i")
-        await pilot.pause()
+        await _views(pilot, lambda v: v.grid is not None)
         view = app.screen.query_one(BoundaryView)
         w, h = view.content_size.width, view.content_size.height - 1
         field = view.field(w, 2 * h)
-        np.testing.assert_array_equal(field, boundary_field(dash.inspector.net, w, 2 * h))
+        assert field.shape == (2 * h, w)
+        net = app.controller.host.session.net
+        np.testing.assert_array_equal(field, boundary_field(net, w, 2 * h))
         grid = grid_points(w, 2 * h)
-        np.testing.assert_allclose(field.ravel(), dash.session.net.predict(grid)[:, 0],
-                                   rtol=0, atol=1e-14)
-        epoch, _named = dash.snapshot
-        assert epoch == 600
+        np.testing.assert_allclose(field.ravel(), net.predict(grid)[:, 0], rtol=0,
+                                   atol=1e-14)
         assert view.epoch == 600
-        direct = dash.session.net.predict(np.array([[0.5 / w, 1 - 0.5 / (2 * h)]]))
-        assert field[0, 0] == pytest.approx(float(direct[0, 0]))
-        evaluations = view.evaluations
-        await pilot.pause(0.6)  # timer ticks without a new snapshot: no new evaluation
-        assert view.evaluations == evaluations
+        computed = app.controller.host.analyst.computed
+        await pilot.pause(1.5)  # ticks renew the request; nothing new: no new computation
+        assert app.controller.host.analyst.computed == computed
         await pilot.press("m")
         assert view.continuous
 
@@ -84,14 +91,11 @@ async def test_test_set_marks_the_misclassified_points(runs_root):
     app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
     async with app.run_test(size=(120, 40)) as pilot:
         await _finished(pilot)
-        dash = app.screen
         await pilot.press("i", "2", "d")
-        await pilot.pause()
-        insp = dash.inspector
-        assert insp.test is not None
-        assert len(insp.test.data) == 200
-        yhat, y = insp.test_yhat, insp.test.data.y
-        wrong = int(np.count_nonzero((yhat >= 0.5) != (y >= 0.5)))
+        await _views(pilot, lambda v: v.test is not None)
+        t = app.controller.views.test
+        assert len(t.X) == 200
+        wrong = int(np.count_nonzero((t.yhat >= 0.5) != (t.y >= 0.5)))
         pair = app.screen.query_one("#test-scatter", ScatterPair)
         assert pair.mark_wrong
         assert pair.predict_panel.wrong_count == wrong
@@ -103,7 +107,7 @@ async def test_test_set_marks_the_misclassified_points(runs_root):
         assert table.row_count == 200
         assert table.wrong_count == wrong
         bad = {p.index for p in table.rows_shown if not p.right}
-        assert bad == set(np.flatnonzero((yhat[:, 0] >= 0.5) != (y[:, 0] >= 0.5)))
+        assert bad == set(np.flatnonzero((t.yhat[:, 0] >= 0.5) != (t.y[:, 0] >= 0.5)))
 
 
 async def test_predictions_sort(runs_root):
@@ -123,18 +127,20 @@ async def test_predictions_sort(runs_root):
 
 
 async def test_test_metrics_tracked_beside_the_curves(runs_root):
-    from core.analysis.points import fresh_test_set
-    from tui.live.inspector import TestSet
-
-    app = create_app(XOR_RUN.with_changes(epochs=3000), runs_dir=runs_root,
-                     timer=FakeClock())
+    """A test set tracked every E epochs while training shows beside the curves."""
+    app = create_app(XOR_RUN.with_changes(epochs=10**7, log_every=10**6), runs_dir=runs_root)
     async with app.run_test(size=(120, 40)) as pilot:
-        dash = app.screen
-        dash.inspector.test_every = 1
-        dash.inspector.set_test(TestSet(fresh_test_set("xor", 100, 1), "t"))
-        await _finished(pilot)
-        assert len(dash.inspector.test_history) >= 1
-        assert dash.query_one("#curves")._test is dash.inspector.test_history
+        await pilot.press("s", "i", "2")
+        panel = app.screen.query_one("#test-panel")
+        panel.query_one("#test-every").value = "50"
+        await pilot.pause()
+        panel.request("fresh")
+        await wait_for(pilot, lambda: len(app.controller.test_history) >= 2, timeout=20)
+        await pilot.press("escape")
+        await pilot.pause(0.6)
+        curves = app.screen.query_one("#curves")
+        assert curves._test is app.controller.test_history
+        app.controller.stop()
 
 
 async def test_no_color_degrades_to_characters(runs_root, monkeypatch):
@@ -144,7 +150,7 @@ async def test_no_color_degrades_to_characters(runs_root, monkeypatch):
         assert app.no_color
         await _finished(pilot)
         await pilot.press("i")
-        await pilot.pause()
+        await _views(pilot, lambda v: v.grid is not None)
         view = app.screen.query_one(BoundaryView)
         text = view.render().plain
         assert "#" in text
@@ -152,6 +158,11 @@ async def test_no_color_degrades_to_characters(runs_root, monkeypatch):
         assert "▀" not in text
         view.continuous = True
         assert set(view.render().plain) & set("░▒▓█")
+
+
+NEEDS = {1: lambda v: v.grid is not None, 2: lambda v: v.test is not None,
+         5: lambda v: v.measures is not None, 6: lambda v: v.measures is not None,
+         7: lambda v: v.layers is not None}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -164,6 +175,8 @@ def test_snapshot(snap_compare, size, tab, runs_root):
         await pilot.press("i", str(tab))
         if tab == 2:
             await pilot.press("d")
+        if tab in NEEDS:
+            await _views(pilot, NEEDS[tab])
         await pilot.pause(0.3)
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.3)  # a loaded CI machine: let the last layout and draw settle

@@ -9,9 +9,9 @@ import pytest
 from core.records.compare import ema
 from tests.runs_fixture import make
 from tui.app import create_app
+from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import DiffScreen
 from tui.screens.overlay import OverlayScreen
-from tui.screens.run_view import RunViewScreen
 from tui.screens.runs import RunsScreen
 from tui.widgets.runs.columns import compact_date, compact_duration, ellipsize
 
@@ -87,9 +87,11 @@ async def test_open_overlay_and_diff(fixture_runs):
         assert overlay.axis == "wall"
         await pilot.press("escape", "enter")
         view = app.screen
-        assert isinstance(view, RunViewScreen)
-        assert view.history.total == 9
-        assert view.query_one("#view-scatter").predict_panel is not None
+        assert isinstance(view, DashboardScreen)
+        await pilot.pause(0.3)
+        assert view.controller.read_only
+        assert view.controller.history.total == 9
+        assert "the run has finished" in str(view.sub_title) or view.controller.link.reason
 
 
 async def test_rename_and_delete_ask_and_refresh(fixture_runs):

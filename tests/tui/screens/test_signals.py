@@ -1,42 +1,46 @@
-"""A dropped SSH connection (SIGHUP) or SIGTERM: the run is flushed, no process is left."""
+"""A real dashboard in a pseudo-terminal: a dropped connection (SIGHUP) leaves its run
+training to the end in the same process, then no process; SIGTERM stops it cleanly;
+``d`` detaches; another terminal attaches with full control."""
 
 from __future__ import annotations
 
 import json
 import os
 import pty
+import select
 import signal
 import subprocess
 import time
 from pathlib import Path
 
-import pytest
+from core.records import read_metrics
 
 
-def _running_dashboard(bp_tui_cmd: list[str], runs: Path) -> tuple[subprocess.Popen, int]:
+def _dashboard(bp_tui_cmd: list[str], runs: Path, *flags: str) -> tuple[subprocess.Popen, int]:
     master, slave = pty.openpty()
     env = {**os.environ, "TERM": "xterm-256color", "BP_TUI_RUNS": str(runs),
            "COLUMNS": "120", "LINES": "40"}
     env.pop("COLORTERM", None)
     proc = subprocess.Popen(
-        [*bp_tui_cmd, "--data", "linear", "--hidden", "32", "32", "--epochs", "100000000",
-         "--lr", "0.01", "--start"],
+        [*bp_tui_cmd, "--data", "linear", "--hidden", "16", "16", "--lr", "0.01", "--start",
+         *flags],
         stdin=slave, stdout=slave, stderr=slave, env=env, start_new_session=True,
     )
     os.close(slave)
     return proc, master
 
 
-def _drain(master: int) -> None:
+def _drain(master: int) -> bytes:
+    out = b""
     try:
-        while True:
-            import select
-
-            ready, _, _ = select.select([master], [], [], 0)
-            if not ready or not os.read(master, 65536):
-                return
+        while select.select([master], [], [], 0)[0]:
+            chunk = os.read(master, 65536)
+            if not chunk:
+                break
+            out += chunk
     except OSError:
-        return
+        pass
+    return out
 
 
 def _wait_until_running(runs: Path, master: int, timeout: float = 60.0) -> Path:
@@ -44,35 +48,113 @@ def _wait_until_running(runs: Path, master: int, timeout: float = 60.0) -> Path:
     while time.monotonic() < deadline:
         _drain(master)
         for run in runs.glob("*"):
-            metrics = run / "metrics.jsonl"
-            if metrics.exists() and metrics.stat().st_size > 0:
+            if (run / "control.sock").exists() and (run / "metrics.jsonl").stat().st_size:
                 return run
         time.sleep(0.05)
     raise AssertionError("the dashboard never started training")
 
 
-@pytest.mark.parametrize("sig", [signal.SIGHUP, signal.SIGTERM], ids=["SIGHUP", "SIGTERM"])
-def test_signal_flushes_the_run_and_exits(bp_tui_cmd, tmp_path, sig):
+def _wait_exit(proc: subprocess.Popen, master: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        if master >= 0:
+            _drain(master)
+        time.sleep(0.05)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _thread_cpu(pid: int) -> dict[str, float]:
+    out = {}
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        name = (task / "comm").read_text().strip()
+        fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        out[f"{name}-{task.name}"] = (int(fields[11]) + int(fields[12])) / os.sysconf(
+            "SC_CLK_TCK")
+    return out
+
+
+def test_hangup_leaves_the_run_training_to_its_end(bp_tui_cmd, tmp_path):
     runs = tmp_path / "runs"
-    proc, master = _running_dashboard(bp_tui_cmd, runs)
+    proc, master = _dashboard(bp_tui_cmd, runs, "--epochs", "30000")
     try:
         run = _wait_until_running(runs, master)
-        if sig == signal.SIGHUP:
-            os.close(master)  # the terminal goes away, as when SSH drops
-            master = -1
-        os.killpg(proc.pid, sig)
-        deadline = time.monotonic() + 20
-        while proc.poll() is None and time.monotonic() < deadline:
-            if master >= 0:
-                _drain(master)
-            time.sleep(0.05)
-        assert proc.poll() is not None, "bp-tui is still running after the signal"
+        os.close(master)  # the terminal goes away, as when SSH drops …
+        master = -1
+        os.killpg(proc.pid, signal.SIGHUP)  # … and the kernel hangs the session up
+        time.sleep(1.0)
+        assert proc.poll() is None, "the run must outlive its terminal"
+        before = _thread_cpu(proc.pid)
+        time.sleep(1.0)
+        after = _thread_cpu(proc.pid)
+        busy = {k: after[k] - before.get(k, 0.0) for k in after}
+        others = {k: v for k, v in busy.items() if not k.startswith("bp-tui-train")}
+        assert sum(others.values()) < 0.3, f"a thread spins on the dead tty: {busy}"
+        _wait_exit(proc, master, 120)
+        assert proc.poll() is not None, "the process must end with its run"
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         if master >= 0:
             os.close(master)
     summary = json.loads((run / "summary.json").read_text())
-    assert summary["status"] == "stopped"
+    assert summary["status"] == "finished"
+    assert summary["epoch"] == 30000
+    assert read_metrics(run)[-1]["epoch"] == 30000
+    assert not (run / "control.sock").exists()
+
+
+def test_sigterm_stops_the_run_cleanly(bp_tui_cmd, tmp_path):
+    runs = tmp_path / "runs"
+    proc, master = _dashboard(bp_tui_cmd, runs, "--epochs", "100000000")
+    try:
+        run = _wait_until_running(runs, master)
+        os.killpg(proc.pid, signal.SIGTERM)
+        _wait_exit(proc, master, 20)
+        assert proc.poll() is not None, "bp-tui is still running after SIGTERM"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        os.close(master)
+    assert json.loads((run / "summary.json").read_text())["status"] == "stopped"
     assert "***** Training stopped at epoch" in (run / "log.txt").read_text()
-    assert (run / "weights.npz").exists()
+
+
+def test_detach_then_attach_with_full_control(bp_tui_cmd, tmp_path):
+    """``d`` leaves the terminal; ``bp-tui attach`` in another one pauses and resumes the
+    run; a second viewer sees the same state; the run ends, then its process."""
+    from tui.live.links import SocketLink
+
+    runs = tmp_path / "runs"
+    proc, master = _dashboard(bp_tui_cmd, runs, "--epochs", "100000000")
+    try:
+        run = _wait_until_running(runs, master)
+        os.write(master, b"d")
+        deadline, seen = time.monotonic() + 10, b""
+        while b"trains on in the background" not in seen and time.monotonic() < deadline:
+            seen += _drain(master)
+            time.sleep(0.05)
+        assert b"bp-tui attach" in seen
+        assert proc.poll() is None
+        a, b = SocketLink(run), SocketLink(run)
+        assert a.command("pause").status.value == "paused"
+        deadline = time.monotonic() + 5
+        while b.poll().state.status.value != "paused" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert b.journal.state.status.value == "paused"
+        assert a.command("lr", 0.02).lr == 0.02
+        b.command("resume")
+        b.command("stop")
+        a.close()
+        b.close()
+        _wait_exit(proc, master, 20)
+        assert proc.poll() is not None
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        os.close(master)
+    assert json.loads((run / "summary.json").read_text())["status"] == "stopped"
+    assert read_metrics(run)[-1]["lr"] in (0.01, 0.02)

@@ -26,7 +26,12 @@ def _kernel_ready():
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_idle_screen(snap_compare, size, runs_root):
     app = create_app(XOR_RUN, runs_dir=runs_root)
-    assert snap_compare(app, terminal_size=size)
+
+    async def ready(pilot):  # the kernel's background load has finished
+        await wait_for(pilot, lambda: pilot.app.controller.warmup.done)
+        await pilot.pause(0.3)
+
+    assert snap_compare(app, terminal_size=size, run_before=ready)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -35,7 +40,7 @@ def test_finished_seeded_run(snap_compare, size, runs_root):
 
     async def run_to_the_end(pilot):
         await pilot.press("s")
-        await wait_for(pilot, lambda: pilot.app.screen.state == "finished")
+        await wait_for(pilot, lambda: pilot.app.controller.status.value == "finished")
         await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=size, run_before=run_to_the_end)

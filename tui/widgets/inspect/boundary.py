@@ -13,9 +13,9 @@ Training points are drawn on top as ``o`` / ``x`` in their full class colour.
 With NO_COLOR (``app.no_color``) the field degrades to characters: shades ``·░▒▓█``
 by ŷ (continuous) or ``.`` / ``#`` (discrete).
 
-The widget computes nothing from the network itself: `set_network` stores a Network
-and the field is evaluated (`core.analysis.boundary.boundary_field`) only when the widget is
-drawn and the network or the size changed.
+The widget computes nothing from the network: it is handed the field (ŷ on a pixel grid,
+computed off the UI thread by the run's analyst) with `set_field`, and asks for the size
+it wants with `wanted` (a resize shows the last field scaled until the next arrives).
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from core.analysis.boundary import Bounds, boundary_field, data_bounds
-from core.nn.network import Network
+from core.analysis.boundary import Bounds, data_bounds
 from tui.widgets.run.scatter import cell_index
 
 __all__ = ["LEVELS", "SHADES", "BoundaryView", "shade_index"]
@@ -52,9 +51,9 @@ def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> RichColo
 class BoundaryView(Widget):
     """ŷ of a network over the data's square, with the training points drawn on top.
 
-    Attributes down: `set_points` (X (n, 2), y (n, 1)) and `set_network` (a Network,
-    with the epoch it comes from); `continuous` switches the colour mode. The last row
-    is a legend.
+    Attributes down: `set_points` (X (n, 2), y (n, 1)) and `set_field` (ŷ on a pixel
+    grid, with the epoch it comes from); `continuous` switches the colour mode. The
+    last row is a legend.
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -74,17 +73,15 @@ class BoundaryView(Widget):
     """Continuous ŷ shading instead of two classes."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        """An empty view; nothing is drawn until `set_network`."""
+        """An empty view; nothing is drawn until `set_field`."""
         super().__init__(id=id, classes=classes)
-        self.net: Network | None = None
         self.epoch: int | None = None
         self.bounds: Bounds = (0.0, 1.0, 0.0, 1.0)
         self._X: np.ndarray | None = None
         self._y: np.ndarray | None = None
         self._field: np.ndarray | None = None
-        self._field_key: tuple | None = None
-        self.evaluations = 0
-        """How many times the field was computed (for tests and benchmarks)."""
+        self.fields_shown = 0
+        """How many fields were handed over (for tests and benchmarks)."""
 
     # ------------------------------------------------------------ attributes down
     def set_points(self, X: np.ndarray | None, y: np.ndarray | None,
@@ -95,29 +92,36 @@ class BoundaryView(Widget):
         if bounds is None and self._X is not None:
             bounds = data_bounds(self._X)
         self.bounds = bounds or (0.0, 1.0, 0.0, 1.0)
-        self._field_key = None
         self.refresh()
 
-    def set_network(self, net: Network | None, epoch: int | None = None) -> None:
-        """Show ``net``'s ŷ (evaluated lazily at the next draw)."""
-        self.net, self.epoch = net, epoch
-        self._field_key = None
+    def set_field(self, grid: np.ndarray | None, epoch: int | None = None) -> None:
+        """Show ŷ on a pixel grid (rows, width), row 0 at the top (None: no network)."""
+        self._field = None if grid is None else np.where(np.isfinite(grid), grid, 0.5)
+        self.epoch = epoch
+        self.fields_shown += 1
         self.refresh()
+
+    def wanted(self) -> tuple[int, int] | None:
+        """(width, pixel rows) of the field this view would draw now (None: not laid out)."""
+        width, height = self.content_size.width, self.content_size.height
+        if width <= 0 or height <= 1:
+            return None
+        return width, 2 * (height - 1)
 
     def watch_continuous(self) -> None:
         """Redraw in the other mode."""
         self.refresh()
 
     def field(self, width: int, pixel_rows: int) -> np.ndarray | None:
-        """ŷ on the width × pixel_rows grid (cached until the network or size changes)."""
-        if self.net is None:
+        """The field at width × pixel_rows (the last one handed over, scaled to fit)."""
+        f = self._field
+        if f is None:
             return None
-        key = (id(self.net), self.epoch, width, pixel_rows, self.bounds)
-        if self._field_key != key:
-            self._field = boundary_field(self.net, width, pixel_rows, self.bounds)
-            self._field_key = key
-            self.evaluations += 1
-        return self._field
+        if f.shape == (pixel_rows, width):
+            return f
+        rows = (np.arange(pixel_rows) * f.shape[0] // pixel_rows).clip(0, f.shape[0] - 1)
+        cols = (np.arange(width) * f.shape[1] // width).clip(0, f.shape[1] - 1)
+        return f[np.ix_(rows, cols)]
 
     # ------------------------------------------------------------ drawing
     def _colors(self) -> tuple[tuple[int, int, int], tuple[int, int, int], tuple[int, int, int]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
@@ -18,7 +19,6 @@ from textual_plotext import PlotextPlot
 
 from core.analysis.diagnosis import Measures
 from core.nn.activations import get_activation
-from core.train.history import History
 
 __all__ = ["SATURATION_Z", "ActivationView", "DiagnosisView"]
 
@@ -36,8 +36,10 @@ class ActivationView(Horizontal):
         yield PlotextPlot(id="act-curve")
         yield PlotextPlot(id="act-hist")
 
-    def show(self, activation: str, m: Measures | None, epoch: int | None) -> None:
-        """Redraw for ``activation`` and the pre-activations in ``m`` (None: curves only)."""
+    def show(self, activation: str, saturation: tuple[float, ...] | None,
+             histograms, epoch: int | None) -> None:
+        """Redraw for ``activation`` and the pre-activation ``histograms`` ((counts, lo,
+        hi) per hidden layer, computed by the analyst; empty: curves only)."""
         act = get_activation(activation)
         z = np.linspace(-8, 8, 161)
         a = act.forward(z)
@@ -54,22 +56,25 @@ class ActivationView(Horizontal):
         plt = hist.plt
         plt.clear_figure()
         plt.xlabel("Z (pre-activation)")
-        if m is None or not m.zs:
+        if not histograms:
             plt.title("Pre-activations: no network yet")
             hist.refresh()
             return
-        sat = ", ".join(f"{s:.0%}" for s in m.saturation[:-1])
+        sat = ", ".join(f"{v:.0%}" for v in (saturation or ())[:-1])
         plt.title(f"Z of hidden layers, epoch {epoch}; saturated {sat}")
-        for i, Z in enumerate(m.zs):
-            values = np.asarray(Z, float).ravel()
-            values = values[np.isfinite(values)]
-            if values.size:
-                plt.hist(values.tolist(), bins=40, label=f"Z{i + 1}",
-                         color=_LAYER_COLORS[i % len(_LAYER_COLORS)])
+        for i, (counts, lo, hi) in enumerate(histograms):
+            edges = np.linspace(lo, hi, len(counts) + 1)
+            centres = ((edges[:-1] + edges[1:]) / 2).tolist()
+            plt.bar(centres, [int(c) for c in counts], label=f"Z{i + 1}", width=0.9,
+                    color=_LAYER_COLORS[i % len(_LAYER_COLORS)])
         edge = SATURATION_Z.get(activation)
         if edge is not None:
             plt.vline(-edge, "red")
             plt.vline(edge, "red")
+        lo = min(h[1] for h in histograms)
+        hi = max(h[2] for h in histograms)
+        ticks = np.linspace(lo, hi, 5)  # fixed ticks: plotext's own follow the bars' order
+        plt.xticks(ticks.tolist(), [f"{t:.3g}" for t in ticks])
         hist.refresh()
 
 
@@ -84,9 +89,9 @@ class DiagnosisView(Vertical):
             yield PlotextPlot(id="diag-grad")
             yield PlotextPlot(id="diag-sat")
 
-    def show(self, diag: History, m: Measures | None, message: str, lr: float,
+    def show(self, rows, m: Measures | None, message: str, lr: float,
              epoch: int | None) -> None:
-        """Redraw from the diagnosis history (keys g1..gL, s1..sL)."""
+        """Redraw from the analyst's diagnosis rows (epoch, ‖dW_l‖…, saturated share…)."""
         if m is None:
             verdict = "no network yet: start a run (s)"
         else:
@@ -94,27 +99,22 @@ class DiagnosisView(Vertical):
             sat = " ".join(f"L{i + 1} {s:.0%}" for i, s in enumerate(m.saturation))
             verdict = (f"epoch {epoch}  lr {lr:g}\n{norms}\nsaturated: {sat}\n"
                        f"{message or 'no plateau: the loss is still improving'}")
-        self.query_one("#diag-verdict", Static).update(verdict)
-        names = diag.names
-        layers = sorted(int(n[1:]) for n in names if n.startswith("g"))
-        width = max(self.size.width // 2, 20)
-        for plot_id, key, title in (("#diag-grad", "g", "log10 ‖dW‖ per layer"),
-                                    ("#diag-sat", "s", "saturated units (%)")):
+        self.query_one("#diag-verdict", Static).update(Text(verdict))
+        layers = len(rows[0][1]) if rows else 0
+        epochs = [r[0] for r in rows]
+        for plot_id, col, title in (("#diag-grad", 1, "log10 ‖dW‖ per layer"),
+                                    ("#diag-sat", 2, "saturated units (%)")):
             plot = self.query_one(plot_id, PlotextPlot)
             plt = plot.plt
             plt.clear_figure()
             plt.title(title)
             plt.xlabel("epoch")
-            for layer in layers:
-                xs, ys = diag.series(f"{key}{layer}", width)
-                if not xs:
-                    continue
-                if key == "g":
-                    ys = [math.log10(max(v, 1e-30)) for v in ys]
-                else:
-                    ys = [100.0 * v for v in ys]
-                plt.plot(xs, ys, label=f"L{layer}", marker="braille",
-                         color=_LAYER_COLORS[(layer - 1) % len(_LAYER_COLORS)])
-            if key == "s":
+            for layer in range(layers):
+                ys = [r[col][layer] for r in rows]
+                ys = ([math.log10(max(v, 1e-30)) for v in ys] if col == 1
+                      else [100.0 * v for v in ys])
+                plt.plot(epochs, ys, label=f"L{layer + 1}", marker="braille",
+                         color=_LAYER_COLORS[layer % len(_LAYER_COLORS)])
+            if col == 2:
                 plt.ylim(0, 100)
             plot.refresh()

@@ -14,7 +14,6 @@ from rich.text import Text
 from textual.color import Color
 from textual.widgets import Static
 
-from core.analysis.layers import layer_stats
 from core.analysis.points import confusion
 
 __all__ = ["MATRIX_MAX_UNITS", "ConfusionView", "NetworkView", "confusion_table"]
@@ -65,26 +64,27 @@ class NetworkView(Static):
     """The layers with their sizes and per-array statistics; small layers' weights as a
     coloured matrix (negative in the error colour, positive in the primary colour)."""
 
-    def show(self, named: dict[str, np.ndarray] | None, activation: str,
+    def show(self, layers, named: dict[str, np.ndarray] | None, activation: str,
              epoch: int | None) -> None:
-        """Redraw from the weights ``named`` ({"W1": (2, h1), "B1": (h1,), …})."""
-        if named is None:
+        """Redraw from the analyst's layer statistics ``layers`` and, for small networks,
+        the weights ``named`` ({"W1": (2, h1), "B1": (h1,), …}; None for large ones)."""
+        if layers is None:
             self.update(Text("no network yet: start a run (s)", style="dim"))
             return
-        n_layers = sum(1 for k in named if k.startswith("W"))
-        sizes = [named["W1"].shape[0]] + [named[f"W{i}"].shape[1]
-                                          for i in range(1, n_layers + 1)]
+        shapes = {s.name: s.shape for s in layers}
+        n_layers = sum(1 for k in shapes if k.startswith("W"))
+        sizes = [shapes["W1"][0]] + [shapes[f"W{i}"][1] for i in range(1, n_layers + 1)]
         arch = " → ".join(str(s) for s in sizes)
         head = Text(arch, style="bold")
         head.append(f" · hidden {activation}, output sigmoid · epoch {epoch}")
         table = Table(expand=False, show_edge=False, pad_edge=False)
         for col in ("array", "shape", "mean", "std", "min", "max", "norm"):
             table.add_column(col, justify="left" if col in ("array", "shape") else "right")
-        for s in layer_stats(named):
+        for s in layers:
             table.add_row(s.name, "×".join(map(str, s.shape)), f"{s.mean:+.3f}",
                           f"{s.std:.3f}", f"{s.min:+.3f}", f"{s.max:+.3f}", f"{s.norm:.3f}")
         parts: list = [head, table]
-        if max(sizes[1:-1] or [1]) <= MATRIX_MAX_UNITS:
+        if named is not None:
             for i in range(1, n_layers + 1):
                 parts.append(self._matrix(f"W{i}", named[f"W{i}"], named[f"B{i}"]))
         else:

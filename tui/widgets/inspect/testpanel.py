@@ -16,6 +16,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from core.nn.metrics import Metrics
+from tui.widgets.fields import FieldInput
 from tui.widgets.run.scatter import ScatterPair
 
 __all__ = ["TestPanel"]
@@ -36,16 +37,16 @@ class TestPanel(Vertical):
         """One row of controls, the metrics line, the scatter pair."""
         with Horizontal(id="test-controls"):
             yield Label("n")
-            yield Input("200", placeholder="n", id="test-n", type="integer",
+            yield FieldInput("200", placeholder="n", id="test-n", type="integer",
                         tooltip="number of fresh points (1..10000)")
             yield Label("seed")
-            yield Input("7", placeholder="seed", id="test-seed", type="integer",
+            yield FieldInput("7", placeholder="seed", id="test-seed", type="integer",
                         tooltip="seed of the fresh points")
             yield Button("Draw", id="test-draw", compact=True)
-            yield Input("", placeholder="or FILE.csv", id="test-file")
+            yield FieldInput("", placeholder="or FILE.csv", id="test-file")
             yield Button("Load", id="test-load", compact=True)
             yield Label("every")
-            yield Input("0", placeholder="every", id="test-every", type="integer",
+            yield FieldInput("0", placeholder="every", id="test-every", type="integer",
                         tooltip="track test metrics every E epochs while training (0: off)")
         yield Static("no test set: press Draw (or d) for fresh points, or load a CSV",
                      id="test-metrics")

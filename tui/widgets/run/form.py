@@ -21,6 +21,7 @@ from core.nn.activations import ACTIVATIONS
 from core.nn.losses import LOSSES
 from core.nn.network import INITS
 from core.nn.optimizers import OPTIMIZERS
+from tui.widgets.fields import FieldInput
 
 __all__ = ["FIELDS", "FieldSpec", "HyperForm"]
 
@@ -40,6 +41,7 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("n", "Points n", placeholder="default"),
     FieldSpec("noise", "Noise"),
     FieldSpec("seed", "Seed"),
+    FieldSpec("data_seed", "Data seed", placeholder="= seed"),
     FieldSpec("hidden", "Hidden", placeholder="e.g. 64,64"),
     FieldSpec("activation", "Activation", tuple(ACTIVATIONS)),
     FieldSpec("init", "Init", INITS),
@@ -99,11 +101,11 @@ class HyperForm(VerticalScroll, can_focus=False):
                         compact=True, id=f"f-{spec.name}", classes="form-field",
                     )
                 else:
-                    yield Input(
+                    yield FieldInput(
                         value, placeholder=spec.placeholder, compact=True,
                         id=f"f-{spec.name}", classes="form-field", select_on_focus=False,
                     )
-            yield Static("", classes="form-error", id=f"err-{spec.name}")
+            yield Static("", classes="form-error", id=f"err-{spec.name}", markup=False)
 
     # ------------------------------------------------------------ reading
     def text(self, field: str) -> str:
@@ -133,10 +135,19 @@ class HyperForm(VerticalScroll, can_focus=False):
         """The label shown for ``field`` (for messages)."""
         return next((f.label for f in FIELDS if f.name == field), field)
 
+    def freeze(self, keep: tuple[str, ...] = ()) -> None:
+        """Make every field read-only but those in ``keep`` (an attached or recorded run
+        shows its settings; only its lr may change)."""
+        for spec in FIELDS:
+            self.query_one(f"#f-{spec.name}").disabled = spec.name not in keep
+
     # ------------------------------------------------------------ writing
-    def set_value(self, field: str, value: Any) -> None:
-        """Show ``value`` in ``field`` without treating it as the user's edit."""
+    def set_value(self, field: str, value: Any) -> bool:
+        """Show ``value`` in ``field`` without treating it as the user's edit. A field
+        the user is typing in is never overwritten (False then)."""
         widget = self.query_one(f"#f-{field}")
+        if widget.has_focus:
+            return False
         self._loading = True
         try:
             if isinstance(widget, Select):
@@ -146,13 +157,15 @@ class HyperForm(VerticalScroll, can_focus=False):
         finally:
             self._loading = False
         self._check(field)
+        return True
 
     def _show(self, field: str, reason: str | None) -> None:
         err = self.query_one(f"#err-{field}", Static)
         field_widget = self.query_one(f"#f-{field}")
         if reason:
             self.errors[field] = reason
-            err.update(f"✗ {reason}")
+            short = reason if len(reason) <= 60 else reason[:57] + "…"
+            err.update(f"✗ {short}")
             err.display = True
             field_widget.add_class("-invalid-value")
         else:
@@ -185,7 +198,9 @@ class HyperForm(VerticalScroll, can_focus=False):
 
     @on(Input.Submitted, ".form-field")
     def _input_submitted(self, event: Input.Submitted) -> None:
+        """Enter applies the field and leaves it, so the next key is a command again."""
         event.stop()
+        self.screen.set_focus(None)
         self.post_message(self.Submitted(self, (event.input.id or "")[2:]))
 
     @on(Select.Changed, ".form-field")

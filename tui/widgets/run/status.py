@@ -1,4 +1,6 @@
-"""The status line: state, epoch n / N with a bar, epochs/s, elapsed, ETA, lr, run name."""
+"""The status line: state, epoch n / N with a bar, epochs/s, elapsed and ETA, lr, the
+run's name and a message — always one line, the least important parts dropped first
+when the terminal is narrow, the message cut with an ellipsis."""
 
 from __future__ import annotations
 
@@ -45,52 +47,41 @@ class RunStatus:
     run_name: str = ""
     message: str = ""
 
+    @property
+    def eta(self) -> float | None:
+        live = self.state == "running" and self.rate > 0
+        return (self.epochs - self.epoch) / self.rate if live else None
+
 
 class StatusLine(Widget):
-    """One or two lines at the bottom of the dashboard. Set ``status`` to redraw."""
+    """One line at the bottom of a run's screen. Set ``status`` to redraw."""
 
-    DEFAULT_CSS = """
-    StatusLine { height: auto; min-height: 1; max-height: 2; padding: 0 1; background: $panel; }
-    """
+    DEFAULT_CSS = "StatusLine { height: 1; padding: 0 1; background: $panel; }"
 
     status: reactive[RunStatus] = reactive(RunStatus)
 
-    _lines = 0
-
-    def watch_status(self) -> None:
-        """Re-layout only when the text needs another number of lines: a layout pass
-        re-flows and repaints the whole screen, the status changes every frame."""
-        width = self.content_size.width
-        lines = len(self.render().wrap(self.app.console, width)) if width > 0 else 0
-        if lines != self._lines:
-            self._lines = lines
-            self.refresh(layout=True)
-
-    def on_resize(self) -> None:
-        self.watch_status()
-
     def render(self) -> Text:
-        s = self.status
-        text = Text(no_wrap=False, overflow="fold")
-        text.append(f"● {s.state}", style=STATE_STYLES.get(s.state, "bold"))
-        text.append("  ")
-        frac = s.epoch / s.epochs if s.epochs else 0.0
-        width = 16
-        full = round(frac * width)
-        text.append(f"epoch {s.epoch:,}/{s.epochs:,} ")
-        text.append("█" * full, style="green")
-        text.append("░" * (width - full), style="dim")
-        text.append(f" {frac * 100:3.0f}%")
-        # Narrow terminals: a second line for the rates and names, not a ragged wrap.
-        text.append("\n" if self.size.width < 110 else "  ")
-        eta = (s.epochs - s.epoch) / s.rate if s.rate > 0 and s.state == "running" else None
-        text.append(f"{s.rate:,.0f} ep/s  ", style="bold" if s.rate else "dim")
-        text.append(f"elapsed {clock(s.elapsed)}  ETA {clock(eta)}  ")
-        text.append("lr ")
-        text.append(f"{s.lr:g}", style="bold")
-        if s.run_name:
-            text.append(f"  run {s.run_name}", style="italic")
+        s, width = self.status, max(self.content_size.width, 20)
+        parts: list[tuple[str, str]] = [(f"● {s.state}", STATE_STYLES.get(s.state, "bold"))]
+        frac = min(max(s.epoch / s.epochs, 0.0), 1.0) if s.epochs else 0.0
+        bar = 16 if width >= 110 else 8
+        full = round(frac * bar)
+        parts.append((f"  epoch {s.epoch:,}/{s.epochs:,} ", ""))
+        parts += [("█" * full, "green"), ("░" * (bar - full), "dim"), (f" {frac:4.0%}", "")]
+        parts.append((f"  {s.rate:,.0f} ep/s", "bold" if s.rate else "dim"))
+        timing = f"  {clock(s.elapsed)}"
+        if s.eta is not None:
+            timing += f" ETA {clock(s.eta)}"
+        parts += [(timing, ""), ("  lr ", ""), (f"{s.lr:g}", "bold")]
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for chunk, style in parts:
+            text.append(chunk, style)
+        if s.run_name and width >= 100:
+            name = s.run_name if len(s.run_name) <= 28 else s.run_name[:13] + "…" + \
+                s.run_name[-14:]
+            text.append(f"  {name}", "italic")
         if s.message:
-            text.append(f"  {s.message}", style="bold red" if s.state in ("diverged", "error")
-                        else "italic")
+            style = "bold red" if s.state in ("diverged", "error") else "italic"
+            text.append(f"  {s.message}", style)
+        text.truncate(width, overflow="ellipsis")
         return text

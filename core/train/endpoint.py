@@ -1,0 +1,218 @@
+"""The control endpoint of a live run: a Unix socket in its run directory.
+
+Newline-delimited JSON, one object per line. A viewer sends commands and gets each one
+acknowledged with the state it produced; ``subscribe`` makes the endpoint stream
+updates (state, new log lines, metric rows, ŷ, derived views) to it:
+
+    → {"id": 1, "cmd": "hello"}        ← {"type": "reply", "id": 1, "ok": true, "state": …}
+    → {"id": 2, "cmd": "pause"}        ← {"type": "reply", "id": 2, "ok": true, "state": …}
+    → {"id": 3, "cmd": "lr", "value": 0.05}
+    → {"id": 4, "cmd": "subscribe"}    ← {"type": "update", "state": …, "lines": […], …}
+    → {"id": 5, "cmd": "views", "request": {"boundary": [60, 40]}}
+
+The socket is mode 0600 and refuses peers of another user (``SO_PEERCRED``); a viewer
+sending anything that is not such an object is disconnected; the run never waits for a
+viewer. A socket left by a dead process is found stale (nobody answers) and replaced.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import socket
+import struct
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.analysis.derived import ViewRequest
+from core.records import layout
+from core.train.journal import Cursor, Update
+
+if TYPE_CHECKING:
+    from core.train.host import RunHost
+
+__all__ = ["MAX_LINE", "Endpoint", "EndpointError", "encode_update", "socket_address"]
+
+MAX_LINE = 1 << 20  # a viewer's line longer than this is junk: disconnect
+PUSH_SECONDS = 0.1  # updates go out at most this often per viewer
+_PATH_MAX = 100  # sun_path holds 108 bytes; longer paths go through /proc/self/fd
+
+
+class EndpointError(OSError):
+    """The endpoint cannot be served (e.g. another live process owns the socket)."""
+
+
+@contextlib.contextmanager
+def socket_address(path: Path):
+    """An AF_UNIX address for ``path``, short enough for sun_path: the path itself, or
+    /proc/self/fd/<dir fd>/<name> through an open descriptor of its directory."""
+    text = str(path)
+    if len(text.encode()) <= _PATH_MAX:
+        yield text
+        return
+    fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield f"/proc/self/fd/{fd}/{path.name}"
+    finally:
+        os.close(fd)
+
+
+def _peer_uid(conn: socket.socket) -> int:
+    creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    return struct.unpack("3i", creds)[1]
+
+
+def encode_update(u: Update) -> dict[str, Any]:
+    """An update as JSON (ŷ and views only when they changed)."""
+    out: dict[str, Any] = {"type": "update", "state": u.state.to_json(),
+                           "lines": list(u.lines), "rows": [list(r) for r in u.rows],
+                           "skipped": u.skipped}
+    if u.yhat is not None:
+        out["yhat"] = [float(v) for v in u.yhat.reshape(-1)]
+    if u.views is not None:
+        out["views"] = u.views.to_json()
+    return out
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(type(value).__name__)
+
+
+class Endpoint:
+    """Serves ``host`` on ``<run_dir>/control.sock`` until ``close()``."""
+
+    def __init__(self, host: RunHost, run_dir: str | Path) -> None:
+        self.host = host
+        self.path = Path(run_dir) / layout.SOCKET
+        self._sock: socket.socket | None = None
+        self._closed = threading.Event()
+        self._count = 0
+
+    def start(self) -> Endpoint:
+        """Bind (replacing a stale socket), listen, and accept in a daemon thread."""
+        if self.path.exists():
+            if socket_alive(self.path):
+                raise EndpointError(f"{self.path} is served by another live process")
+            self.path.unlink(missing_ok=True)
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)  # the socket is created 0600
+        try:
+            with socket_address(self.path) as address:
+                sock.bind(address)
+        finally:
+            os.umask(old)
+        os.chmod(self.path, 0o600)
+        sock.listen(8)
+        self._sock = sock
+        threading.Thread(target=self._accept, name="bp-tui-endpoint", daemon=True).start()
+        return self
+
+    def close(self) -> None:
+        """Stop serving and remove the socket file."""
+        self._closed.set()
+        if self._sock is not None:
+            with contextlib.suppress(OSError):
+                self._sock.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+    def _accept(self) -> None:
+        while not self._closed.is_set():
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            if _peer_uid(conn) != os.getuid():
+                conn.close()  # another user: refused
+                continue
+            self._count += 1
+            threading.Thread(target=self._serve, args=(conn, f"viewer-{self._count}"),
+                             daemon=True, name="bp-tui-viewer").start()
+
+    def _serve(self, conn: socket.socket, viewer: str) -> None:
+        with contextlib.suppress(OSError), conn:
+            Connection(self.host, conn, viewer, self._closed).run()
+
+
+class Connection:
+    """One viewer: commands in, replies and (once subscribed) updates out."""
+
+    def __init__(self, host: RunHost, conn: socket.socket, viewer: str,
+                 closed: threading.Event) -> None:
+        self.host, self.conn, self.viewer, self.closed = host, conn, viewer, closed
+        self.buf = b""
+        self.cursor: Cursor | None = None  # set once subscribed
+        self.request = ViewRequest()
+
+    def send(self, obj: dict[str, Any]) -> None:
+        data = json.dumps(obj, default=_json_default, allow_nan=False) + "\n"
+        self.conn.sendall(data.encode())
+
+    def run(self) -> None:
+        while not self.closed.is_set():
+            ready, _, _ = select.select([self.conn], [], [], PUSH_SECONDS)
+            if ready:
+                chunk = self.conn.recv(65536)
+                if not chunk:
+                    return  # the viewer left
+                self.buf += chunk
+                if not self._handle_lines():
+                    return  # junk: disconnect
+            if self.cursor is not None:
+                self._push()
+
+    def _handle_lines(self) -> bool:
+        while b"\n" in self.buf:
+            line, self.buf = self.buf.split(b"\n", 1)
+            try:
+                msg = json.loads(line)
+            except (ValueError, RecursionError):
+                return False
+            if not isinstance(msg, dict) or not isinstance(msg.get("cmd"), str):
+                return False
+            self.send(self._reply(msg))
+        return len(self.buf) <= MAX_LINE
+
+    def _reply(self, msg: dict[str, Any]) -> dict[str, Any]:
+        cmd, rid = msg["cmd"], msg.get("id")
+        out: dict[str, Any] = {"type": "reply", "id": rid if isinstance(rid, int) else None}
+        try:
+            if cmd == "hello":
+                out.update(pid=os.getpid(), config=self.host.config.to_dict())
+            elif cmd == "subscribe":
+                self.cursor = Cursor()
+            elif cmd == "views":
+                self.request = ViewRequest.from_json(msg.get("request"))
+                self.host.want(self.viewer, self.request)
+            else:
+                self.host.command(cmd, msg.get("value"))
+        except ValueError as exc:
+            return {**out, "ok": False, "error": str(exc), "state": self.host.state.to_json()}
+        return {**out, "ok": True, "state": self.host.state.to_json()}
+
+    def _push(self) -> None:
+        if not self.request.empty:
+            self.host.want(self.viewer, self.request)  # renewed while the viewer is here
+        update = self.host.poll(self.cursor)
+        if update.cursor != self.cursor or update.state != getattr(self, "_sent", None):
+            self.send(encode_update(update))
+            self.cursor, self._sent = update.cursor, update.state
+
+
+def socket_alive(path: Path, timeout: float = 1.0) -> bool:
+    """True when a process answers on the socket at ``path`` (False: none, or stale)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        with socket_address(path) as address:
+            sock.connect(address)
+        return True
+    except OSError:
+        return False
+    finally:
+        sock.close()

@@ -1,0 +1,375 @@
+"""Links to a run: one interface whatever the run's source. No Textual here.
+
+- ``HostLink``: the in-process host of a run this process trains (full control);
+- ``SocketLink``: another process's host, through its control endpoint (full control,
+  or read-only);
+- ``FilesLink``: a run's files — finished, stopped, dead, or written by a process with
+  no endpoint — read-only, followed as they grow.
+
+Each gives ``poll()`` (an ``Update``: what is new since the last poll), ``command``,
+``want`` (derived views), ``data()`` (the training points) and ``config``; the screens
+only ever talk to a ``RunController`` holding one of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from core.analysis.analyst import Analyst
+from core.analysis.derived import Deriver, ViewRequest, Views
+from core.config import RunConfig
+from core.nn.network import Network
+from core.records import TailReader, layout, read_data, read_run, read_weights
+from core.records.reader import parse_metrics_line
+from core.train.endpoint import socket_address
+from core.train.host import RunHost
+from core.train.journal import Cursor, Journal, LiveState, RunState, Update
+
+__all__ = ["FilesLink", "HostLink", "LinkError", "SocketLink", "open_link"]
+
+
+class LinkError(ValueError):
+    """A command the link cannot carry out; the message is one line."""
+
+
+class HostLink:
+    """The host of a run trained in this process."""
+
+    read_only = False
+    reason = ""
+
+    def __init__(self, host: RunHost) -> None:
+        self.host = host
+        self.config = host.config
+        self._cursor = Cursor()
+
+    @property
+    def run_dir(self) -> Path | None:
+        s = self.host.session
+        return s.recorder.dir if s is not None and s.recorder is not None else None
+
+    def poll(self) -> Update:
+        update = self.host.poll(self._cursor)
+        self._cursor = update.cursor
+        return update
+
+    def command(self, name: str, value: Any = None) -> LiveState:
+        try:
+            return self.host.command(name, value)
+        except ValueError as exc:
+            raise LinkError(str(exc)) from None
+
+    def want(self, request: ViewRequest) -> None:
+        self.host.want("local", request)
+
+    def data(self) -> tuple[np.ndarray, np.ndarray] | None:
+        s = self.host.session
+        return None if s is None else (s.data.X, s.data.y)
+
+    def close(self) -> None:
+        """Leave the host running (it owns the run, not the link)."""
+
+
+class SocketLink:
+    """Another process's run, through ``<run_dir>/control.sock``."""
+
+    def __init__(self, run_dir: str | Path, read_only: bool = False, timeout: float = 3.0):
+        self.run_dir = Path(run_dir)
+        self.read_only = read_only
+        self.reason = "attached read-only (--read-only)" if read_only else ""
+        self.timeout = timeout
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.settimeout(timeout)
+        try:
+            with socket_address(self.run_dir / layout.SOCKET) as address:
+                self._sock.connect(address)
+        except OSError as exc:
+            self._sock.close()
+            raise LinkError(f"run {self.run_dir.name} does not answer on its control "
+                            f"socket ({exc.strerror or exc})") from None
+        self._sock.settimeout(None)
+        self.journal = Journal()
+        self._cursor = Cursor()
+        self._replies: dict[int, dict[str, Any]] = {}
+        self._waiting: dict[int, threading.Event] = {}
+        self._next_id, self._lock, self._alive = 0, threading.Lock(), True
+        self._reader = threading.Thread(target=self._read, name="bp-tui-link", daemon=True)
+        self._reader.start()
+        hello = self._call("hello")
+        self.pid = int(hello.get("pid", 0))
+        self.config = RunConfig.from_dict(hello["config"])
+        self._call("subscribe")
+
+    # ------------------------------------------------------------ the wire
+    def _send(self, obj: dict[str, Any]) -> None:
+        self._sock.sendall((json.dumps(obj) + "\n").encode())
+
+    def _call(self, cmd: str, **fields: Any) -> dict[str, Any]:
+        with self._lock:
+            self._next_id += 1
+            rid = self._next_id
+            event = self._waiting[rid] = threading.Event()
+        try:
+            self._send({"id": rid, "cmd": cmd, **fields})
+        except OSError:
+            raise LinkError("the run's process has gone (its socket closed)") from None
+        if not event.wait(self.timeout):
+            raise LinkError(f"the run did not answer {cmd!r} within {self.timeout:g} s")
+        reply = self._replies.pop(rid)
+        if reply.get("ok") is not True:
+            raise LinkError(str(reply.get("error", "refused")))
+        return reply
+
+    def _read(self) -> None:
+        buf = b""
+        try:
+            while True:
+                chunk = self._sock.recv(1 << 16)
+                if not chunk:
+                    break
+                buf += chunk
+                while b"\n" in buf:
+                    line, buf = buf.split(b"\n", 1)
+                    self._dispatch(json.loads(line))
+        except (OSError, ValueError):
+            pass
+        self._alive = False
+        for event in list(self._waiting.values()):
+            event.set()
+
+    def _dispatch(self, msg: dict[str, Any]) -> None:
+        if msg.get("type") == "reply":
+            rid = msg.get("id")
+            self._replies[rid] = msg
+            event = self._waiting.pop(rid, None)
+            if event is not None:
+                event.set()
+            return
+        state = LiveState.from_json(msg["state"])
+        yhat = msg.get("yhat")
+        self.journal.add(tuple(msg.get("lines", ())), None,
+                         None if yhat is None else np.asarray(yhat, float).reshape(-1, 1))
+        for r in msg.get("rows", ()):
+            self.journal.add((), tuple(r))
+        if msg.get("views") is not None:
+            self.journal.set_views(Views.from_json(msg["views"]))
+        j = self.journal.state
+        self.journal.set_state(**{**vars(state), "lines": j.lines, "rows": j.rows})
+
+    # ------------------------------------------------------------ the interface
+    @property
+    def alive(self) -> bool:
+        return self._alive
+
+    def poll(self) -> Update:
+        update = self.journal.since(self._cursor)
+        self._cursor = update.cursor
+        return update
+
+    def command(self, name: str, value: Any = None) -> LiveState:
+        if self.read_only:
+            raise LinkError(f"read-only: {self.reason}")
+        if not self._alive:
+            raise LinkError("the run's process has gone")
+        reply = self._call(name, value=value)
+        return LiveState.from_json(reply["state"])
+
+    def want(self, request: ViewRequest) -> None:
+        if self._alive:
+            with contextlib.suppress(LinkError):
+                self._call("views", request=request.to_json())
+
+    def data(self) -> tuple[np.ndarray, np.ndarray] | None:
+        try:
+            X, y = read_data(self.run_dir)
+        except ValueError:
+            return None
+        return X, y
+
+    def close(self) -> None:
+        """Leave; the run is never disturbed."""
+        with contextlib.suppress(OSError):
+            self._sock.close()
+
+
+class FilesLink:
+    """A run read from its files (read-only), followed as they grow."""
+
+    read_only = True
+
+    def __init__(self, run_dir: str | Path, reason: str = "", poll_seconds: float = 0.5):
+        self.run_dir = Path(run_dir)
+        info = read_run(self.run_dir)
+        self.config = RunConfig.from_dict(info.config) if not info.damaged else RunConfig()
+        self.reason = reason or _files_reason(info)
+        self.journal = Journal(LiveState(RunState.STOPPED, epochs=self.config.epochs,
+                                         lr=self.config.lr, run_name=self.run_dir.name))
+        self._cursor = Cursor()
+        self._log = TailReader(self.run_dir / layout.LOG)
+        self._metrics = TailReader(self.run_dir / layout.METRICS)
+        self._weights_mtime: int | None = None
+        self._data = self.data()
+        self.analyst: Analyst | None = None
+        self._net: Network | None = None
+        self._closed = threading.Event()
+        self.poll_seconds = poll_seconds
+        self._refresh()
+        threading.Thread(target=self._follow, name="bp-tui-files", daemon=True).start()
+
+    def _follow(self) -> None:
+        while not self._closed.wait(self.poll_seconds):
+            with contextlib.suppress(OSError, ValueError):
+                self._refresh()
+
+    def _refresh(self) -> None:
+        rows = [r for r in map(parse_metrics_line, self._metrics.read()) if r is not None]
+        lines = tuple(self._log.read())
+        self.journal.add(lines)
+        for r in rows:
+            self.journal.add((), _row(r))
+        info = read_run(self.run_dir)
+        s = info.summary
+        status = _status(info)
+        last = dict(rows[-1]) if rows else {}
+        if status.ended:  # the summary has the final figures (a stop between rows too)
+            last.update({k: s[k] for k in ("epoch", "loss", "soft_acc", "acc") if k in s})
+            last["wall"] = s.get("duration", last.get("wall"))
+        j = self.journal.state
+        self.journal.set_state(status=status, message=str(s.get("message", "") or ""),
+                               epoch=_int(last.get("epoch"), j.epoch),
+                               loss=_num(last.get("loss"), j.loss),
+                               soft_acc=_num(last.get("soft_acc"), j.soft_acc),
+                               acc=_num(last.get("acc"), j.acc),
+                               elapsed=_num(last.get("wall"), j.elapsed) or 0.0)
+        self._refresh_weights()
+
+    def _refresh_weights(self) -> None:
+        try:
+            mtime = os.stat(self.run_dir / layout.WEIGHTS).st_mtime_ns
+        except OSError:
+            return
+        if mtime == self._weights_mtime or self._data is None:
+            return
+        self._weights_mtime = mtime
+        named = read_weights(self.run_dir)
+        if named is None:
+            return
+        net = Network(self.config.hidden, self.config.activation, "xavier",
+                      np.random.default_rng(0))
+        try:
+            net.set_params(named)
+        except ValueError:
+            return
+        X, y = self._data
+        with np.errstate(all="ignore"):
+            self.journal.add((), None, net.predict(X))
+        self._net = net
+        if self.analyst is None:
+            from core.datasets import Dataset
+
+            self.analyst = Analyst(Deriver(Dataset("run", X, y), self.config.loss,
+                                           self.config.activation, self.config.noise,
+                                           self.config.data), self.journal, net).start()
+        self.analyst.offer(self.journal.state.epoch, net.theta.copy(), self.config.lr,
+                           force=True)
+
+    def poll(self) -> Update:
+        update = self.journal.since(self._cursor)
+        self._cursor = update.cursor
+        return update
+
+    def command(self, name: str, value: Any = None) -> LiveState:
+        raise LinkError(f"read-only: {self.reason}")
+
+    def want(self, request: ViewRequest) -> None:
+        if self.analyst is not None:
+            self.analyst.want("local", request)
+
+    def data(self) -> tuple[np.ndarray, np.ndarray] | None:
+        try:
+            return read_data(self.run_dir)
+        except ValueError:
+            return None
+
+    def close(self) -> None:
+        self._closed.set()
+        if self.analyst is not None:
+            self.analyst.close()
+
+
+def _num(value: Any, default: float | None) -> float | None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return float(value) if ok else default
+
+
+def _int(value: Any, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _row(r: dict[str, Any]) -> tuple:
+    def f(k):
+        v = r.get(k)
+        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else \
+            float("nan")
+    return (int(r["epoch"]), f("loss"), f("soft_acc"), f("acc"), f("lr"), f("wall"))
+
+
+def _status(info) -> RunState:
+    if info.damaged:
+        return RunState.ERROR
+    text = str(info.summary.get("status", ""))
+    try:
+        status = RunState(text)
+    except ValueError:
+        return RunState.ERROR
+    if status.live:
+        from core.records.index import pid_alive
+
+        if not pid_alive(info.summary.get("pid")):
+            return RunState.STOPPED  # its process died: shown as it was left
+    return status
+
+
+def _files_reason(info) -> str:
+    if info.damaged:
+        return f"damaged: {info.damaged}"
+    status = str(info.summary.get("status", "unknown"))
+    if status == "running":
+        from core.records.index import pid_alive
+
+        if not pid_alive(info.summary.get("pid")):
+            return "its process died — resume it with bp-tui resume"
+        return "its process offers no control socket — followed from its files"
+    return f"the run has {status}" if status in ("finished", "stopped", "diverged") \
+        else f"the run is {status}"
+
+
+def open_link(run_dir: str | Path, read_only: bool = False):
+    """The best link to a recorded run: its socket when its process answers, else its
+    files (read-only, with the reason)."""
+    run_dir = Path(run_dir)
+    if (run_dir / layout.SOCKET).exists():
+        try:
+            return SocketLink(run_dir, read_only=read_only)
+        except LinkError:
+            pass
+    return FilesLink(run_dir)
+
+
+def wait_until(predicate, timeout: float = 5.0, step: float = 0.02) -> bool:
+    """Poll ``predicate`` until true or ``timeout`` seconds pass (for callers and tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
