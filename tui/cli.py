@@ -24,6 +24,7 @@ SUBCOMMANDS: dict[str, str] = {
     "runs": "tui.commands.runs:run_runs",
     "watch": "tui.commands.watch:run_watch",
     "sweep": "tui.commands.sweep:run_sweep",
+    "reproduce": "tui.commands.reproduce:run_reproduce",
     "export": "tui.commands.export:run_export",
     "eval": "tui.commands.evaluate:run_eval",
 }

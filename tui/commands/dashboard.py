@@ -18,8 +18,9 @@ def dashboard_parser() -> Parser:
                     "learns 2-D toy problems.",
         epilog="subcommands (each has --help): train (headless training, the report's log), "
                "runs (the recorded runs), watch [RUN] (follow a run live), sweep (a grid of "
-               "runs in parallel), export RUN… (metrics and tables), eval RUN (test a "
-               "run's weights on fresh or CSV data).",
+               "runs in parallel), reproduce (the report's experiments, written up beside its "
+               "numbers), export RUN… (metrics and tables), eval RUN (test a run's weights "
+               "on fresh or CSV data).",
     )
     p.add_argument("--version", action="version", version=f"bp-tui {__version__}")
     add_run_flags(p)
