@@ -153,9 +153,14 @@ class SweepScreen(Screen):
         except SweepError as exc:
             self.status(f"✗ {exc}")
             return
+        try:
+            self.executor = self.executor_factory(workers)
+            runner.submit(self.executor)
+        except (OSError, RuntimeError) as exc:  # no processes to be had, a broken pool
+            runner.close()
+            self.status(f"✗ workers: cannot start them ({exc})")
+            return
         self.runner = runner
-        self.executor = self.executor_factory(workers)
-        runner.submit(self.executor)
         self.opened_overlay = False
         self._columns(varying_settings([m.config for m in runner.members]))
         table = self.query_one("#sweep-table", DataTable)
