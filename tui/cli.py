@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, str] = {
     "watch": "tui.commands.attach:run_watch",
     "resume": "tui.commands.resume:run_resume",
     "sweep": "tui.commands.sweep:run_sweep",
+    "reproduce": "tui.commands.reproduce:run_reproduce",
     "export": "tui.commands.export:run_export",
     "eval": "tui.commands.evaluate:run_eval",
 }

@@ -16,6 +16,7 @@ from core.datasets import DATASETS
 
 __all__ = [
     "EXIT_DIVERGED",
+    "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_USAGE",
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
+EXIT_FAILED = 1  # some of the work could not run (e.g. sweep members that failed)
 
 
 class Parser(argparse.ArgumentParser):

@@ -23,7 +23,8 @@ def dashboard_parser() -> Parser:
         epilog="subcommands (each has --help): train (headless training, the report's log), "
                "runs (the recorded runs), attach [RUN] (the dashboard of a live run, from "
                "any terminal), watch [RUN] (the same, read-only), resume RUN (continue a "
-               "run exactly), sweep (a grid of runs in parallel), export RUN… (metrics and "
+               "run exactly), sweep (a grid of runs in parallel), reproduce (the report's "
+               "experiments, written up beside its numbers), export RUN… (metrics and "
                "tables), eval RUN (test a run's weights on fresh or CSV data).",
     )
     p.add_argument("--version", action="version", version=f"bp-tui {__version__}")

@@ -1,154 +1,212 @@
-"""``bp-tui sweep``: a grid of runs in parallel worker processes."""
+"""``bp-tui sweep``: a grid of runs in parallel, on local worker processes or a Dask cluster.
+
+The flags go through ``core.train.sweep.parse_spec`` (the sweep screen's parser too).
+Ctrl-C once cancels cleanly (running members stop at their next chunk and keep their
+records, queued ones never start); twice leaves at once (the workers notice and end
+themselves). Exit 0 when every member ran, 1 when some failed (the reasons on stderr),
+130 when cancelled, 2 for a bad flag.
+"""
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 
-from core.config import ConfigError, RunConfig, parse_field
-from tui.commands.common import EXIT_INTERRUPTED, EXIT_OK, Parser, add_runs_dir_flag, runs_root
+from tui.commands.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    Parser,
+    add_runs_dir_flag,
+    runs_root,
+)
 
-__all__ = ["run_sweep", "sweep_parser"]
+__all__ = ["Interrupts", "follow", "leave_now", "run_sweep", "sweep_parser"]
 
-
-def _values(p: Parser, flag: str, field: str, texts: list[str] | None) -> list | None:
-    if texts is None:
-        return None
-    out = []
-    for t in texts:
-        try:
-            out.append(parse_field(field, t))
-        except ConfigError as exc:
-            p.error(f"argument --{flag}: {exc.reason}")
-    return out
+LISTS = (("data", "data sets, e.g. --data linear xor-grid"),
+         ("n", "numbers of points; one value applies to every data set"),
+         ("hidden", "hidden shapes, one per value, e.g. --hidden 64,64 128,128"),
+         ("lr", "learning rates, e.g. --lr 0.1 0.01"),
+         ("activation", "hidden activations"), ("optimizer", "optimisers"),
+         ("loss", "losses: mse, bce"), ("init", "initial weights: normal, xavier, he"))
+SCALARS = (("epochs", "epochs of every run"),
+           ("seed", "seed of the first repeat (default 1)"),
+           ("backend", "training engine of every run: auto, numba, numpy"),
+           ("log_every", "log line every E epochs (default epochs / 10)"))
 
 
 def sweep_parser() -> Parser:
     """Flags of ``bp-tui sweep``."""
-    from core.train.sweep import PRESETS
+    from core.train.sweep import MAX_MEMBERS, PRESETS
 
     p = Parser(prog="bp-tui sweep",
-               description="Train a grid of runs in parallel worker processes; each is "
-                           "recorded as a normal run named <sweep>-<i>.")
-    p.add_argument("--preset", choices=list(PRESETS), default=None,
+               description="Train a grid of runs in parallel; each is recorded as a normal "
+                           "run named <sweep>-<i>. Every flag applies to every grid cell.")
+    p.add_argument("--preset", default=None, metavar="NAME",
                    help="the report's experiments: " + ", ".join(PRESETS))
-    p.add_argument("--hidden", nargs="+", default=None, metavar="H",
-                   help="hidden-size tuples, e.g. --hidden 64,64 128,128")
-    p.add_argument("--lr", nargs="+", default=None, help="learning rates, e.g. --lr 0.1 0.01")
-    p.add_argument("--data", nargs="+", default=None, help="data sets, e.g. --data xor-grid")
-    p.add_argument("--activation", nargs="+", default=None, help="hidden activations")
-    p.add_argument("--optimizer", nargs="+", default=None, help="optimisers")
-    p.add_argument("--n", default=None, help="number of points of the data sets")
-    p.add_argument("--epochs", default=None, help="epochs of every run")
-    p.add_argument("--seed", default=None, help="seed of the first repeat (default 1)")
-    p.add_argument("--repeats", default="1", help="runs per grid cell, seeds seed, seed+1, …")
+    for flag, text in LISTS:
+        p.add_argument(f"--{flag}", nargs="+", default=None, help=text)
+    for flag, text in SCALARS:
+        p.add_argument(f"--{flag.replace('_', '-')}", dest=flag, default=None, help=text)
+    p.add_argument("--repeats", default=None,
+                   help=f"runs per grid cell, seeds seed, seed+1, … (at most {MAX_MEMBERS:,} "
+                        "runs in all)")
     p.add_argument("--workers", default=None,
                    help="parallel worker processes (default one per core)")
-    p.add_argument("--backend", default=None, help="training engine: auto, numba, numpy")
+    p.add_argument("--dask", default=None, metavar="ADDRESS",
+                   help="run the members on this Dask scheduler, e.g. tcp://host:8786 "
+                        "(needs bp-tui[dask] and a runs directory shared with the workers)")
     p.add_argument("--name", default=None, help="sweep name (runs are <name>-1, <name>-2, …)")
-    p.add_argument("--quiet", action="store_true", help="print only the final table")
+    p.add_argument("--quiet", action="store_true", help="print only the final tables")
     add_runs_dir_flag(p)
     return p
 
 
+def _spec(p: Parser, args):
+    """The parsed sweep, or exit 2 naming the flag."""
+    from core.train.sweep import SweepError, parse_spec
+
+    values = {k: getattr(args, k) for k, _ in (*LISTS, *SCALARS)}
+    values.update(preset=args.preset, repeats=args.repeats, workers=args.workers,
+                  name=args.name)
+    if args.dask is not None and args.workers is not None:
+        p.error("argument --workers: not used with --dask (the cluster's workers run "
+                "the members)")
+    try:
+        return parse_spec(values)
+    except SweepError as exc:
+        p.error(f"argument --{exc.field}: {exc.reason}")
+
+
+def _executor(p: Parser, args, workers: int):
+    """(executor, close) for --dask ADDRESS or the local pool."""
+    from core.train.sweep import ExecutorError, dask_executor, local_executor
+
+    if args.dask is None:
+        ex = local_executor(workers)
+        return ex, lambda: ex.shutdown(wait=True)
+    try:
+        return dask_executor(args.dask)
+    except ExecutorError as exc:
+        p.error(f"argument --dask: {exc}")
+
+
+class Interrupts:
+    """Counts SIGINT/SIGTERM and wakes the waiting loop; does nothing else in the
+    handler (no exception is ever raised from it, so no traceback)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.wake = threading.Event()
+        self._saved = {sig: signal.signal(sig, self._on_signal) for sig in self.SIGNALS}
+
+    def _on_signal(self, signum, frame) -> None:
+        self.count += 1
+        self.wake.set()
+
+    def restore(self) -> None:
+        """Put the previous handlers back."""
+        for sig, handler in self._saved.items():
+            signal.signal(sig, handler)
+
+
+def follow(runner, quiet: bool, interrupts: Interrupts) -> bool:
+    """Wait for the sweep, cancelling it at the first Ctrl-C; True if the user asked to
+    leave at once (a second Ctrl-C)."""
+    from tui.commands.sweep_table import LiveTable
+
+    live = None if quiet else LiveTable()
+    on_poll = live.update if live else None
+    handled = 0
+    while True:
+        runner.wait(on_poll=on_poll, interval=0.3, wake=interrupts.wake)
+        if runner.done:
+            return False
+        interrupts.wake.clear()
+        if interrupts.count >= 2:
+            return True
+        if interrupts.count > handled:
+            handled = interrupts.count
+            print("bp-tui: cancelling the sweep: running runs stop at their next chunk "
+                  "(Ctrl-C again to leave at once)", file=sys.stderr, flush=True)
+            runner.cancel()
+
+
+def leave_now(runner) -> None:
+    """Second Ctrl-C: clean up and end this process without waiting for the workers
+    (local ones see it end, remote ones see the sweep's control folder go)."""
+    runner.close()
+    print(f"bp-tui: left sweep {runner.name}; its workers stop by themselves",
+          file=sys.stderr, flush=True)
+    sys.stdout.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
+def _report(runner, preset: str | None, took: float) -> None:
+    """The final tables on stdout; the observation of a preset; the time on stderr."""
+    from core.analysis.observations import observe
+    from core.records.compare import fmt_duration
+    from core.train.sweep import STUCK_NOTE, summarise
+    from tui.commands.sweep_table import cell_lines, member_lines
+
+    members = runner.poll()
+    print("\n".join(member_lines(members)))
+    if any(m.stuck for m in members):
+        print(f"({STUCK_NOTE})")
+    cells = summarise(members)
+    if any(c.runs > 1 for c in cells):
+        print()
+        print("\n".join(cell_lines(cells)))
+    if preset and not runner.cancelled and not runner.failed:
+        obs = observe(preset, members, runner.root)
+        if obs is not None:
+            print(f"\n{obs.line}")
+    print(f"bp-tui: sweep {runner.name} took {fmt_duration(took)}", file=sys.stderr)
+
+
+def _failures(runner) -> int:
+    failed = runner.failed
+    if not failed:
+        return EXIT_OK
+    first = failed[0]
+    print(f"bp-tui: sweep {runner.name}: {len(failed)} of {len(runner.members)} runs failed; "
+          f"{first.name}: {first.message or 'no reason given'}", file=sys.stderr)
+    return EXIT_FAILED
+
+
 def run_sweep(argv: Sequence[str]) -> int:
     """``bp-tui sweep``: a grid of runs in parallel; Ctrl-C cancels cleanly."""
-    import os
-
-    from core.records.compare import fmt_duration
-    from core.train.sweep import (
-        SweepError,
-        SweepRunner,
-        expand_grid,
-        local_executor,
-        preset,
-        unique_sweep_name,
-    )
+    from core.train.sweep import SweepError, prepare
 
     p = sweep_parser()
     args = p.parse_args(argv)
-    base, grid = (preset(args.preset) if args.preset else (RunConfig(), {}))
-    for flag, field in (("hidden", "hidden"), ("lr", "lr"), ("data", "data"),
-                        ("activation", "activation"), ("optimizer", "optimizer")):
-        values = _values(p, flag, field, getattr(args, flag))
-        if values is not None:
-            grid[field] = values
-    changes = {}
-    for flag in ("n", "epochs", "seed", "backend"):
-        text = getattr(args, flag)
-        if text is not None:
-            changes[flag] = _values(p, flag, flag, [text])[0]
-    if "epochs" in changes and "log_every" not in changes:
-        changes["log_every"] = max(changes["epochs"] // 10, 1)
-    try:
-        repeats = int(args.repeats)
-        assert repeats >= 1
-    except (ValueError, AssertionError):
-        p.error("argument --repeats: must be a whole number ≥ 1")
-    workers = os.cpu_count() or 1
-    if args.workers is not None:
-        try:
-            workers = int(args.workers)
-            assert 1 <= workers <= 1024
-        except (ValueError, AssertionError):
-            p.error("argument --workers: must be a whole number from 1 to 1024")
-    if not grid:
-        p.error("give --preset or at least one of --hidden, --lr, --data, --activation, "
-                "--optimizer")
+    spec = _spec(p, args)
     root = runs_root(args)
+    executor, close = _executor(p, args, spec.workers)
     try:
-        base = base.with_changes(**changes)
-        probe = expand_grid(base, grid, "probe", repeats)
-        name = unique_sweep_name(root, args.name or args.preset or "sweep", len(probe))
-        configs = expand_grid(base, grid, name, repeats)
-        runner = SweepRunner(name, configs, root)
+        runner = prepare(spec, root)
     except SweepError as exc:
-        field = str(exc).split(":")[0].replace("_", "-")
-        p.error(f"argument --{field}: {str(exc).partition(': ')[2]}")
-    except OSError as exc:
-        p.error(f"argument --runs-dir: {exc}")
-
-    hits = {"count": 0}
-
-    def on_signal(signum, frame):
-        hits["count"] += 1
-        if hits["count"] > 1:
-            raise KeyboardInterrupt
-        print("bp-tui: cancelling the sweep (Ctrl-C again to leave at once)", file=sys.stderr)
-        runner.cancel()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, on_signal)
-    print(f"bp-tui: sweep {name}: {len(configs)} runs on {workers} workers in {root}",
-          file=sys.stderr)
-    seen: dict[str, str] = {}
-
-    def report(members) -> None:
-        if args.quiet:
-            return
-        for m in members:
-            if seen.get(m.name) != m.status:
-                seen[m.name] = m.status
-                print(f"{m.name:<24} {m.status}", file=sys.stderr, flush=True)
-
+        close()
+        p.error(f"argument --{exc.field}: {exc.reason}")
+    interrupts = Interrupts()
+    where = f"the Dask cluster at {args.dask}" if args.dask else f"{spec.workers} workers"
+    count = f"{len(runner.members)} run{'s' if len(runner.members) != 1 else ''}"
+    print(f"bp-tui: sweep {runner.name}: {count} on {where} in {root}",
+          file=sys.stderr, flush=True)
     start = time.monotonic()
-    executor = local_executor(workers)
     try:
         runner.submit(executor)
-        members = runner.wait(on_poll=report, interval=0.3)
-    except KeyboardInterrupt:
-        runner.cancel()
-        executor.shutdown(wait=False, cancel_futures=True)
-        return EXIT_INTERRUPTED
-    executor.shutdown(wait=True)
-    print(f"{'run':<24} {'status':<10} {'epoch':>7} {'loss':>9} {'acc %':>7}  time")
-    for m in members:
-        loss = "" if m.loss is None else f"{m.loss:.4f}"
-        acc = "" if m.soft_acc is None else f"{m.soft_acc:.2f}"
-        print(f"{m.name:<24} {m.status:<10} {m.epoch:>7} {loss:>9} {acc:>7}  "
-              f"{fmt_duration(m.duration)}")
-    print(f"bp-tui: sweep {name} took {fmt_duration(time.monotonic() - start)}",
-          file=sys.stderr)
-    return EXIT_INTERRUPTED if runner.cancelled else EXIT_OK
+        if follow(runner, args.quiet, interrupts):
+            leave_now(runner)
+        close()
+        _report(runner, spec.preset, time.monotonic() - start)
+    finally:
+        runner.close()
+        interrupts.restore()
+    return EXIT_INTERRUPTED if runner.cancelled else _failures(runner)

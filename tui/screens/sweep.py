@@ -1,16 +1,21 @@
 """The sweep screen: define a grid, run it in worker processes, watch every member.
 
-Members run in a local process pool (``core.train.sweep``); a timer polls their run
-directories and futures and fills the live table. ``x`` cancels (running members stop
-at their next epoch and keep their records). When the sweep ends, its overlay opens.
+The form's texts go through ``core.train.sweep.parse_spec`` — the parser of
+``bp-tui sweep`` too — so both accept and refuse the same input. Members run in a local
+process pool; a timer polls their run directories and futures and fills the live table:
+each member's settings (those that differ across the grid), status, epoch, loss and
+accuracy. ``ctrl+x`` cancels (running members stop at their next chunk and keep their
+records). When the sweep ends, the per-cell medians show below and its overlay opens.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import Executor
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,16 +23,18 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from core.config import RunConfig
-from core.records.compare import fmt_duration
 from core.train.sweep import (
+    MEMBER_COLUMNS,
     PRESETS,
     SweepError,
     SweepRunner,
-    expand_grid,
     local_executor,
+    member_row,
+    parse_spec,
+    prepare,
     preset,
-    unique_sweep_name,
+    summarise,
+    varying_settings,
 )
 
 __all__ = ["SweepScreen"]
@@ -38,6 +45,7 @@ FIELDS = (
     ("hidden", "hidden sizes", "64,64 128,128"),
     ("lr", "learning rates", "0.1 0.01"),
     ("data", "data sets", "xor-grid"),
+    ("n", "points (all sets)", ""),
     ("activation", "activations", "sigmoid"),
     ("optimizer", "optimisers", "sgd"),
     ("epochs", "epochs", "2000"),
@@ -45,6 +53,11 @@ FIELDS = (
     ("workers", "workers", str(os.cpu_count() or 1)),
 )
 """(id, label, default) of the grid form; lists are separated by spaces."""
+
+
+def _quiet_pool(workers: int) -> Executor:
+    """The local pool, its workers' stderr silenced (they would draw over the screen)."""
+    return local_executor(workers, quiet=True)
 
 
 class SweepScreen(Screen):
@@ -57,7 +70,8 @@ class SweepScreen(Screen):
         Binding("escape,q", "back", "Back", id="sweep.back"),
     ]
 
-    def __init__(self, runs_dir: Path, executor_factory=local_executor,
+    def __init__(self, runs_dir: Path,
+                 executor_factory: Callable[[int], Executor] = _quiet_pool,
                  poll: float = 0.5) -> None:
         super().__init__()
         self.root = Path(runs_dir)
@@ -65,6 +79,7 @@ class SweepScreen(Screen):
         self.poll_seconds = poll
         self.runner: SweepRunner | None = None
         self.executor: Executor | None = None
+        self.keys: list[str] = []
         self.opened_overlay = False
 
     def compose(self) -> ComposeResult:
@@ -76,7 +91,7 @@ class SweepScreen(Screen):
                     with Horizontal(classes="form-row"):
                         yield Static(label, classes="form-label")
                         yield Input(default, id=f"sweep-{fid}", classes="form-field")
-                yield Static(f"presets: {', '.join(PRESETS)} (fills the grid)\n"
+                yield Static(f"presets: {', '.join(PRESETS)} (enter fills the grid)\n"
                              "ctrl+s start · ctrl+x cancel", id="sweep-help")
             yield DataTable(id="sweep-table", cursor_type="row")
         yield Static("", id="sweep-status")
@@ -85,10 +100,19 @@ class SweepScreen(Screen):
     def on_mount(self) -> None:
         """Columns and the poll timer."""
         self.query_one("#sweep-form").border_title = "Sweep grid"
-        table = self.query_one("#sweep-table", DataTable)
-        for col in ("run", "settings", "status", "epoch", "loss", "acc %", "time"):
-            table.add_column(col, key=col)
+        self._columns(["hidden", "lr"])
         self.set_interval(self.poll_seconds, self.poll, name="sweep-poll")
+
+    def _columns(self, keys: list[str]) -> None:
+        table = self.query_one("#sweep-table", DataTable)
+        table.clear(columns=True)
+        for col in ("run", *keys, *MEMBER_COLUMNS):
+            table.add_column(col, key=col)
+        self.keys = keys
+
+    def status(self, text: str) -> None:
+        """The status line, shown as plain text (never parsed as markup)."""
+        self.query_one("#sweep-status", Static).update(Text(text))
 
     def value(self, fid: str) -> str:
         """The text of one form field."""
@@ -99,38 +123,25 @@ class SweepScreen(Screen):
         try:
             base, grid = preset(event.value.strip())
         except SweepError as exc:
-            self.query_one("#sweep-status", Static).update(f"✗ {exc}")
+            self.status(f"✗ {exc}")
             return
         fill = {
             "name": event.value.strip(),
             "hidden": " ".join(",".join(map(str, h)) for h in grid.get("hidden", [base.hidden])),
             "lr": " ".join(f"{v:g}" for v in grid.get("lr", [base.lr])),
             "data": " ".join(grid.get("data", [base.data])),
+            "n": "" if base.n is None else str(base.n),
             "epochs": str(base.epochs),
         }
         for fid, text in fill.items():
             self.query_one(f"#sweep-{fid}", Input).value = text
 
-    def build(self) -> tuple[str, list[RunConfig], int]:
-        """The sweep's name, configs and worker count from the form (SweepError if bad)."""
-        name = self.value("name") or "sweep"
-        base = RunConfig()
-        if self.value("preset"):
-            base, _ = preset(self.value("preset"))
-        try:
-            epochs, repeats = int(self.value("epochs")), int(self.value("repeats"))
-            workers = int(self.value("workers"))
-        except ValueError:
-            raise SweepError("epochs, repeats and workers must be whole numbers") from None
-        if workers < 1:
-            raise SweepError("workers: at least 1")
-        if self.value("data") != base.data:
-            base = base.with_changes(n=None)
-        grid = {k: self.value(k).split() for k in ("hidden", "lr", "data", "activation",
-                                                   "optimizer")}
-        base = base.with_changes(epochs=max(epochs, 1), log_every=max(epochs // 10, 1))
-        name = unique_sweep_name(self.root, name, 10_000)
-        return name, expand_grid(base, grid, name, repeats), workers
+    def build(self) -> tuple[SweepRunner, int]:
+        """A runner for the sweep the form defines (its name reserved) and its number of
+        workers; SweepError naming the field if the form is not a valid sweep."""
+        values = {fid: self.value(fid) for fid, _label, _default in FIELDS}
+        spec = parse_spec(values)
+        return prepare(spec, self.root), spec.workers
 
     def action_start(self) -> None:
         """Start the sweep defined by the form."""
@@ -138,53 +149,66 @@ class SweepScreen(Screen):
             self.notify("A sweep is running; ctrl+x cancels it.")
             return
         try:
-            name, configs, workers = self.build()
+            runner, workers = self.build()
         except SweepError as exc:
-            self.query_one("#sweep-status", Static).update(f"✗ {exc}")
+            self.status(f"✗ {exc}")
             return
-        self.runner = SweepRunner(name, configs, self.root)
-        self.executor = self.executor_factory(workers)
-        self.runner.submit(self.executor)
+        try:
+            self.executor = self.executor_factory(workers)
+            runner.submit(self.executor)
+        except (OSError, RuntimeError) as exc:  # no processes to be had, a broken pool
+            runner.close()
+            self.status(f"✗ workers: cannot start them ({exc})")
+            return
+        self.runner = runner
         self.opened_overlay = False
+        self._columns(varying_settings([m.config for m in runner.members]))
         table = self.query_one("#sweep-table", DataTable)
-        table.clear()
-        for m in self.runner.members:
-            c = m.config
-            table.add_row(m.name, f"{c.data} {','.join(map(str, c.hidden))} lr {c.lr:g} "
-                          f"seed {c.seed}", "queued", "", "", "", "", key=m.name)
+        for m in runner.members:
+            table.add_row(*(Text(c) for c in member_row(m, self.keys)), key=m.name)
         self.poll()
 
     def poll(self) -> None:
-        """Timer: refresh the members' rows; open the overlay when all have ended."""
+        """Timer: refresh the members' rows; when all have ended, summarise and overlay."""
         runner = self.runner
         if runner is None:
             return
         table = self.query_one("#sweep-table", DataTable)
+        cols = ("run", *self.keys, *MEMBER_COLUMNS)
         for m in runner.poll():
-            cells = {"status": m.status + (f": {m.message}" if m.message else ""),
-                     "epoch": f"{m.epoch}/{m.config.epochs}",
-                     "loss": "" if m.loss is None else f"{m.loss:.4f}",
-                     "acc %": "" if m.soft_acc is None else f"{m.soft_acc:.2f}",
-                     "time": fmt_duration(m.duration)}
-            for col, text in cells.items():
-                table.update_cell(m.name, col, text)
-        counts = {}
+            for col, text in zip(cols, member_row(m, self.keys)):
+                if col in MEMBER_COLUMNS:
+                    table.update_cell(m.name, col, Text(text))
+        counts: dict[str, int] = {}
         for m in runner.members:
-            counts[m.status] = counts.get(m.status, 0) + 1
+            status = "stuck" if m.stuck and m.status == "finished" else m.status
+            counts[status] = counts.get(status, 0) + 1
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-        self.query_one("#sweep-status", Static).update(f"sweep {runner.name}: {summary}")
         if runner.done and not self.opened_overlay:
             self.opened_overlay = True
-            if self.executor is not None:
-                self.executor.shutdown(wait=False)
-            runner.stop_file.unlink(missing_ok=True)
-            self.action_overlay()
+            self._finish(runner, summary)
+        elif not runner.done:
+            self.status(f"sweep {runner.name}: {summary}")
+
+    def _finish(self, runner: SweepRunner, summary: str) -> None:
+        runner.close()
+        if self.executor is not None:
+            self.executor.shutdown(wait=False)
+        cells = [c for c in summarise(runner.members) if c.runs > 1]
+        medians = "; ".join(
+            f"{c.label}: median loss {'—' if c.loss is None else f'{c.loss:.4f}'}"
+            f" ({c.stuck} of {c.runs} stuck)" for c in cells)
+        failed = runner.failed
+        why = f" — {failed[0].name}: {failed[0].message}" if failed else ""
+        self.status(f"sweep {runner.name} ended: {summary}{why}"
+                    + (f"\n{medians}" if medians else ""))
+        self.action_overlay()
 
     def action_cancel(self) -> None:
         """Cancel the sweep: running members stop cleanly, queued ones never start."""
         if self.runner is not None and not self.runner.done:
             self.runner.cancel()
-            self.notify("Cancelling: running members stop at their next epoch.")
+            self.notify("Cancelling: running members stop at their next chunk.")
 
     def action_overlay(self) -> None:
         """Overlay the members that have records."""
@@ -202,8 +226,10 @@ class SweepScreen(Screen):
         self.app.pop_screen()
 
     def on_unmount(self) -> None:
-        """Leaving the app: stop the members cleanly."""
+        """Leaving the app: stop the members cleanly and clean up."""
         if self.runner is not None and not self.runner.done:
             self.runner.cancel()
+        if self.runner is not None:
+            self.runner.close()
         if self.executor is not None:
             self.executor.shutdown(wait=False, cancel_futures=True)

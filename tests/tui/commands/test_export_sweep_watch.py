@@ -50,10 +50,12 @@ def test_invalid_input_is_one_line_naming_the_flag(runs_root, argv, flag, bp_tui
 
 def test_sweep_cli_runs_a_small_grid(runs_root, bp_tui_cmd):
     proc = subprocess.run(
-        [*bp_tui_cmd, "sweep", "--hidden", "3,3", "4,4", "--lr", "0.1", "--epochs", "30",
+        [*bp_tui_cmd, "sweep", "--hidden", "3,3", "4,4", "--lr", "0.1", "--epochs", "300",
          "--backend", "numpy", "--workers", "2", "--name", "cli", "--quiet"],
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.splitlines()
-    assert out[1].split()[:3] == ["cli-1", "finished", "30"]
-    assert out[2].split()[:3] == ["cli-2", "finished", "30"]
+    assert out[0].split() == ["run", "hidden", "status", "epoch", "loss", "acc", "%",
+                              "class", "%", "ms/epoch", "time"]
+    assert out[1].split()[:4] == ["cli-1", "3,3", "finished", "300/300"]
+    assert out[2].split()[:4] == ["cli-2", "4,4", "finished", "300/300"]

@@ -1,0 +1,78 @@
+"""The sweep screen, reached from the runs screen: a real sweep in worker processes
+started under Textual (whose stderr has no file descriptor), and the form's refusals."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Static
+
+from tests.tui.helpers import wait_for
+from tui.app import create_app
+from tui.screens.overlay import OverlayScreen
+from tui.screens.runs import RunsScreen
+from tui.screens.sweep import SweepScreen
+
+
+async def _fill(pilot, screen: SweepScreen, values: dict[str, str]) -> None:
+    """Type each value into its field, as a user would."""
+    for fid, text in values.items():
+        field = screen.query_one(f"#sweep-{fid}", Input)
+        field.focus()
+        field.value = ""
+        await pilot.press(*text)
+        assert field.value == text
+
+
+def _cells(table: DataTable) -> list[list[str]]:
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def test_a_sweep_started_from_the_runs_screen_finishes(runs_root):
+    app = create_app(runs_dir=runs_root, open_runs=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
+        screen = app.screen
+        await _fill(pilot, screen, {"hidden": "3,3 4,4", "lr": "0.1", "data": "linear",
+                                    "epochs": "300", "workers": "2", "name": "ui"})
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, OverlayScreen), timeout=90)
+        table = screen.query_one("#sweep-table", DataTable)
+        assert [str(c.label) for c in table.columns.values()][:3] == ["run", "hidden", "status"]
+        rows = _cells(table)
+        assert [r[:4] for r in rows] == [["ui-1", "3,3", "finished", "300/300"],
+                                        ["ui-2", "4,4", "finished", "300/300"]]
+        assert all(r[4] and r[5] for r in rows)  # loss and accuracy shown
+        status = str(screen.query_one("#sweep-status", Static).render())
+        assert status.startswith("sweep ui ended: 2 finished")
+        assert (runs_root / "ui-1" / "summary.json").exists()
+        assert list((runs_root / ".sweeps").iterdir()) == []
+        await pilot.press("escape")  # back from the overlay to the finished sweep
+        await wait_for(pilot, lambda: app.screen is screen)
+        assert _cells(table)[0][2] == "finished"
+
+
+REFUSALS = [
+    ({"repeats": "10000000000"}, "✗ repeats: must be a whole number from 1 to 10,000"),
+    ({"repeats": "1", "name": "[/]x", "hidden": "4,4"}, "✗ name: 1–64 characters"),
+    ({"name": "ok", "data": "xor linear", "n": "50"}, "✗ n: applies to every data set"),
+]
+
+
+async def test_the_form_refuses_like_the_cli(runs_root):
+    app = create_app(runs_dir=runs_root, open_runs=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
+        screen = app.screen
+        for values, message in REFUSALS:
+            await _fill(pilot, screen, values)
+            await pilot.press("ctrl+s")
+            await pilot.pause(0.1)
+            status = str(screen.query_one("#sweep-status", Static).render())
+            assert status.startswith(message), status
+            assert screen.runner is None
+        assert not (runs_root / ".sweeps").exists() or \
+            list((runs_root / ".sweeps").iterdir()) == []

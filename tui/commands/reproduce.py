@@ -1,0 +1,101 @@
+"""``bp-tui reproduce``: the report's experiments, end to end, into a Markdown report.
+
+Trains every run of ``core.reproduce.plan`` as one sweep on local worker processes
+(recorded under ``OUT/runs`` unless ``--runs-dir`` says otherwise) and writes
+``OUT/report.md``. Ctrl-C cancels like ``bp-tui sweep`` (no report is written).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from tui.commands.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Parser
+
+__all__ = ["reproduce_parser", "run_reproduce"]
+
+
+def reproduce_parser() -> Parser:
+    """Flags of ``bp-tui reproduce``."""
+    p = Parser(prog="bp-tui reproduce",
+               description="Run the report's experiments (its linear and XOR runs, hidden "
+                           "units, learning rates, linear vs XOR, the stuck run, fresh test "
+                           "points, the 10,000-point boundary) and write a Markdown report "
+                           "of bp-tui's numbers beside the report's.")
+    p.add_argument("--out", default="bp-tui-report", metavar="DIR",
+                   help="folder for report.md (default ./bp-tui-report)")
+    p.add_argument("--quick", action="store_true",
+                   help="every run's epochs ÷ 10: a first look in a few seconds")
+    p.add_argument("--workers", default=None,
+                   help="parallel worker processes (default one per core)")
+    p.add_argument("--runs-dir", default=None, metavar="DIR",
+                   help="where the runs are recorded (default OUT/runs)")
+    p.add_argument("--quiet", action="store_true", help="no live table while it runs")
+    return p
+
+
+def _workers(p: Parser, text: str | None) -> int:
+    from core.train.sweep import SweepError, parse_workers
+
+    try:
+        return parse_workers(text)
+    except SweepError as exc:
+        p.error(f"argument --{exc.field}: {exc.reason}")
+
+
+def _folders(p: Parser, args) -> tuple[Path, Path]:
+    out = Path(args.out)
+    root = Path(args.runs_dir) if args.runs_dir else out / "runs"
+    for flag, folder in (("--out", out), ("--runs-dir", root)):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            p.error(f"argument {flag}: cannot create {folder}: {exc.strerror}")
+    return out, root
+
+
+def run_reproduce(argv: Sequence[str]) -> int:
+    """``bp-tui reproduce``: train, gather, write OUT/report.md."""
+    from core.reproduce import gather, plan, start_plan
+    from core.train.sweep import SweepError, local_executor
+    from tui.commands.sweep import Interrupts, follow, leave_now
+    from tui.report.markdown import write_report
+
+    p = reproduce_parser()
+    args = p.parse_args(argv)
+    workers = _workers(p, args.workers)
+    out, root = _folders(p, args)
+    the_plan = plan(quick=args.quick)
+    executor = local_executor(workers)
+    try:
+        runner, members = start_plan(the_plan, root, executor)
+    except SweepError as exc:
+        executor.shutdown()
+        p.error(f"argument --runs-dir: {exc.reason}")
+    interrupts = Interrupts()
+    start = time.monotonic()
+    print(f"bp-tui: reproducing the report: {len(members)} runs on {workers} workers, "
+          f"recorded in {root}", file=sys.stderr, flush=True)
+    try:
+        if follow(runner, args.quiet, interrupts):
+            leave_now(runner)
+        executor.shutdown(wait=True)
+    finally:
+        runner.close()
+        interrupts.restore()
+    if runner.cancelled:
+        print("bp-tui: reproduction cancelled; no report written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    wall = time.monotonic() - start
+    where = f"{workers} worker process{'es' if workers != 1 else ''}"
+    rep = gather(the_plan, runner, members, args.quick, where, wall)
+    path = write_report(rep, out)
+    print(f"bp-tui: wrote {path} in {wall:.1f} s", file=sys.stderr)
+    failed = runner.failed
+    if failed:
+        print(f"bp-tui: {len(failed)} runs failed; {failed[0].name}: {failed[0].message}",
+              file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK

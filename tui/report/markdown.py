@@ -1,0 +1,245 @@
+"""The Markdown report of ``bp-tui reproduce``: bp-tui's numbers beside the report's,
+its observations checked, the comparison charts as text plots, the boundary maps as
+text, and the timings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from core import __version__
+from core.analysis.observations import epochs_to_converge, overshoots
+from core.records.compare import fmt_duration
+from core.reproduce import BOUNDARY_N, QUICK_FACTOR, Reproduction, RunResult, SectionResult
+from core.train.logfmt import epoch_line
+from tui.report.charts import line_chart
+from tui.report.maps import LEGEND, class_map, point_map, side_by_side
+
+__all__ = ["REPORT_FILE", "render", "write_report"]
+
+REPORT_FILE = "report.md"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return out
+
+
+def _block(lines: Sequence[str] | str) -> list[str]:
+    body = lines.splitlines() if isinstance(lines, str) else list(lines)
+    return ["```", *body, "```"]
+
+
+def _num(x: float | None, spec: str = ".4f") -> str:
+    return "—" if x is None else format(x, spec)
+
+
+def _first(rows, key: str) -> float | None:
+    return rows[0].get(key) if rows else None
+
+
+def _status(r: RunResult) -> str:
+    m = r.member
+    return "stuck" if m.stuck and m.status == "finished" else m.status
+
+
+def _series(runs: Sequence[RunResult], key: str) -> list[tuple[str, list, list]]:
+    return [(r.label, [row["epoch"] for row in r.rows], [row.get(key) for row in r.rows])
+            for r in runs]
+
+
+# ------------------------------------------------------------------ the parts
+def _head(rep: Reproduction) -> list[str]:
+    mode = (f" --quick` (every run's epochs ÷ {QUICK_FACTOR}: too short to show all the "
+            "report saw)") if rep.quick else "`"
+    return [
+        '# bp-tui reproduces "Lab1: Back-propagation" (NCTU DLP, spring 2020)', "",
+        f"Written by `bp-tui reproduce{mode} with bp-tui {__version__} on "
+        f"{datetime.now():%Y-%m-%d %H:%M}: {fmt_duration(rep.wall)} on {rep.workers}.",
+        f"Every run is recorded in `{rep.root}` (sweep `{rep.sweep}`): "
+        f"`bp-tui runs --runs-dir {rep.root}` opens them. Loss is the report's "
+        "Σ(y − ŷ)² over the training points, accuracy its soft (1 − mean|ŷ − y|) × 100; "
+        "\"class %\" is the share of points classified right.", "",
+    ]
+
+
+def _summary(rep: Reproduction) -> list[str]:
+    out = ["## The report's observations, checked", ""]
+    out += [f"- {s.observation.line}" for s in rep.sections if s.observation]
+    if rep.fresh is not None:
+        out.append(f"- fresh test points: {_fresh_line(rep)}")
+    return [*out, ""]
+
+
+def _results(rep: Reproduction) -> list[str]:
+    rows = []
+    for r in (r for s in rep.sections if s.key in ("basic", "hidden-units", "stuck")
+              for r in s.runs):
+        m, rp = r.member, r.reported
+        ours = (f"{_num(_first(r.rows, 'loss'))} → {_num(m.loss)}",
+                f"{_num(_first(r.rows, 'soft_acc'), '.2f')} → {_num(m.soft_acc, '.2f')} %")
+        places = f".{rp.places}f" if rp is not None else ".4f"
+        theirs = ("—", "—", "—") if rp is None else (
+            (f"{_num(rp.loss0, places)} → " if rp.loss0 is not None else "")
+            + _num(rp.loss, places),
+            (f"{_num(rp.acc0, '.2f')} → " if rp.acc0 is not None else "")
+            + f"{rp.acc:.2f} %", fmt_duration(rp.seconds) or "—")
+        rows.append([r.label, str(m.epoch), *ours, _num(m.acc, ".2f"),
+                     fmt_duration(m.duration), *theirs])
+    return ["## bp-tui's numbers beside the report's", "",
+            *_table(["run", "epochs", "loss", "accuracy", "class %", "time",
+                     "report: loss", "report: accuracy", "report: time"], rows),
+            "", "Seeds differ from the report's (it does not give them), so single numbers "
+            "differ; the observations above are what should — and do or do not — carry "
+            "over.", ""]
+
+
+def _log_lines(r: RunResult, most: int = 6) -> list[str]:
+    every = max(r.member.config.log_every, 1)
+    lines = [epoch_line(row["epoch"], row["loss"], row["soft_acc"]) for row in r.rows
+             if row["epoch"] % every == 0 and row.get("loss") is not None]
+    if len(lines) > most:
+        lines = [*lines[: most // 2], "...", *lines[-most // 2:]]
+    return lines
+
+
+def _basic(rep: Reproduction, s: SectionResult) -> list[str]:
+    out = [f"## {s.title}", ""]
+    for r in s.runs:
+        out += [f"**{r.label}** ({r.member.config.n_points} points, "
+                f"{r.member.config.epochs} epochs, lr {r.member.config.lr:g}):", "",
+                *_block(_log_lines(r)), ""]
+        pts = rep.training.get(r.label)
+        if pts is not None:
+            truth = point_map(pts.X, pts.y)
+            pred = point_map(pts.X, (pts.yhat >= 0.5).astype(float), wrong=pts.wrong)
+            out += _block(side_by_side(truth, pred, ("Ground truth", "Predict result")))
+            out += ["", f"{int(pts.wrong.sum())} of {len(pts.y)} training points "
+                        "misclassified (`@`).", ""]
+    return out
+
+
+def _hidden(s: SectionResult) -> list[str]:
+    rows = []
+    for r in s.runs:
+        m, rp = r.member, r.reported
+        ms = m.ms_per_epoch
+        speed = "—" if rp is None or rp.seconds is None or not ms else \
+            f"{1000 * rp.seconds / rp.epochs / ms:.0f}×"
+        rows.append([r.label.removeprefix("hidden "), _num(m.loss), _num(m.soft_acc, ".2f"),
+                     _status(r), fmt_duration(m.duration), _num(ms, ".3f"),
+                     "—" if rp is None else _num(rp.loss), speed])
+    chart = line_chart(_series(s.runs, "soft_acc"), "accuracy history", "epoch",
+                       "accuracy %")
+    return [f"## {s.title}", "", *_table(
+        ["hidden", "loss", "accuracy %", "status", "time", "ms/epoch", "report: loss",
+         "× the report's speed per epoch"], rows), "", *_block(chart), ""]
+
+
+def _rates(s: SectionResult) -> list[str]:
+    rows = [[f"{r.member.config.lr:g}", _num(epochs_to_converge(r.rows), "d"),
+             "yes" if overshoots(r.rows) else "no", _num(r.member.loss),
+             _num(r.member.soft_acc, ".2f"), _status(r)] for r in s.runs]
+    chart = line_chart(_series(s.runs, "loss"), "loss history", "epoch", "loss")
+    return [f"## {s.title}", "", *_table(
+        ["lr", "epochs to 10 % of the first loss", "overshoots", "loss", "accuracy %",
+         "status"], rows), "", *_block(chart), ""]
+
+
+def _linear_xor(s: SectionResult) -> list[str]:
+    rows = [[r.label, str(r.member.config.n_points), _num(epochs_to_converge(r.rows), "d"),
+             _num(r.member.loss), _num(r.member.soft_acc, ".2f")] for r in s.runs]
+    chart = line_chart(_series(s.runs, "soft_acc"), "accuracy history", "epoch",
+                       "accuracy %")
+    return [f"## {s.title}", "", *_table(
+        ["data", "points", "epochs to 10 % of the first loss", "loss", "accuracy %"], rows),
+        "", *_block(chart), ""]
+
+
+def _stuck(s: SectionResult) -> list[str]:
+    r = s.runs[0]
+    c = r.member.config
+    return [f"## {s.title}", "",
+            f"xor-grid, {c.n_points} points, hidden {','.join(map(str, c.hidden))}, lr "
+            f"{c.lr:g}, seed {c.seed}, {c.epochs} epochs (the report: lr 0.0005, 40000 "
+            "epochs, loss 34.00 and accuracy 50.72 % at every epoch):", "",
+            *_block(_log_lines(r, most=8)), "",
+            f"{s.observation.line if s.observation else ''}", ""]
+
+
+def _fresh_line(rep: Reproduction) -> str:
+    f, t = rep.fresh, rep.training.get("linear")
+    train = "" if t is None else (f"training points {t.metrics.soft_acc:.2f} % "
+                                  f"({t.metrics.acc:.2f} % classified right), ")
+    return (f"the linear model on {len(f.y)} new linear points: {train}fresh points "
+            f"{f.metrics.soft_acc:.2f} % ({f.metrics.acc:.2f} % classified right, "
+            f"{int(f.wrong.sum())} misclassified)")
+
+
+def _fresh(rep: Reproduction) -> list[str]:
+    f = rep.fresh
+    if f is None:
+        return []
+    square = rep.boundary.get("linear")
+    out = ["## Fresh test points", "", _fresh_line(rep) + ".", ""]
+    if square is not None:
+        out += _block(class_map(square.X, square.yhat, points=f.X, labels=f.y,
+                                wrong=f.wrong))
+    wrong = [f"({x0:.3f}, {x1:.3f}) label {int(lab)}, ŷ {yh:.3f}"
+             for (x0, x1), lab, yh, w in zip(f.X, f.y, f.yhat, f.wrong) if w]
+    out += ["", LEGEND + ".", ""]
+    if wrong:
+        out += ["Misclassified: " + "; ".join(wrong) + ".", ""]
+    return out
+
+
+def _boundary(rep: Reproduction) -> list[str]:
+    out = [f"## The decision boundary: {BOUNDARY_N:,} random points", ""]
+    for label, b in rep.boundary.items():
+        share = float((b.yhat >= 0.5).mean()) * 100
+        extra = (f"; {100 - float(b.wrong.mean()) * 100:.2f} % agree with the linear rule "
+                 "(0 where x0 > x1)") if label == "linear" else ""
+        out += [f"**{label} model**: {share:.1f} % of the points answered 1{extra}.", "",
+                *_block(class_map(b.X, b.yhat)), ""]
+    return [*out, LEGEND + ".", ""]
+
+
+def _timings(rep: Reproduction) -> list[str]:
+    runs: dict[str, RunResult] = {}
+    for s in rep.sections:
+        for r in s.runs:
+            runs.setdefault(r.member.name, r)
+    rows = [[r.label, r.member.name, str(r.member.epoch), fmt_duration(r.member.duration),
+             _num(r.member.ms_per_epoch, ".3f")] for r in runs.values()]
+    total = sum(r.member.duration or 0.0 for r in runs.values())
+    return ["## Timings", "", *_table(["run", "recorded as", "epochs", "time", "ms/epoch"],
+                                      rows),
+            "", f"Training time of all runs {fmt_duration(total)}; the whole reproduction "
+                f"{fmt_duration(rep.wall)} wall time on {rep.workers}.", ""]
+
+
+PARTS = {"basic": _basic, "hidden-units": _hidden, "learning-rates": _rates,
+         "linear-vs-xor": _linear_xor, "stuck": _stuck}
+
+
+def render(rep: Reproduction) -> str:
+    """The whole report as Markdown text."""
+    out = [*_head(rep), *_summary(rep), *_results(rep)]
+    for s in rep.sections:
+        part = PARTS[s.key]
+        out += part(rep, s) if s.key == "basic" else part(s)
+        if s.observation and s.key != "stuck":
+            out += [s.observation.line, ""]
+    out += [*_fresh(rep), *_boundary(rep), *_timings(rep)]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def write_report(rep: Reproduction, out: str | Path) -> Path:
+    """Write ``render(rep)`` to ``out/report.md`` and return its path."""
+    path = Path(out) / REPORT_FILE
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render(rep), encoding="utf-8")
+    return path
