@@ -36,6 +36,7 @@ from core.train.sweep import (
     summarise,
     varying_settings,
 )
+from tui.widgets.fields import FieldInput
 
 __all__ = ["SweepScreen"]
 
@@ -90,7 +91,7 @@ class SweepScreen(Screen):
                 for fid, label, default in FIELDS:
                     with Horizontal(classes="form-row"):
                         yield Static(label, classes="form-label")
-                        yield Input(default, id=f"sweep-{fid}", classes="form-field")
+                        yield FieldInput(default, id=f"sweep-{fid}", classes="form-field")
                 yield Static(f"presets: {', '.join(PRESETS)} (enter fills the grid)\n"
                              "ctrl+s start · ctrl+x cancel", id="sweep-help")
             yield DataTable(id="sweep-table", cursor_type="row")

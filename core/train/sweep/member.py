@@ -189,12 +189,16 @@ def _train(cfg: RunConfig, root: str, sweep: str, controls, watch: _Watch) -> di
         write_json_atomic(rec.dir / "config.json", rec.config)
     watcher = threading.Thread(target=watch.run, name="bp-tui-member-watch", daemon=True)
     watcher.start()
-    last = None
+    from core.train.host import RunHost
+
+    host = RunHost.for_session(session)  # attachable while it trains (bp-tui attach)
+    reports: list = []
+    host.on_report(lambda p: reports.__setitem__(slice(None), [p]))
     try:
-        for p in session.iterate():
-            last = p
+        host.run()
     finally:
         watch.done.set()
+    last = reports[-1] if reports else None
     if last is None:
         return _result(name, "error", message="the run produced no report")
     m = last.metrics
