@@ -60,6 +60,13 @@ class BpTuiApp(App[int]):
         if self.open_runs:
             self.action_runs()
 
+    def notify(self, message: str, *, title: str = "", severity="information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Toasts are plain text, always: run names, paths and file contents in them
+        must never be read as markup (a "[/]" would end the app)."""
+        super().notify(message, title=title, severity=severity, timeout=timeout,
+                       markup=False)
+
     # ------------------------------------------------------------ leaving
     def _install_signal_handlers(self) -> None:
         """SIGHUP (the SSH connection dropped): a run this process trains goes on,

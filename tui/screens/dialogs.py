@@ -182,7 +182,7 @@ class ExportScreen(ModalScreen[None]):
             yield FieldInput(str(Path.cwd() / "bp-tui-export"), id="export-folder")
             yield Static("smoothing (0–0.99):")
             yield FieldInput(f"{self.smoothing:g}", id="export-smoothing")
-            yield Static("enter: export   escape: cancel", id="export-error")
+            yield Static("enter: export   escape: cancel", id="export-error", markup=False)
 
     @on(Input.Submitted)
     def _submit(self) -> None:

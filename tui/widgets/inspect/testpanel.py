@@ -49,7 +49,7 @@ class TestPanel(Vertical):
             yield FieldInput("0", placeholder="every", id="test-every", type="integer",
                         tooltip="track test metrics every E epochs while training (0: off)")
         yield Static("no test set: press Draw (or d) for fresh points, or load a CSV",
-                     id="test-metrics")
+                     id="test-metrics", markup=False)
         pair = ScatterPair(id="test-scatter")
         yield pair
 
