@@ -14,6 +14,7 @@ This module is cheap to import: numba is imported only when the kernel is first 
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -40,7 +41,13 @@ COMPILE_NOTE = "bp-tui: compiling the training kernel (once; cached on disk)…"
 
 @functools.cache
 def _kernel_module():
-    """``core.train.kernels.compiled`` (importing numba), or the ImportError that stopped it."""
+    """``core.train.kernels.compiled`` (importing numba), or the ImportError that stopped it.
+
+    ``NUMBA_DISABLE_JIT`` set to a true value makes numba's decorators return plain Python
+    functions, which the kernel cannot be compiled from: numba counts as unavailable.
+    """
+    if os.environ.get("NUMBA_DISABLE_JIT", "").strip() not in ("", "0"):
+        return ImportError("NUMBA_DISABLE_JIT is set")
     try:
         from core.train.kernels import compiled
     except ImportError as exc:  # numba or llvmlite missing or broken
