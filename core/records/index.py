@@ -19,7 +19,7 @@ from typing import Any
 
 from core.config import ConfigError, parse_field
 from core.records import layout
-from core.records.reader import as_float, as_int, last_metrics, read_run
+from core.records.reader import as_float, as_int, last_metrics, printable, read_run
 from core.records.writer import write_json_atomic
 
 __all__ = [
@@ -39,6 +39,8 @@ __all__ = [
 BOOKKEEPING = ("name", "created", "version")
 """config.json keys that are not settings (left out of a config diff)."""
 STARTING_SECONDS = 3.0  # a brand-new directory may lack its files this long
+PID_MAX = 2**31 - 1
+SYMLINKED = "the run directory is a symbolic link, which is not followed"
 
 
 class RunsError(ValueError):
@@ -66,6 +68,8 @@ class RunRow:
     created: str = ""
     sweep: str = ""
     damaged: str | None = None
+    message: str = ""
+    """summary.json's message (why a run ended in "error"), printable."""
     config: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -76,7 +80,7 @@ class RunRow:
 
 def pid_alive(pid: Any) -> bool:
     """True if a process with this pid exists (on this machine)."""
-    if not isinstance(pid, int) or pid <= 0:
+    if isinstance(pid, bool) or not isinstance(pid, int) or not 0 < pid <= PID_MAX:
         return False
     try:
         os.kill(pid, 0)
@@ -90,46 +94,66 @@ def pid_alive(pid: Any) -> bool:
 
 
 def read_row(path: str | Path) -> RunRow:
-    """Read one run directory into a table row, never raising."""
-    info = read_run(path)
-    row = RunRow(info.path.name, info.path, config=info.config)
-    if info.damaged:
-        try:
-            young = time.time() - info.path.stat().st_mtime < STARTING_SECONDS
-        except OSError:
-            young = False
-        row.status = "starting" if young else "damaged"
-        row.damaged = info.damaged
+    """Read one run directory into a table row, never raising. Text in the row is
+    ``printable``; numbers are finite or None."""
+    path = Path(path)
+    try:
+        return _read_row(path)
+    except Exception as exc:  # a last guard: the hypothesis suite checks it never fires
+        row = RunRow(path.name, path, status="damaged")
+        row.damaged = f"unreadable ({type(exc).__name__})"
         return row
+
+
+def _damaged(path: Path, reason: str, config: dict[str, Any]) -> RunRow:
+    row = RunRow(path.name, path, config=config, damaged=reason)
+    try:
+        young = time.time() - path.stat().st_mtime < STARTING_SECONDS
+    except OSError:
+        young = False
+    row.status = "starting" if young and path.is_dir() and not path.is_symlink() else "damaged"
+    return row
+
+
+def _read_row(path: Path) -> RunRow:
+    if path.is_symlink():
+        return _damaged(path, SYMLINKED, {})
+    info = read_run(path)
+    if info.damaged:
+        return _damaged(path, info.damaged, info.config)
+    row = RunRow(info.path.name, info.path, config=info.config)
     c, s = info.config, info.summary
-    row.data = str(c.get("data", ""))
-    row.hidden = ",".join(str(h) for h in c.get("hidden", []))
-    row.activation = str(c.get("activation", ""))
-    row.optimizer = str(c.get("optimizer", ""))
+    row.data = printable(c.get("data", ""), 32)
+    row.hidden = printable(",".join(str(h) for h in c.get("hidden", [])), 120)
+    row.activation = printable(c.get("activation", ""), 32)
+    row.optimizer = printable(c.get("optimizer", ""), 32)
     row.lr = as_float(s.get("lr", c.get("lr")))
-    row.epochs = as_int(c.get("epochs"))
-    row.epoch = as_int(s.get("epoch"))
+    row.epochs = as_int(c.get("epochs"), 0)
+    row.epoch = as_int(s.get("epoch"), 0)
     row.loss, row.soft_acc, row.acc = (as_float(s.get(k)) for k in ("loss", "soft_acc", "acc"))
     row.duration = as_float(s.get("duration"))
-    row.created = str(c.get("created", s.get("started", "")))
-    row.sweep = str(c.get("sweep", "") or "")
-    status = str(s.get("status", "unknown"))
+    row.created = printable(c.get("created", s.get("started", "")), 40)
+    row.sweep = printable(c.get("sweep", "") or "", 80)
+    row.message = printable(s.get("message", "") or "", 200)
+    status = info.status
     if status == "running":
         if not pid_alive(s.get("pid")):
             status = "dead"
         last = last_metrics(info.path)
         if last is not None:
-            row.epoch = as_int(last.get("epoch"))
-            row.loss = as_float(last.get("loss"))
-            row.soft_acc = as_float(last.get("soft_acc"))
-            row.acc = as_float(last.get("acc"))
-            row.duration = as_float(last.get("wall"))
-            row.lr = as_float(last.get("lr")) or row.lr
+            row.epoch = last["epoch"]
+            row.loss = last.get("loss")
+            row.soft_acc = last.get("soft_acc")
+            row.acc = last.get("acc")
+            row.duration = last.get("wall")
+            row.lr = last.get("lr") or row.lr
     row.status = status
     return row
 
 
 def _run_dirs(root: Path) -> list[os.DirEntry]:
+    """Entries of ``root`` that are directories (or symbolic links to one: listed as
+    damaged), hidden ones (".sweeps") left out."""
     try:
         with os.scandir(root) as it:
             return [e for e in it if not e.name.startswith(".") and e.is_dir()]
@@ -141,7 +165,7 @@ def _stamp(path: str) -> tuple:
     out = []
     for name in (layout.CONFIG, layout.SUMMARY, layout.METRICS):
         try:
-            st = os.stat(os.path.join(path, name))
+            st = os.lstat(os.path.join(path, name))
             out.append((st.st_mtime_ns, st.st_size))
         except OSError:
             out.append(None)
