@@ -9,7 +9,6 @@ No Textual here: the CLI, the sweep table and the runs screen share it.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -19,8 +18,16 @@ from typing import Any
 
 from core.config import ConfigError, parse_field
 from core.records import layout
-from core.records.reader import as_float, as_int, last_metrics, printable, read_run
-from core.records.writer import write_json_atomic
+from core.records.paths import RunsError, run_dir
+from core.records.reader import (
+    as_float,
+    as_int,
+    last_metrics,
+    printable,
+    read_json,
+    read_run,
+)
+from core.records.writer import clean_temp_files, write_json_atomic
 
 __all__ = [
     "BOOKKEEPING",
@@ -41,10 +48,6 @@ BOOKKEEPING = ("name", "created", "version")
 STARTING_SECONDS = 3.0  # a brand-new directory may lack its files this long
 PID_MAX = 2**31 - 1
 SYMLINKED = "the run directory is a symbolic link, which is not followed"
-
-
-class RunsError(ValueError):
-    """A refused runs operation (rename, delete, lookup); the message is one line."""
 
 
 @dataclass
@@ -222,20 +225,22 @@ def resolve_run(root: str | Path, name: str | None) -> Path:
     """The directory of run ``name`` (a name under root or a path); None = the newest."""
     root = Path(root)
     if name is None:
-        dirs = _run_dirs(root)
+        dirs = [e for e in _run_dirs(root) if not e.is_symlink()]
         if not dirs:
-            raise RunsError(f"no runs recorded under {root}")
+            raise RunsError(f"no runs recorded under {printable(str(root), 120)}")
         newest = max(dirs, key=lambda e: _created_key(Path(e.path)))
         return Path(newest.path)
-    for candidate in (root / name, Path(name)):
-        if candidate.is_dir() and (candidate / layout.CONFIG).exists():
-            return candidate
-    raise RunsError(f"no run {name!r} under {root} (give a run name or a run directory)")
+    if name and "\0" not in name:
+        for candidate in (root / name, Path(name)):
+            if candidate.is_dir() and os.path.lexists(candidate / layout.CONFIG):
+                return candidate
+    raise RunsError(f"no run {printable(name, 80)!r} under {printable(str(root), 120)} "
+                    "(give a run name or a run directory)")
 
 
 def _created_key(path: Path) -> float:
     try:
-        return (path / layout.CONFIG).stat().st_mtime
+        return os.lstat(path / layout.CONFIG).st_mtime
     except OSError:
         try:
             return path.stat().st_mtime
@@ -243,42 +248,50 @@ def _created_key(path: Path) -> float:
             return 0.0
 
 
+def _refuse_running(path: Path, name: str, what: str) -> None:
+    if read_row(path).status in ("running", "starting"):
+        raise RunsError(f"{printable(name, 80)} is still running; {what}")
+
+
 def rename_run(root: str | Path, old: str, new: str) -> Path:
-    """Rename run ``old`` to ``new`` (validated, unused); a running run is refused."""
+    """Rename run ``old`` to ``new`` (validated, unused); a running run, a symbolic link
+    or anything but a directory directly under ``root`` is refused. The run's leftover
+    temporary files are removed and its config/summary say the new name."""
     try:
         new = parse_field("name", new)
     except ConfigError as exc:
         raise RunsError(f"name: {exc.reason}") from None
-    src, dst = Path(root) / old, Path(root) / new
-    if not src.is_dir():
-        raise RunsError(f"no run named {old!r}")
+    src = run_dir(root, old)
     if new == old:
         return src
-    if dst.exists():
+    dst = Path(root) / new
+    if os.path.lexists(dst):
         raise RunsError(f"a run named {new!r} already exists")
-    row = read_row(src)
-    if row.status in ("running", "starting"):
-        raise RunsError(f"{old} is still running; rename it when it has ended")
-    os.rename(src, dst)
+    _refuse_running(src, old, "rename it when it has ended")
+    try:
+        os.rename(src, dst)
+    except OSError as exc:
+        raise RunsError(f"cannot rename {printable(old, 80)}: {exc.strerror}") from None
+    clean_temp_files(dst)
     for fname in (layout.CONFIG, layout.SUMMARY):
         try:
-            obj = json.loads((dst / fname).read_text(encoding="utf-8"))
-            if isinstance(obj, dict):
-                obj["name"] = new
-                write_json_atomic(dst / fname, obj)
+            obj = read_json(dst / fname)
+            obj["name"] = new
+            write_json_atomic(dst / fname, obj)
         except (OSError, ValueError):
             continue  # a damaged file stays as it was
     return dst
 
 
 def delete_run(root: str | Path, name: str) -> None:
-    """Delete run ``name`` and all its files; a running run is refused."""
-    path = Path(root) / name
-    if not path.is_dir() or name.startswith(".") or "/" in name:
-        raise RunsError(f"no run named {name!r}")
-    if read_row(path).status in ("running", "starting"):
-        raise RunsError(f"{name} is still running; stop it first")
-    shutil.rmtree(path)
+    """Delete run ``name`` and all its files; a running run, a symbolic link or anything
+    but a directory directly under ``root`` is refused."""
+    path = run_dir(root, name)
+    _refuse_running(path, name, "stop it first")
+    try:
+        shutil.rmtree(path)
+    except OSError as exc:
+        raise RunsError(f"cannot delete all of {printable(name, 80)}: {exc.strerror}") from None
 
 
 def _flat(config: dict[str, Any]) -> dict[str, Any]:
