@@ -8,6 +8,7 @@ import time
 from collections.abc import Sequence
 
 from core.config import ConfigError, RunConfig, parse_field
+from tui.cli import Terminated, leave_if_signalled
 from tui.commands.common import EXIT_INTERRUPTED, EXIT_OK, Parser, add_runs_dir_flag, runs_root
 
 __all__ = ["run_sweep", "sweep_parser"]
@@ -110,17 +111,19 @@ def run_sweep(argv: Sequence[str]) -> int:
     except OSError as exc:
         p.error(f"argument --runs-dir: {exc}")
 
-    hits = {"count": 0}
+    hits = {"count": 0, "signum": signal.SIGINT}
 
     def on_signal(signum, frame):
         hits["count"] += 1
+        hits["signum"] = signum
         if hits["count"] > 1:
-            raise KeyboardInterrupt
+            raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
         print("bp-tui: cancelling the sweep (Ctrl-C again to leave at once)", file=sys.stderr)
         runner.cancel()
 
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, on_signal)
+        if signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, on_signal)
     print(f"bp-tui: sweep {name}: {len(configs)} runs on {workers} workers in {root}",
           file=sys.stderr)
     seen: dict[str, str] = {}
@@ -134,14 +137,16 @@ def run_sweep(argv: Sequence[str]) -> int:
                 print(f"{m.name:<24} {m.status}", file=sys.stderr, flush=True)
 
     start = time.monotonic()
+    leave_if_signalled()  # a Ctrl-C that an import swallowed
     executor = local_executor(workers)
     try:
-        runner.submit(executor)
+        _submit_ignoring_ctrl_c(runner, executor)
         members = runner.wait(on_poll=report, interval=0.3)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Terminated):
         runner.cancel()
         executor.shutdown(wait=False, cancel_futures=True)
-        return EXIT_INTERRUPTED
+        print(f"bp-tui: sweep {name} {_word(hits['signum'])}", file=sys.stderr)
+        return _exit(hits["signum"])
     executor.shutdown(wait=True)
     print(f"{'run':<24} {'status':<10} {'epoch':>7} {'loss':>9} {'acc %':>7}  time")
     for m in members:
@@ -151,4 +156,23 @@ def run_sweep(argv: Sequence[str]) -> int:
               f"{fmt_duration(m.duration)}")
     print(f"bp-tui: sweep {name} took {fmt_duration(time.monotonic() - start)}",
           file=sys.stderr)
-    return EXIT_INTERRUPTED if runner.cancelled else EXIT_OK
+    return _exit(hits["signum"]) if runner.cancelled else EXIT_OK
+
+
+def _word(signum: int) -> str:
+    return "terminated" if signum == signal.SIGTERM else "interrupted"
+
+
+def _exit(signum: int) -> int:
+    return 128 + signal.SIGTERM if signum == signal.SIGTERM else EXIT_INTERRUPTED
+
+
+def _submit_ignoring_ctrl_c(runner, executor) -> None:
+    """Submit the members with SIGINT ignored, so the worker processes started now
+    inherit that (a Ctrl-C reaches the whole process group: the parent cancels, and a
+    worker still importing must not print a KeyboardInterrupt traceback)."""
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        runner.submit(executor)
+    finally:
+        signal.signal(signal.SIGINT, previous)

@@ -24,7 +24,9 @@ def run_watch(argv: Sequence[str]) -> int:
     except RunsError as exc:
         p.error(f"argument RUN: {exc}")
     from tui.app import create_app
+    from tui.cli import leave_if_signalled
 
     app = create_app(runs_dir=args.runs_dir, watch=path)
+    leave_if_signalled()  # a Ctrl-C that an import swallowed
     app.run()
     return app.return_code or 0

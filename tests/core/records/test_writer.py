@@ -7,8 +7,11 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -169,3 +172,46 @@ def test_temp_files_of_a_killed_writer_are_cleaned(tmp_path):
     os.utime(run, (0, 0))
     rename_run(tmp_path, "r", "renamed")  # opening a run to write it cleans it
     assert not (tmp_path / "renamed" / temps[0]).exists()
+
+
+# ------------------------------------------------------------------ a real full disk
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 96 KiB tmpfs (needs root and mount; skipped otherwise)."""
+    mnt = tmp_path / f"tmpfs-{uuid.uuid4().hex[:6]}"
+    mnt.mkdir()
+    if not shutil.which("mount") or os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs needs root and mount(8)")
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(mnt)],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {res.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_a_full_disk_is_one_line_exit_1_and_the_run_marked(tiny_disk, bp_tui_cmd):
+    runs = tiny_disk / "runs"
+    res = subprocess.run(
+        [*bp_tui_cmd, "train", "--data", "xor", "--hidden", "4", "--epochs", "1000000",
+         "--log-every", "1", "--backend", "numpy", "--runs-dir", str(runs), "--name",
+         "full"], capture_output=True, text=True, timeout=120)
+    assert res.returncode == 1, res.stderr
+    (line,) = res.stderr.splitlines()
+    assert re.fullmatch(r"bp-tui: cannot write (metrics\.jsonl|log\.txt|weights\.npz) of run "
+                        r"full: No space left on device \(summary\.json says error\)", line)
+    (row,) = list_runs(runs)
+    assert row.status == "error"
+    assert "No space left on device" in row.message
+    assert read_data(runs / "full")[0].shape == (21, 2)  # earlier records untouched
+    assert json.loads((runs / "full" / "config.json").read_text())["name"] == "full"
+    again = subprocess.run(
+        [*bp_tui_cmd, "train", "--data", "xor", "--hidden", "4", "--epochs", "10",
+         "--backend", "numpy", "--runs-dir", str(runs), "--name", "again"],
+        capture_output=True, text=True, timeout=120)
+    assert again.returncode == 1
+    assert again.stderr.splitlines() == [
+        f"bp-tui: cannot record the run in {runs / 'again'}: No space left on device"]
+    assert sorted(p.name for p in runs.iterdir()) == ["full"]  # no empty run directory
