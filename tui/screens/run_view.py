@@ -9,11 +9,11 @@ only reads: leaving it never disturbs the run.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import numpy as np
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,45 +21,24 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Log, Static
 
 from core.nn.network import Network
-from core.records import read_weights
+from core.records import TailReader, layout, read_data, read_weights
 from core.records.compare import fmt_duration
 from core.records.index import read_row
+from core.records.reader import parse_metrics_line, printable
 from tui.live.history import History
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.scatter import ScatterPair
 
-__all__ = ["RunViewScreen", "TailReader", "predict_run"]
+__all__ = ["RunViewScreen", "predict_run"]
 
 POLL_SECONDS = 0.5
 
 
-class TailReader:
-    """Reads the complete new lines of a growing file since the last call."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.offset = 0
-
-    def read(self) -> list[str]:
-        """New complete lines (a torn last line waits for the next call)."""
-        try:
-            with open(self.path, "rb") as fh:
-                fh.seek(self.offset)
-                chunk = fh.read()
-        except OSError:
-            return []
-        end = chunk.rfind(b"\n")
-        if end < 0:
-            return []
-        self.offset += end + 1
-        return chunk[: end + 1].decode("utf-8", "replace").splitlines()
-
-
 def predict_run(path: Path, config: dict) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """(X, y, ŷ) of a run: its data.npz and its latest weights (ŷ None if unusable)."""
-    with np.load(path / "data.npz", allow_pickle=False) as d:
-        X, y = np.asarray(d["X"], float), np.asarray(d["y"], float)
+    """(X, y, ŷ) of a run: its data.npz and its latest weights (ŷ None if unusable).
+    ValueError with the reason if data.npz is unusable."""
+    X, y = read_data(path)
     named = read_weights(path)
     if named is None:
         return X, y, None
@@ -85,8 +64,8 @@ class RunViewScreen(Screen):
         self.path = Path(path)
         self.poll_seconds = poll
         self.history = History(cap=1000)
-        self.metrics = TailReader(self.path / "metrics.jsonl")
-        self.log_tail = TailReader(self.path / "log.txt")
+        self.metrics = TailReader(self.path / layout.METRICS)
+        self.log_tail = TailReader(self.path / layout.LOG)
         self._weights_mtime: int | None = None
         self._data_loaded = False
         self.row = read_row(self.path)
@@ -105,27 +84,20 @@ class RunViewScreen(Screen):
     def on_mount(self) -> None:
         """Read everything so far, then follow if the run is live."""
         self.query_one("#view-log", Log).border_title = "Epoch log"
-        self.sub_title = self.path.name
+        self.sub_title = printable(self.path.name, 80)
         self.refresh_view()
         self.set_interval(self.poll_seconds, self.refresh_view, name="view-poll")
 
     def refresh_view(self) -> None:
         """Pull whatever the run wrote since the last call."""
-        rows = []
-        for line in self.metrics.read():
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(r, dict) and isinstance(r.get("epoch"), int):
-                rows.append(r)
-        for r in rows:
+        rows = [r for r in map(parse_metrics_line, self.metrics.read()) if r is not None]
+        for r in rows:  # numbers are finite floats or None (the reader's promise)
             vals = {k: r[k] for k in ("loss", "soft_acc", "acc", "wall")
-                    if isinstance(r.get(k), (int, float))}
+                    if r.get(k) is not None}
             self.history.append(r["epoch"], **vals)
         if rows or self.history.total == 0:
             self.query_one("#view-curves", CurvesPanel).set_history(self.history)
-        lines = self.log_tail.read()
+        lines = self.log_tail.read()  # printable already
         if lines:
             self.query_one("#view-log", Log).write_lines(lines)
         self._refresh_prediction()
@@ -134,7 +106,7 @@ class RunViewScreen(Screen):
 
     def _refresh_prediction(self) -> None:
         try:
-            mtime = os.stat(self.path / "weights.npz").st_mtime_ns
+            mtime = os.lstat(self.path / layout.WEIGHTS).st_mtime_ns
         except OSError:
             mtime = None
         if self._data_loaded and mtime == self._weights_mtime:
@@ -143,7 +115,7 @@ class RunViewScreen(Screen):
         scatter = self.query_one("#view-scatter", ScatterPair)
         try:
             X, y, yhat = predict_run(self.path, self.row.config)
-        except (OSError, ValueError, KeyError):
+        except ValueError:
             return
         if not self._data_loaded:
             scatter.set_data(X, y)
@@ -153,7 +125,7 @@ class RunViewScreen(Screen):
 
     def _show_status(self) -> None:
         r = self.row
-        parts = [f"● {r.status}", r.name]
+        parts = [f"● {r.status}", printable(r.name, 80)]
         if r.damaged:
             parts.append(f"damaged: {r.damaged}")
         else:
@@ -167,7 +139,7 @@ class RunViewScreen(Screen):
         if r.status == "running":
             parts.append("(following live)")
         status = self.query_one("#view-status", Static)
-        status.update("  ".join(p for p in parts if p))
+        status.update(Text("  ".join(p for p in parts if p)))  # file text is never markup
         status.set_class(r.status in ("damaged", "dead"), "-bad")
 
     def action_toggle_log(self) -> None:

@@ -11,6 +11,7 @@ import os
 from concurrent.futures import Executor
 from pathlib import Path
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -19,6 +20,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from core.config import RunConfig
+from core.files import printable
 from core.records.compare import fmt_duration
 from core.train.sweep import (
     PRESETS,
@@ -99,7 +101,7 @@ class SweepScreen(Screen):
         try:
             base, grid = preset(event.value.strip())
         except SweepError as exc:
-            self.query_one("#sweep-status", Static).update(f"✗ {exc}")
+            self.query_one("#sweep-status", Static).update(Text(f"✗ {printable(exc, 200)}"))
             return
         fill = {
             "name": event.value.strip(),
@@ -139,10 +141,10 @@ class SweepScreen(Screen):
             return
         try:
             name, configs, workers = self.build()
-        except SweepError as exc:
-            self.query_one("#sweep-status", Static).update(f"✗ {exc}")
+            self.runner = SweepRunner(name, configs, self.root)
+        except (SweepError, OSError) as exc:
+            self.query_one("#sweep-status", Static).update(Text(f"✗ {printable(exc, 200)}"))
             return
-        self.runner = SweepRunner(name, configs, self.root)
         self.executor = self.executor_factory(workers)
         self.runner.submit(self.executor)
         self.opened_overlay = False
@@ -161,7 +163,8 @@ class SweepScreen(Screen):
             return
         table = self.query_one("#sweep-table", DataTable)
         for m in runner.poll():
-            cells = {"status": m.status + (f": {m.message}" if m.message else ""),
+            status = m.status + (f": {m.message}" if m.message else "")
+            cells = {"status": Text(printable(status, 200)),
                      "epoch": f"{m.epoch}/{m.config.epochs}",
                      "loss": "" if m.loss is None else f"{m.loss:.4f}",
                      "acc %": "" if m.soft_acc is None else f"{m.soft_acc:.2f}",
@@ -172,7 +175,8 @@ class SweepScreen(Screen):
         for m in runner.members:
             counts[m.status] = counts.get(m.status, 0) + 1
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
-        self.query_one("#sweep-status", Static).update(f"sweep {runner.name}: {summary}")
+        self.query_one("#sweep-status", Static).update(
+            Text(f"sweep {runner.name}: {printable(summary, 200)}"))
         if runner.done and not self.opened_overlay:
             self.opened_overlay = True
             if self.executor is not None:
