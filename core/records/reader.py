@@ -144,15 +144,15 @@ def parse_metrics_line(line: str | bytes) -> dict[str, Any] | None:
         return None
     if not isinstance(row, dict) or as_int(row.get("epoch"), 0) is None:
         return None
-    out: dict[str, Any] = {"epoch": row["epoch"]}
+    out: dict[str, Any] = {}
     for key, value in row.items():
-        if key == "epoch":
-            continue
-        number = as_float(value)
-        if number is None and (value is not None) and key in METRIC_KEYS:
-            return None
-        if number is not None or value is None:
+        finite = type(value) is float and value - value == 0.0  # the common case, fast
+        if finite or key == "epoch" or value is None:
+            out[key] = value
+        elif (number := as_float(value)) is not None:
             out[key] = number
+        elif key in METRIC_KEYS:
+            return None
     return out
 
 
