@@ -70,6 +70,16 @@ def _quiet_unraisable(args) -> None:
     _say(f"ignored an error ({args.exc_type.__name__}: {first})")
 
 
+def _quiet_excepthook(exc_type, exc_value, tb) -> None:
+    """``sys.excepthook``, also what C code's ``PyErr_Print`` calls (numba's extension
+    modules do, when ``import_array`` is interrupted): a signal's exception is silent
+    (recorded and acted on), anything else one line."""
+    if issubclass(exc_type, (KeyboardInterrupt, Terminated)):
+        return
+    first = (str(exc_value).splitlines() or [""])[0][:200]
+    _say(f"error ({exc_type.__name__}: {first})")
+
+
 def _signal_status(signum: int) -> int:
     """Exit status and one line for a command ended by ``signum``."""
     _ignore_signals()
@@ -203,6 +213,7 @@ def entry() -> None:
     """Console-script wrapper: exit with ``main``'s status, whatever happens."""
     _install_early_handlers()
     sys.unraisablehook = _quiet_unraisable
+    sys.excepthook = _quiet_excepthook
     _safe_streams()
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     try:

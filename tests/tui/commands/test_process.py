@@ -100,6 +100,19 @@ def test_whatever_escapes_main_is_one_line(raised, status, line):
     assert res.stderr.splitlines() == [line]
 
 
+def test_an_interrupt_printed_by_c_code_is_silent():
+    """What C code's PyErr_Print does with an interrupted import: no traceback."""
+    body = ("def main():\n"
+            "    try:\n        raise KeyboardInterrupt\n"
+            "    except KeyboardInterrupt:\n        sys.excepthook(*sys.exc_info())\n"
+            "    cli._received.append(signal.SIGINT)\n"
+            "    raise ImportError('numpy._core.multiarray failed to import')\n"
+            "cli.main = main\n")
+    res = _entry_with(body)
+    assert res.returncode == 130
+    assert res.stderr.splitlines() == ["bp-tui: interrupted"]
+
+
 def test_a_signal_ignored_at_start_stays_ignored():
     res = _entry_with("signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
                       "cli._install_early_handlers()\n"
