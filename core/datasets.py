@@ -8,15 +8,19 @@ draw only from the ``np.random.Generator`` they are given.
 from __future__ import annotations
 
 import csv
+import io
 import math
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from core.files import FileRefused, printable, read_bounded
+
 __all__ = [
     "DATASETS",
     "DEFAULT_N",
+    "MAX_CSV_BYTES",
     "DataError",
     "Dataset",
     "fresh_sample",
@@ -27,6 +31,8 @@ __all__ = [
 DATASETS = ("linear", "xor", "xor-grid", "circle", "spiral", "gauss")
 DEFAULT_N = {"linear": 100, "xor": 21, "xor-grid": 70, "circle": 100, "spiral": 100, "gauss": 100}
 MAX_N = 1_000_000
+MAX_CSV_BYTES = 128 * 1024**2
+"""A CSV data file may be at most 128 MiB (a million rows take about 40 MiB)."""
 
 
 class DataError(ValueError):
@@ -172,41 +178,56 @@ def fresh_sample(name: str, n: int, noise: float, rng: np.random.Generator) -> D
 def load_csv(path: str | Path) -> Dataset:
     """Points from a CSV file of rows ``x0,x1,label`` (label 0 or 1), header optional.
 
-    Raises DataError naming the file, the line and the problem for any bad row.
+    UTF-8 with or without a BOM, any line endings, blank lines skipped; a header is a
+    non-numeric first line. Only a regular file of at most ``MAX_CSV_BYTES`` is read
+    (a FIFO or a device is refused before reading). Raises DataError naming the file,
+    the line and the problem.
     """
-    path = Path(path)
+    shown = printable(str(path), 200)
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DataError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise DataError(f"{path}: is a directory, not a CSV file") from None
+        raw = read_bounded(path, MAX_CSV_BYTES, follow=True)
+    except FileRefused as exc:
+        raise DataError(f"{shown}: {'no such file' if str(exc) == 'is missing' else exc}") \
+            from None
+    try:
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise DataError(f"{path}: not a text file (expected UTF-8 CSV)") from None
-    except OSError as exc:
-        raise DataError(f"{path}: cannot read ({exc.strerror})") from None
+        raise DataError(f"{shown}: not a text file (expected UTF-8 CSV)") from None
     points: list[tuple[float, float]] = []
     labels: list[int] = []
-    for lineno, row in enumerate(csv.reader(text.splitlines()), start=1):
-        if not row or all(not cell.strip() for cell in row):
-            continue
-        if len(row) != 3:
-            raise DataError(f"{path}:{lineno}: expected 3 columns x0,x1,label, got {len(row)}")
-        cells = [c.strip() for c in row]
-        try:
-            x0, x1, label = float(cells[0]), float(cells[1]), float(cells[2])
-        except ValueError:
-            if lineno == 1 and not points:
-                continue  # a header row
-            raise DataError(f"{path}:{lineno}: not a number in {','.join(cells)!r}") from None
-        if not (math.isfinite(x0) and math.isfinite(x1)):
-            raise DataError(f"{path}:{lineno}: coordinates must be finite numbers")
-        if label not in (0.0, 1.0):
-            raise DataError(f"{path}:{lineno}: label must be 0 or 1, got {cells[2]!r}")
-        points.append((x0, x1))
-        labels.append(int(label))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        for row in reader:
+            point = _csv_row(shown, reader.line_num, row, header_ok=not points)
+            if point is not None:
+                points.append(point[:2])
+                labels.append(point[2])
+                if len(points) > MAX_N:
+                    raise DataError(f"{shown}: more than {MAX_N:,} rows")
+    except csv.Error as exc:
+        raise DataError(f"{shown}:{reader.line_num}: {printable(exc, 80)}") from None
     if len(points) < 2:
-        raise DataError(f"{path}: needs at least 2 data rows, found {len(points)}")
-    if len(points) > MAX_N:
-        raise DataError(f"{path}: at most {MAX_N} rows, found {len(points)}")
-    return _make(path.stem, points, labels)
+        raise DataError(f"{shown}: needs at least 2 data rows, found {len(points)}")
+    return _make(Path(path).stem, points, labels)
+
+
+def _csv_row(shown: str, lineno: int, row: list[str], header_ok: bool):
+    """(x0, x1, label) of one CSV row; None for a blank line or the header."""
+    if not row or all(not cell.strip() for cell in row):
+        return None
+    if len(row) != 3:
+        raise DataError(f"{shown}:{lineno}: expected 3 columns x0,x1,label, got {len(row)}")
+    cells = [c.strip() for c in row]
+    try:
+        x0, x1, label = float(cells[0]), float(cells[1]), float(cells[2])
+    except ValueError:
+        if lineno == 1 and header_ok:
+            return None  # a header row
+        raise DataError(f"{shown}:{lineno}: not a number in "
+                        f"{printable(','.join(cells), 60)!r}") from None
+    if not (math.isfinite(x0) and math.isfinite(x1)):
+        raise DataError(f"{shown}:{lineno}: coordinates must be finite numbers")
+    if label not in (0.0, 1.0):
+        raise DataError(f"{shown}:{lineno}: label must be 0 or 1, got "
+                        f"{printable(cells[2], 40)!r}")
+    return x0, x1, int(label)

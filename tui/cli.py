@@ -2,21 +2,104 @@
 
 Each subcommand lives in ``tui.commands`` and is imported only when it runs, so
 ``bp-tui train`` never loads Textual.
+
+``entry`` (the console script) guards the whole process: from its first line, Ctrl-C
+exits 130 and SIGTERM 143, each with one line on stderr and no traceback, also while
+NumPy or numba is still importing; output that cannot be encoded (``PYTHONIOENCODING=
+ascii``) is escaped, not fatal; stdout that cannot be written (``> /dev/full``) is one
+line and exit 1; signals after the command has returned cannot change its exit status.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
+import signal
 import sys
 from collections.abc import Sequence
+
+
+class Terminated(BaseException):
+    """Raised in the main thread by SIGTERM (or SIGHUP) until a command takes them over."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+_received: list[int] = []
+
+
+def pending_signal() -> int | None:
+    """The first signal the early handlers caught, if any. A signal that arrives while a
+    C extension initialises (NumPy's, numba's) may come out of that import as an
+    ImportError, or not at all: a command checks this once its set-up is done."""
+    return _received[0] if _received else None
+
+
+def leave_if_signalled() -> None:
+    """Raise the pending signal's exception (see ``pending_signal``); a command calls it
+    before it starts its real work (training, the UI)."""
+    signum = pending_signal()
+    if signum is not None:
+        raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
+
+
+def _early_handler(signum, frame):
+    _received.append(signum)
+    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
+
+
+def _install_early_handlers() -> None:
+    """Ctrl-C raises KeyboardInterrupt, SIGTERM and SIGHUP raise Terminated; a signal
+    the process was started ignoring (nohup, a background job) stays ignored."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, _early_handler)
+
+
+def _quiet_unraisable(args) -> None:
+    """``sys.unraisablehook``: an exception Python cannot raise (in a ctypes callback of
+    llvmlite while numba compiles, in a ``__del__``) is one line, not a traceback; a
+    signal's KeyboardInterrupt there is silent (the signal is recorded and acted on)."""
+    if isinstance(args.exc_value, (KeyboardInterrupt, Terminated)):
+        return
+    first = (str(args.exc_value).splitlines() or [""])[0][:200]
+    _say(f"ignored an error ({args.exc_type.__name__}: {first})")
+
+
+def _quiet_excepthook(exc_type, exc_value, tb) -> None:
+    """``sys.excepthook``, also what C code's ``PyErr_Print`` calls (numba's extension
+    modules do, when ``import_array`` is interrupted): a signal's exception is silent
+    (recorded and acted on), anything else one line."""
+    if issubclass(exc_type, (KeyboardInterrupt, Terminated)):
+        return
+    first = (str(exc_value).splitlines() or [""])[0][:200]
+    _say(f"error ({exc_type.__name__}: {first})")
+
+
+def _signal_status(signum: int) -> int:
+    """Exit status and one line for a command ended by ``signum``."""
+    _ignore_signals()
+    if signum == signal.SIGINT:
+        _say("interrupted")
+        return EXIT_INTERRUPTED
+    _say("terminated" if signum == signal.SIGTERM else "hung up")
+    return 128 + signum
+
 
 # One BLAS thread: the training kernel is single-threaded and the UI needs the other
 # core; OpenBLAS's helper thread only contends with both (bench/dashboard.py). Set
 # before NumPy loads; a user's own setting wins.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-__all__ = ["SUBCOMMANDS", "entry", "main"]
+__all__ = ["EXIT_TERMINATED", "SUBCOMMANDS", "Terminated", "entry", "leave_if_signalled", "main",
+           "pending_signal",
+           "silence_stdout"]
+
+EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_FAILED = 130, 143, 1
 
 # name -> "module:function" taking argv and returning an exit status; imported lazily
 SUBCOMMANDS: dict[str, str] = {
@@ -43,11 +126,108 @@ def main(argv: Sequence[str] | None = None) -> int:
     return getattr(importlib.import_module(module), func)(argv)
 
 
+def _safe_streams() -> None:
+    """Escape what the terminal's encoding cannot show instead of failing on it."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _ignore_signals() -> None:
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
+def _say(message: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(f"bp-tui: {message}", file=sys.stderr, flush=True)
+
+
+def silence_stdout() -> None:
+    """Point fd 1 at /dev/null, so the interpreter's last flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _flush_stdout() -> int | None:
+    """Flush stdout; None if fine, else the exit status for output that failed."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
+        return None
+    except OSError as exc:
+        silence_stdout()
+        _say(f"cannot write the output: {exc.strerror or exc}")
+        return EXIT_FAILED
+    except ValueError:  # stdout closed
+        return None
+    return None
+
+
+def _run() -> int:
+    """``main()`` with every way out turned into an exit status and at most one line."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        return _signal_status(signal.SIGINT)
+    except Terminated as exc:
+        return _signal_status(exc.signum)
+    except SystemExit as exc:
+        code = exc.code
+    except BrokenPipeError:
+        silence_stdout()
+        return EXIT_FAILED
+    except Exception:
+        if pending_signal() is None:
+            return _failure()
+        return _signal_status(pending_signal())  # a signal turned into another error
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    _say(str(code))  # SystemExit("message")
+    return EXIT_FAILED
+
+
+def _failure() -> int:
+    """The status and one line for an exception that escaped a command."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, MemoryError):
+        _say("out of memory")
+        return EXIT_FAILED
+    if isinstance(exc, OSError):  # e.g. stdout on a full disk, as a print failed
+        silence_stdout()
+        where = f" ({exc.filename})" if exc.filename else ""
+        _say(f"cannot go on: {exc.strerror or exc}{where}")
+        return EXIT_FAILED
+    if os.environ.get("BP_TUI_DEBUG"):
+        raise exc
+    first = (str(exc).splitlines() or [""])[0][:200]
+    _say(f"unexpected error ({type(exc).__name__}: {first}); "
+         "BP_TUI_DEBUG=1 shows the traceback")
+    return EXIT_FAILED
+
+
 def entry() -> None:
-    """Console-script wrapper: exit with ``main``'s status."""
+    """Console-script wrapper: exit with ``main``'s status, whatever happens."""
+    _install_early_handlers()
+    sys.unraisablehook = _quiet_unraisable
+    sys.excepthook = _quiet_excepthook
+    _safe_streams()
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
-    sys.exit(main())
+    try:
+        code = _run()
+        _ignore_signals()  # teardown: a late signal cannot change the status
+        failed = _flush_stdout()
+    except (KeyboardInterrupt, Terminated):  # a signal in the handlers above
+        _ignore_signals()
+        code, failed = EXIT_INTERRUPTED, None
+    sys.exit(failed if failed is not None and code == 0 else code)
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

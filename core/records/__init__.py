@@ -11,13 +11,21 @@ from core.records.reader import (
     read_run,
     read_weights,
 )
-from core.records.writer import CHECKPOINT_SECONDS, RunRecorder, write_json_atomic
+from core.records.writer import (
+    CHECKPOINT_SECONDS,
+    RecordError,
+    RunRecorder,
+    clean_temp_files,
+    write_json_atomic,
+)
 
 __all__ = [
     "CHECKPOINT_SECONDS",
+    "RecordError",
     "RunInfo",
     "RunRecorder",
     "TailReader",
+    "clean_temp_files",
     "default_runs_root",
     "last_metrics",
     "read_data",

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from core.records.index import RunRow
-from core.records.reader import as_float, read_metrics
+from core.records.reader import printable, read_metrics
 
 __all__ = [
     "METRICS",
@@ -74,12 +74,12 @@ class Series:
 
 def load_series(path: str | Path) -> Series:
     """A run's metrics.jsonl as a Series (torn or foreign lines skipped)."""
-    rows = read_metrics(path)
+    rows = read_metrics(path)  # numbers are finite floats or None already
     return Series(
-        run=Path(path).name,
+        run=printable(Path(path).name, 120),
         epoch=[r["epoch"] for r in rows],
-        wall=[as_float(r.get("wall")) for r in rows],
-        values={k: [as_float(r.get(k)) for r in rows] for k in METRICS},
+        wall=[r.get("wall") for r in rows],
+        values={k: [r.get(k) for r in rows] for k in METRICS},
     )
 
 
@@ -129,7 +129,8 @@ TABLE_COLUMNS = (
 
 
 def table_cells(row: RunRow, short: bool = False) -> list[str]:
-    """One run's cells of the comparison table, as text (``short``: no damage reason)."""
+    """One run's cells of the comparison table, as text (``short``: no damage reason).
+    Every cell is ``printable``: no control code from a file reaches a terminal."""
     def pct(v: float | None) -> str:  # metrics are recorded in percent already
         return "" if v is None else f"{v:.2f}"
 
@@ -140,13 +141,24 @@ def table_cells(row: RunRow, short: bool = False) -> list[str]:
     else:
         epochs = str(row.epochs)
     return [
-        row.name, row.data, row.hidden, row.activation, row.optimizer,
+        printable(row.name), row.data, row.hidden, row.activation, row.optimizer,
         "" if row.lr is None else f"{row.lr:g}", epochs,
         "" if row.loss is None else f"{row.loss:.4f}", pct(row.soft_acc), pct(row.acc),
         fmt_duration(row.duration),
-        row.status if not row.damaged or short else f"damaged: {row.damaged}",
+        _status(row, short),
         row.created[:16].replace("T", " "),
     ]
+
+
+def _status(row: RunRow, short: bool) -> str:
+    """"finished"; "damaged: <reason>" and "error: <message>" unless ``short``."""
+    if short:
+        return row.status
+    if row.damaged:
+        return f"damaged: {row.damaged}"
+    if row.status == "error" and row.message:
+        return f"error: {row.message}"
+    return row.status
 
 
 def table_csv(rows: Sequence[RunRow], out: str | Path) -> None:

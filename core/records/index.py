@@ -9,7 +9,6 @@ No Textual here: the CLI, the sweep table and the runs screen share it.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import time
@@ -19,8 +18,16 @@ from typing import Any
 
 from core.config import ConfigError, parse_field
 from core.records import layout
-from core.records.reader import as_float, as_int, last_metrics, read_run
-from core.records.writer import write_json_atomic
+from core.records.paths import RunsError, run_dir
+from core.records.reader import (
+    as_float,
+    as_int,
+    last_metrics,
+    printable,
+    read_json,
+    read_run,
+)
+from core.records.writer import clean_temp_files, write_json_atomic
 
 __all__ = [
     "BOOKKEEPING",
@@ -40,10 +47,8 @@ __all__ = [
 BOOKKEEPING = ("name", "created", "version")
 """config.json keys that are not settings (left out of a config diff)."""
 STARTING_SECONDS = 3.0  # a brand-new directory may lack its files this long
-
-
-class RunsError(ValueError):
-    """A refused runs operation (rename, delete, lookup); the message is one line."""
+PID_MAX = 2**31 - 1
+SYMLINKED = "the run directory is a symbolic link, which is not followed"
 
 
 @dataclass
@@ -67,6 +72,8 @@ class RunRow:
     created: str = ""
     sweep: str = ""
     damaged: str | None = None
+    message: str = ""
+    """summary.json's message (why a run ended in "error"), printable."""
     config: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -77,7 +84,7 @@ class RunRow:
 
 def pid_alive(pid: Any) -> bool:
     """True if a process with this pid exists (on this machine)."""
-    if not isinstance(pid, int) or pid <= 0:
+    if isinstance(pid, bool) or not isinstance(pid, int) or not 0 < pid <= PID_MAX:
         return False
     try:
         os.kill(pid, 0)
@@ -91,46 +98,66 @@ def pid_alive(pid: Any) -> bool:
 
 
 def read_row(path: str | Path) -> RunRow:
-    """Read one run directory into a table row, never raising."""
-    info = read_run(path)
-    row = RunRow(info.path.name, info.path, config=info.config)
-    if info.damaged:
-        try:
-            young = time.time() - info.path.stat().st_mtime < STARTING_SECONDS
-        except OSError:
-            young = False
-        row.status = "starting" if young else "damaged"
-        row.damaged = info.damaged
+    """Read one run directory into a table row, never raising. Text in the row is
+    ``printable``; numbers are finite or None."""
+    path = Path(path)
+    try:
+        return _read_row(path)
+    except Exception as exc:  # a last guard: the hypothesis suite checks it never fires
+        row = RunRow(path.name, path, status="damaged")
+        row.damaged = f"unreadable ({type(exc).__name__})"
         return row
+
+
+def _damaged(path: Path, reason: str, config: dict[str, Any]) -> RunRow:
+    row = RunRow(path.name, path, config=config, damaged=reason)
+    try:
+        young = time.time() - path.stat().st_mtime < STARTING_SECONDS
+    except OSError:
+        young = False
+    row.status = "starting" if young and path.is_dir() and not path.is_symlink() else "damaged"
+    return row
+
+
+def _read_row(path: Path) -> RunRow:
+    if path.is_symlink():
+        return _damaged(path, SYMLINKED, {})
+    info = read_run(path)
+    if info.damaged:
+        return _damaged(path, info.damaged, info.config)
+    row = RunRow(info.path.name, info.path, config=info.config)
     c, s = info.config, info.summary
-    row.data = str(c.get("data", ""))
-    row.hidden = ",".join(str(h) for h in c.get("hidden", []))
-    row.activation = str(c.get("activation", ""))
-    row.optimizer = str(c.get("optimizer", ""))
+    row.data = printable(c.get("data", ""), 32)
+    row.hidden = printable(",".join(str(h) for h in c.get("hidden", [])), 120)
+    row.activation = printable(c.get("activation", ""), 32)
+    row.optimizer = printable(c.get("optimizer", ""), 32)
     row.lr = as_float(s.get("lr", c.get("lr")))
-    row.epochs = as_int(c.get("epochs"))
-    row.epoch = as_int(s.get("epoch"))
+    row.epochs = as_int(c.get("epochs"), 0)
+    row.epoch = as_int(s.get("epoch"), 0)
     row.loss, row.soft_acc, row.acc = (as_float(s.get(k)) for k in ("loss", "soft_acc", "acc"))
     row.duration = as_float(s.get("duration"))
-    row.created = str(c.get("created", s.get("started", "")))
-    row.sweep = str(c.get("sweep", "") or "")
-    status = str(s.get("status", "unknown"))
+    row.created = printable(c.get("created", s.get("started", "")), 40)
+    row.sweep = printable(c.get("sweep", "") or "", 80)
+    row.message = printable(s.get("message", "") or "", 200)
+    status = info.status
     if status == "running":
         if not pid_alive(s.get("pid")):
             status = "dead"
         last = last_metrics(info.path)
         if last is not None:
-            row.epoch = as_int(last.get("epoch"))
-            row.loss = as_float(last.get("loss"))
-            row.soft_acc = as_float(last.get("soft_acc"))
-            row.acc = as_float(last.get("acc"))
-            row.duration = as_float(last.get("wall"))
-            row.lr = as_float(last.get("lr")) or row.lr
+            row.epoch = last["epoch"]
+            row.loss = last.get("loss")
+            row.soft_acc = last.get("soft_acc")
+            row.acc = last.get("acc")
+            row.duration = last.get("wall")
+            row.lr = last.get("lr") or row.lr
     row.status = status
     return row
 
 
 def _run_dirs(root: Path) -> list[os.DirEntry]:
+    """Entries of ``root`` that are directories (or symbolic links to one: listed as
+    damaged), hidden ones (".sweeps") left out."""
     try:
         with os.scandir(root) as it:
             return [e for e in it if not e.name.startswith(".") and e.is_dir()]
@@ -142,7 +169,7 @@ def _stamp(path: str) -> tuple:
     out = []
     for name in (layout.CONFIG, layout.SUMMARY, layout.METRICS):
         try:
-            st = os.stat(os.path.join(path, name))
+            st = os.lstat(os.path.join(path, name))
             out.append((st.st_mtime_ns, st.st_size))
         except OSError:
             out.append(None)
@@ -207,20 +234,22 @@ def resolve_run(root: str | Path, name: str | None) -> Path:
     """The directory of run ``name`` (a name under root or a path); None = the newest."""
     root = Path(root)
     if name is None:
-        dirs = _run_dirs(root)
+        dirs = [e for e in _run_dirs(root) if not e.is_symlink()]
         if not dirs:
-            raise RunsError(f"no runs recorded under {root}")
+            raise RunsError(f"no runs recorded under {printable(str(root), 120)}")
         newest = max(dirs, key=lambda e: _created_key(Path(e.path)))
         return Path(newest.path)
-    for candidate in (root / name, Path(name)):
-        if candidate.is_dir() and (candidate / layout.CONFIG).exists():
-            return candidate
-    raise RunsError(f"no run {name!r} under {root} (give a run name or a run directory)")
+    if name and "\0" not in name:
+        for candidate in (root / name, Path(name)):
+            if candidate.is_dir() and os.path.lexists(candidate / layout.CONFIG):
+                return candidate
+    raise RunsError(f"no run {printable(name, 80)!r} under {printable(str(root), 120)} "
+                    "(give a run name or a run directory)")
 
 
 def _created_key(path: Path) -> float:
     try:
-        return (path / layout.CONFIG).stat().st_mtime
+        return os.lstat(path / layout.CONFIG).st_mtime
     except OSError:
         try:
             return path.stat().st_mtime
@@ -228,42 +257,50 @@ def _created_key(path: Path) -> float:
             return 0.0
 
 
+def _refuse_running(path: Path, name: str, what: str) -> None:
+    if read_row(path).status in ("running", "starting"):
+        raise RunsError(f"{printable(name, 80)} is still running; {what}")
+
+
 def rename_run(root: str | Path, old: str, new: str) -> Path:
-    """Rename run ``old`` to ``new`` (validated, unused); a running run is refused."""
+    """Rename run ``old`` to ``new`` (validated, unused); a running run, a symbolic link
+    or anything but a directory directly under ``root`` is refused. The run's leftover
+    temporary files are removed and its config/summary say the new name."""
     try:
         new = parse_field("name", new)
     except ConfigError as exc:
         raise RunsError(f"name: {exc.reason}") from None
-    src, dst = Path(root) / old, Path(root) / new
-    if not src.is_dir():
-        raise RunsError(f"no run named {old!r}")
+    src = run_dir(root, old)
     if new == old:
         return src
-    if dst.exists():
+    dst = Path(root) / new
+    if os.path.lexists(dst):
         raise RunsError(f"a run named {new!r} already exists")
-    row = read_row(src)
-    if row.status in ("running", "starting"):
-        raise RunsError(f"{old} is still running; rename it when it has ended")
-    os.rename(src, dst)
+    _refuse_running(src, old, "rename it when it has ended")
+    try:
+        os.rename(src, dst)
+    except OSError as exc:
+        raise RunsError(f"cannot rename {printable(old, 80)}: {exc.strerror}") from None
+    clean_temp_files(dst)
     for fname in (layout.CONFIG, layout.SUMMARY):
         try:
-            obj = json.loads((dst / fname).read_text(encoding="utf-8"))
-            if isinstance(obj, dict):
-                obj["name"] = new
-                write_json_atomic(dst / fname, obj)
+            obj = read_json(dst / fname)
+            obj["name"] = new
+            write_json_atomic(dst / fname, obj)
         except (OSError, ValueError):
             continue  # a damaged file stays as it was
     return dst
 
 
 def delete_run(root: str | Path, name: str) -> None:
-    """Delete run ``name`` and all its files; a running run is refused."""
-    path = Path(root) / name
-    if not path.is_dir() or name.startswith(".") or "/" in name:
-        raise RunsError(f"no run named {name!r}")
-    if read_row(path).status in ("running", "starting"):
-        raise RunsError(f"{name} is still running; stop it first")
-    shutil.rmtree(path)
+    """Delete run ``name`` and all its files; a running run, a symbolic link or anything
+    but a directory directly under ``root`` is refused."""
+    path = run_dir(root, name)
+    _refuse_running(path, name, "stop it first")
+    try:
+        shutil.rmtree(path)
+    except OSError as exc:
+        raise RunsError(f"cannot delete all of {printable(name, 80)}: {exc.strerror}") from None
 
 
 def _flat(config: dict[str, Any]) -> dict[str, Any]:

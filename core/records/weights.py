@@ -1,24 +1,28 @@
 """Weights files: ``.npz`` with arrays W1…WL, B1…BL and, optionally, the run's config.
 
-Loading never unpickles (``allow_pickle=False``); a truncated, foreign or misshapen file
-raises ``WeightsError`` with a one-line reason.
+Loading never unpickles and reads only the members W1…WL, B1…BL and config, each
+``.npy`` header checked before its data (``core.records.npz``); a truncated, foreign,
+oversized or misshapen file raises ``WeightsError`` with a one-line reason naming the file
+and the member.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import zipfile
 from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
 
+from core.files import parse_json
+from core.records import layout
 from core.records.atomic import atomic_open
+from core.records.npz import NpzArchive, NpzError, open_npz
 
 __all__ = ["WeightsError", "check_shapes", "load_weights", "save_weights"]
 
-_NAME = re.compile(r"^[WB](\d+)$")
+_W = re.compile(r"^W([1-9][0-9]{0,2})$")
 
 
 class WeightsError(ValueError):
@@ -40,59 +44,73 @@ def save_weights(
         np.savez(fh, **arrays)
 
 
-def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict | None]:
-    """Read W1…WL, B1…BL (float64) and the config (or None) from an ``.npz`` file."""
+def load_weights(
+    path: str | Path, follow: bool = True
+) -> tuple[dict[str, np.ndarray], dict | None]:
+    """Read W1…WL, B1…BL (float64) and the config (or None) from an ``.npz`` file.
+
+    Only those members are read, each header checked before its data is (see
+    ``core.records.npz``). The arrays must form a network: Wi 2-D (fan_in, fan_out),
+    Bi 1-D (fan_out,), each Wi's fan_in the previous fan_out, all finite.
+    ``follow=False`` refuses a symbolic link (a run's own weights.npz).
+    """
     path = Path(path)
-    if not path.exists():
-        raise WeightsError(f"{path}: no such file")
-    if path.is_dir():
-        raise WeightsError(f"{path}: is a directory, not a .npz file")
     try:
-        with open(path, "rb") as fh:
-            magic = fh.read(2)
-    except OSError as exc:
-        raise WeightsError(f"{path}: cannot read ({exc.strerror})") from None
-    if magic != b"PK":  # np.load would return a bare array (.npy) or try unpickling
-        raise WeightsError(f"{path}: not a .npz file (a zip archive of arrays W1, B1, …)")
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            files = dict(data.items())
-    except (zipfile.BadZipFile, EOFError):
-        raise WeightsError(
-            f"{path}: not a readable .npz file (truncated or another format)"
-        ) from None
-    except ValueError as exc:
-        if "pickle" in str(exc).lower():
-            raise WeightsError(f"{path}: holds pickled objects, which are refused") from None
-        raise WeightsError(f"{path}: not a readable .npz file ({exc})") from None
-    except OSError as exc:
-        raise WeightsError(f"{path}: cannot read ({exc})") from None
-    if not isinstance(files, dict) or not files:
-        raise WeightsError(f"{path}: not an .npz archive of arrays")
-    config = None
-    if "config" in files:
-        try:
-            config = json.loads(str(files.pop("config")))
-        except (ValueError, TypeError):
-            config = None
-    named: dict[str, np.ndarray] = {}
-    for key, arr in files.items():
-        if not _NAME.match(key):
-            continue
-        if arr.dtype.kind not in "fiu":
-            raise WeightsError(f"{path}: array {key} is not numeric ({arr.dtype})")
-        named[key] = arr.astype(float)
-    layers = sorted(int(_NAME.match(k).group(1)) for k in named if k.startswith("W"))
-    if not layers:
-        raise WeightsError(f"{path}: no arrays W1, W2, … found")
-    if layers != list(range(1, len(layers) + 1)):
-        raise WeightsError(f"{path}: weight arrays must be W1…W{len(layers)} without gaps")
-    for i in layers:
-        if f"B{i}" not in named:
-            raise WeightsError(f"{path}: W{i} has no matching B{i}")
-        if not np.isfinite(named[f"W{i}"]).all() or not np.isfinite(named[f"B{i}"]).all():
-            raise WeightsError(f"{path}: W{i} or B{i} holds NaN or infinite values")
+        with open_npz(path, follow) as archive:
+            layers = _layer_count(archive)
+            named: dict[str, np.ndarray] = {}
+            for i in range(1, layers + 1):
+                named[f"W{i}"] = archive.read(f"W{i}", ndim=2)
+                if f"B{i}" not in archive.members:
+                    raise WeightsError(f"{path}: W{i} has no matching B{i}")
+                named[f"B{i}"] = archive.read(f"B{i}", ndim=1)
+            config = _config(archive)
+    except NpzError as exc:
+        reason = "no such file" if exc.missing and "member" not in str(exc) else str(exc)
+        raise WeightsError(f"{path}: {reason}") from None
+    _check_network(path, named)
     return named, config
+
+
+def _layer_count(archive: NpzArchive) -> int:
+    numbers = sorted(int(m.group(1)) for k in archive.members if (m := _W.match(k)))
+    if not numbers:
+        raise NpzError("no arrays W1, W2, … found")
+    if numbers[-1] > layout.MAX_WEIGHT_LAYERS:
+        raise NpzError(f"more than {layout.MAX_WEIGHT_LAYERS} weight layers (W{numbers[-1]})")
+    missing = [i for i in range(1, numbers[-1] + 1) if i not in numbers]
+    if missing:
+        raise NpzError(f"no array W{missing[0]} (weight arrays must be W1…W{numbers[-1]} "
+                       "without gaps)")
+    return len(numbers)
+
+
+def _config(archive: NpzArchive) -> dict | None:
+    """The config stored beside the arrays, or None if absent or not a JSON object."""
+    if "config" not in archive.members:
+        return None
+    try:
+        text = archive.read("config", kinds="U", ndim=0, max_bytes=4 * layout.MAX_JSON_BYTES)
+        config = parse_json(str(text[()]))
+    except ValueError:
+        return None
+    return config if isinstance(config, dict) else None
+
+
+def _check_network(path: Path, named: dict[str, np.ndarray]) -> None:
+    fan_in = None
+    for i in range(1, len(named) // 2 + 1):
+        W, B = named[f"W{i}"], named[f"B{i}"]
+        if min(W.shape) < 1:
+            raise WeightsError(f"{path}: W{i} has shape {W.shape}, with no weights")
+        if fan_in is not None and W.shape[0] != fan_in:
+            raise WeightsError(f"{path}: W{i} has shape {W.shape}, but W{i - 1} has "
+                               f"{fan_in} outputs")
+        if B.shape != (W.shape[1],):
+            raise WeightsError(f"{path}: B{i} has shape {B.shape}, expected ({W.shape[1]},)")
+        if not np.isfinite(W).all() or not np.isfinite(B).all():
+            raise WeightsError(f"{path}: W{i} or B{i} holds NaN or infinite values")
+        fan_in = W.shape[1]
 
 
 def check_shapes(path: str | Path, named: dict[str, np.ndarray], sizes: tuple[int, ...]) -> None:
@@ -108,5 +126,5 @@ def check_shapes(path: str | Path, named: dict[str, np.ndarray], sizes: tuple[in
         W, B = named[f"W{i}"], named[f"B{i}"]
         if W.shape != (fan_in, fan_out):
             raise WeightsError(f"{path}: W{i} has shape {W.shape}, expected {(fan_in, fan_out)}")
-        if B.reshape(-1).shape != (fan_out,):
+        if B.shape != (fan_out,):
             raise WeightsError(f"{path}: B{i} has shape {B.shape}, expected {(fan_out,)}")

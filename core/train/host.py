@@ -10,6 +10,7 @@ thread never waits for a viewer.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -95,8 +96,10 @@ class RunHost:
         self.journal.set_state(message=message)
         self._notify_user(message)
 
-    def run(self) -> LiveState:
-        """Build the session and train to the end; returns the final state."""
+    def run(self, reraise: bool = False) -> LiveState:
+        """Build the session and train to the end; returns the final state. ``reraise``:
+        an exception that ended the run (a failed write, a listener's error) is raised
+        again once the state says so (the CLI reports it on its own terms)."""
         try:
             try:
                 self.session = self._make_session(controls=self.controls, notify=self.note,
@@ -105,11 +108,15 @@ class RunHost:
                 return self.journal.set_state(status=RunState.ERROR, message=str(exc))
             self._serve()
             self._train()
-        except Exception as exc:  # a bug, not the user's mistake: end the run, keep records
-            message = f"training failed: {type(exc).__name__}: {exc}"
+        except Exception as exc:  # a failed write, or a bug: end the run, keep the records
+            message = str(exc) if isinstance(exc, OSError) else \
+                f"training failed: {type(exc).__name__}: {exc}"
             if self.session is not None and self.session.status == "running":
-                self.session.finish("error", message)
+                with contextlib.suppress(OSError):
+                    self.session.finish("error", message)
             self.journal.set_state(status=RunState.ERROR, message=message)
+            if reraise:
+                raise
         finally:
             self.done.set()
             self._unserve()

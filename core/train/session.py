@@ -74,7 +74,11 @@ class Session:
             if config.batch_size > len(data):
                 raise ConfigError(
                     "batch_size", f"at most the number of training points ({len(data)})")
-            net = Network(config.hidden, config.activation, config.init, init_rng)
+            try:
+                net = Network(config.hidden, config.activation, config.init, init_rng)
+            except MemoryError:
+                reason = "the weights do not fit in memory"
+                raise SetupError(f"hidden: {reason}", "hidden", reason) from None
             if config.init_weights:
                 named, _ = load_weights(config.init_weights)
                 check_shapes(config.init_weights, named, net.sizes)
@@ -85,9 +89,6 @@ class Session:
             raise SetupError(str(exc), "data_file" if config.data_file else "data") from None
         except WeightsError as exc:
             raise SetupError(str(exc), "init_weights") from None
-        except MemoryError:
-            reason = "the weights do not fit in memory"
-            raise SetupError(f"hidden: {reason}", "hidden", reason) from None
         self._setup(config, data, net, shuffle_rng, controls, notify, timer)
         if record:
             root = Path(runs_root) if runs_root is not None else default_runs_root()

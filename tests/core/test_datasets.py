@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.datasets import DATASETS, DataError, fresh_sample, generate, load_csv
 
@@ -295,3 +297,105 @@ def test_csv_too_few_rows(tmp_path, text):
 
 def test_data_error_is_a_value_error():
     assert issubclass(DataError, ValueError)
+
+
+# ------------------------------------------------------------------ hostile CSV files
+def test_csv_bom_without_header_keeps_the_first_row(tmp_path):
+    p = write(tmp_path, b"\xef\xbb\xbf0.1,0.2,0\r\n0.9,0.3,1\r\n", mode="wb")
+    d = load_csv(p)
+    np.testing.assert_array_equal(d.X, [[0.1, 0.2], [0.9, 0.3]])
+    np.testing.assert_array_equal(d.y, [[0.0], [1.0]])
+
+
+def test_csv_bom_with_header_crlf_and_blank_lines(tmp_path):
+    p = write(tmp_path, b"\xef\xbb\xbfx0,x1,label\r\n\r\n0.1,0.2,0\r\n\r\n0.9,0.3,1\r\n",
+              mode="wb")
+    d = load_csv(p)
+    np.testing.assert_array_equal(d.X, [[0.1, 0.2], [0.9, 0.3]])
+
+
+def test_csv_line_numbers_count_crlf_lines(tmp_path):
+    p = write(tmp_path, b"0.1,0.2,0\r\n\r\n0.3,zz,1\r\n", mode="wb")
+    with pytest.raises(DataError, match=r":3: not a number"):
+        load_csv(p)
+
+
+def test_csv_field_over_the_csv_modules_limit_is_one_line(tmp_path):
+    p = write(tmp_path, "0.1,0.2,0\n\"" + "9" * 200_000 + "\",0.5,1\n")
+    with pytest.raises(DataError) as exc:
+        load_csv(p)
+    msg = str(exc.value)
+    assert f"{p}:2:" in msg
+    assert "field larger than field limit" in msg
+    assert "\n" not in msg
+    assert len(msg) < 300
+
+
+@pytest.mark.parametrize(("special", "words"), [("/dev/zero", "character device"),
+                                                ("fifo", "FIFO")])
+def test_csv_non_regular_files_are_refused_up_front(tmp_path, special, words):
+    import os
+
+    path = tmp_path / "pipe.csv" if special == "fifo" else special
+    if special == "fifo":
+        os.mkfifo(path)  # nobody writes: reading it would block for ever
+    with pytest.raises(DataError, match=words) as exc:
+        load_csv(path)
+    assert str(path) in str(exc.value)
+
+
+def test_csv_size_cap(tmp_path, monkeypatch):
+    import core.datasets
+
+    monkeypatch.setattr(core.datasets, "MAX_CSV_BYTES", 100)
+    p = write(tmp_path, "0.1,0.2,0\n" * 20)
+    with pytest.raises(DataError, match="over the limit of 100 bytes"):
+        load_csv(p)
+
+
+def test_csv_a_symlink_given_by_the_user_is_followed(tmp_path):
+    real = write(tmp_path, "0.1,0.2,0\n0.9,0.3,1\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(real)
+    assert len(load_csv(link)) == 2
+
+
+def test_csv_control_codes_in_a_bad_row_are_escaped(tmp_path):
+    p = write(tmp_path, "0.1,0.2,0\n\x1b[31m,0.2,1\n")
+    with pytest.raises(DataError) as exc:
+        load_csv(p)
+    assert "\x1b" not in str(exc.value)
+    assert "\\x1b[31m" in str(exc.value)
+
+
+_CELL = st.one_of(
+    st.sampled_from(["0", "1", "0.5", "-3e2", "nan", "inf", "-inf", "1e400", "x0", "",
+                     " 1 ", "\ufeff0", "1_0", "0x10", '"1"', "2", "label"]),
+    st.text(max_size=8),
+)
+_ROW = st.lists(_CELL, min_size=0, max_size=5).map(",".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(_ROW, max_size=12),
+       newline=st.sampled_from(["\n", "\r\n", "\r"]),
+       bom=st.booleans(), junk=st.binary(max_size=40), use_junk=st.booleans())
+def test_any_csv_loads_or_fails_with_one_line(tmp_path_factory, rows, newline, bom, junk,
+                                              use_junk):
+    p = tmp_path_factory.mktemp("csv") / "data.csv"
+    data = (b"\xef\xbb\xbf" if bom else b"") + newline.join(rows).encode("utf-8",
+                                                                       "surrogatepass")
+    p.write_bytes(junk + data if use_junk else data)
+    try:
+        d = load_csv(p)
+    except DataError as exc:
+        d, msg = None, str(exc)
+    if d is None:
+        assert msg.startswith(str(p))
+        assert "\n" not in msg
+        assert msg.isprintable()
+        return
+    assert d.X.shape == (len(d), 2)
+    assert d.y.shape == (len(d), 1)
+    assert np.isfinite(d.X).all()
+    assert set(np.unique(d.y)) <= {0.0, 1.0}

@@ -51,9 +51,12 @@ def run_attach(argv: Sequence[str], read_only: bool = False,
     except (LinkError, OSError, ValueError) as exc:
         p.error(f"argument RUN: {exc}")
     from tui.app import create_app
+    from tui.cli import leave_if_signalled
     from tui.commands.dashboard import run_app
 
-    return run_app(create_app(runs_dir=root, link=link, fps=args.fps))
+    app = create_app(runs_dir=root, link=link, fps=args.fps)
+    leave_if_signalled()  # a Ctrl-C that an import swallowed
+    return run_app(app)
 
 
 def run_watch(argv: Sequence[str]) -> int:

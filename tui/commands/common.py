@@ -8,6 +8,7 @@ what is allowed, and exit status 2 — never a traceback.
 from __future__ import annotations
 
 import argparse
+import errno
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -15,6 +16,7 @@ from core.config import ACCURACIES, BACKENDS, ConfigError, RunConfig, parse_fiel
 from core.datasets import DATASETS
 
 __all__ = [
+    "DISK_FULL",
     "EXIT_DIVERGED",
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
@@ -28,8 +30,11 @@ __all__ = [
     "typed",
 ]
 
-EXIT_OK, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 2, 3, 130
-EXIT_FAILED = 1  # some of the work could not run (e.g. sweep members that failed)
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+"""0 done, 1 failed (disk full, output unwritable), 2 invalid arguments, 3 diverged,
+130 Ctrl-C (143 SIGTERM, 129 SIGHUP)."""
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
+"""errno values that mean "the disk failed" (exit 1), not "the path given is wrong" (2)."""
 
 
 class Parser(argparse.ArgumentParser):

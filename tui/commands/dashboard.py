@@ -44,9 +44,12 @@ def run_dashboard(argv: Sequence[str]) -> int:
     if not 1 <= args.fps <= 30:
         parser.error("argument --fps: must be from 1 to 30")
     from tui.app import create_app
+    from tui.cli import leave_if_signalled
 
-    return run_app(create_app(config, runs_dir=args.runs_dir, record=not args.no_record,
-                              start=args.start, fps=args.fps))
+    app = create_app(config, runs_dir=args.runs_dir, record=not args.no_record,
+                     start=args.start, fps=args.fps)
+    leave_if_signalled()  # a Ctrl-C that an import swallowed
+    return run_app(app)
 
 
 def run_app(app) -> int:

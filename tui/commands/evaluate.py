@@ -48,69 +48,70 @@ def run_eval(argv: Sequence[str]) -> int:
     """``bp-tui eval``: one epoch line on stdout; exit 2 with one line on any problem."""
     parser = eval_parser()
     args = parser.parse_args(argv)
-    import numpy as np
 
     from core.analysis.layers import network_from_params
     from core.analysis.points import MAX_TEST_N, confusion, fresh_test_set
     from core.datasets import DataError, load_csv
     from core.nn.losses import get_loss
     from core.nn.metrics import evaluate
-    from core.records import read_run, read_weights
+    from core.records import read_data, read_run
     from core.records.index import RunsError, resolve_run
+    from core.records.reader import as_float, as_int, printable, read_weights_or_raise
     from core.train.logfmt import epoch_line, prediction_lines
 
     try:
         path = resolve_run(runs_root(args), args.run)
     except RunsError as exc:
         parser.error(str(exc))
+    shown = printable(path.name, 80)
     info = read_run(path)
     if info.damaged:
-        parser.error(f"run {path.name}: {info.damaged}")
-    named = read_weights(path)
-    if named is None:
-        parser.error(f"run {path.name} has no readable weights.npz")
+        parser.error(f"run {shown}: damaged: {info.damaged}")
+    try:
+        named = read_weights_or_raise(path)
+    except ValueError as exc:
+        parser.error(f"run {shown} has no readable {exc}")
     cfg = info.config
     try:
         net = network_from_params(named, cfg.get("activation", "sigmoid"))
         loss = get_loss(cfg.get("loss", "mse"))
-    except (ValueError, KeyError) as exc:
-        parser.error(f"run {path.name}: {exc}")
+    except (ValueError, KeyError, TypeError) as exc:
+        parser.error(f"run {shown}: {printable(exc, 200)}")
     if args.n is not None and not 1 <= args.n <= MAX_TEST_N:
         parser.error(f"argument --n: must be from 1 to {MAX_TEST_N}")
     if args.data_file:
         try:
             data = load_csv(args.data_file)
         except DataError as exc:
-            parser.error(str(exc))
-        what = f"{len(data)} points of {args.data_file}"
+            parser.error(f"argument --data-file: {exc}")
+        what = f"{len(data)} points of {printable(args.data_file, 200)}"
         X, y = data.X, data.y
     elif args.train:
         try:
-            with np.load(path / "data.npz", allow_pickle=False) as d:
-                X, y = np.asarray(d["X"], float), np.asarray(d["y"], float)
-        except (OSError, KeyError, ValueError):
-            parser.error(f"run {path.name} has no readable data.npz")
+            X, y = read_data(path)
+        except ValueError as exc:
+            parser.error(f"argument --train: run {shown}: {exc}")
         what = f"the run's {len(X)} training points"
     else:
         name = args.data or cfg.get("data", "linear")
-        n = args.n or int(cfg.get("n_points") or cfg.get("n") or 100)
+        n = args.n or as_int(cfg.get("n_points"), 1) or as_int(cfg.get("n"), 1) or 100
         n = min(max(n, 1), MAX_TEST_N)
-        data = fresh_test_set(name, n, args.seed, float(cfg.get("noise", 0.0)))
+        data = fresh_test_set(name, n, args.seed, as_float(cfg.get("noise", 0.0)) or 0.0)
         X, y = data.X, data.y
         what = f"{n} fresh points of {name} (seed {args.seed})"
     if X.shape[1] != net.sizes[0]:
         parser.error(f"the data has {X.shape[1]} columns, the network {net.sizes[0]} inputs")
     metrics, yhat = evaluate(net, X, y, loss)
     which = args.accuracy or cfg.get("accuracy", "soft")
-    epochs = info.summary.get("epoch")
-    if not isinstance(epochs, int):
-        epochs = int(cfg.get("epochs", 0))
+    epochs = as_int(info.summary.get("epoch"), 0)
+    if epochs is None:
+        epochs = as_int(cfg.get("epochs"), 0) or 0
     print(epoch_line(epochs, metrics.loss, metrics.accuracy(which)), flush=True)
     if args.predictions:
         print("\n".join(prediction_lines(yhat)), flush=True)
     C = confusion(yhat, y)
     wrong = int(C[0, 1] + C[1, 0])
-    print(f"bp-tui: run {path.name} on {what}: {wrong} misclassified, accuracy "
+    print(f"bp-tui: run {shown} on {what}: {wrong} misclassified, accuracy "
           f"{metrics.acc:.2f}% (threshold), {metrics.soft_acc:.2f}% (soft); "
           f"confusion [[{C[0, 0]} {C[0, 1]}] [{C[1, 0]} {C[1, 1]}]]", file=sys.stderr)
     return EXIT_OK

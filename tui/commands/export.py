@@ -1,11 +1,24 @@
-"""``bp-tui export RUN… --metrics out.csv --table out.md``."""
+"""``bp-tui export RUN… --metrics out.csv --table out.md``.
+
+An output under the runs root, inside an exported run or in any folder that looks like
+a run directory is refused (exit 2, one line): export never overwrites a run's records.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from tui.commands.common import EXIT_OK, Parser, add_runs_dir_flag, runs_root
+from core.files import printable
+from tui.commands.common import (
+    DISK_FULL,
+    EXIT_FAILED,
+    EXIT_OK,
+    Parser,
+    add_runs_dir_flag,
+    runs_root,
+)
 
 __all__ = ["run_export"]
 
@@ -33,6 +46,7 @@ def run_export(argv: Sequence[str]) -> int:
         p.error("argument --table: the file must end in .md or .csv")
     from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
     from core.records.index import RunsError, read_row, resolve_run
+    from core.records.paths import check_export_target
 
     root = runs_root(args)
     paths = []
@@ -41,9 +55,17 @@ def run_export(argv: Sequence[str]) -> int:
             paths.append(resolve_run(root, name))
         except RunsError as exc:
             p.error(f"argument RUN: {exc}")
+    for flag, out in (("--metrics", args.metrics), ("--table", args.table)):
+        if out is not None:
+            try:
+                check_export_target(out, root, paths)
+            except RunsError as exc:
+                p.error(f"argument {flag}: {exc}")
+    flag, out = "--metrics", args.metrics
     try:
         if args.metrics is not None:
             metrics_csv([load_series(x) for x in paths], args.metrics, w)
+        flag, out = "--table", args.table
         if args.table is not None:
             rows = [read_row(x) for x in paths]
             if args.table.endswith(".csv"):
@@ -51,6 +73,9 @@ def run_export(argv: Sequence[str]) -> int:
             else:
                 Path(args.table).write_text(table_markdown(rows), encoding="utf-8")
     except OSError as exc:
-        flag = "--metrics" if args.metrics and str(args.metrics) in str(exc) else "--table"
+        if exc.errno in DISK_FULL:
+            print(f"bp-tui export: cannot write {flag} {printable(out, 200)}: "
+                  f"{exc.strerror}", file=sys.stderr)
+            return EXIT_FAILED
         p.error(f"argument {flag}: {exc.strerror or exc}")
     return EXIT_OK

@@ -200,7 +200,10 @@ def run_sweep(argv: Sequence[str]) -> int:
     print(f"bp-tui: sweep {runner.name}: {count} on {where} in {root}",
           file=sys.stderr, flush=True)
     start = time.monotonic()
+    from tui.cli import leave_if_signalled
+
     try:
+        leave_if_signalled()  # a Ctrl-C that an import swallowed
         runner.submit(executor)
         if follow(runner, args.quiet, interrupts):
             leave_now(runner)

@@ -210,7 +210,9 @@ class RunController:
             self.data = self.link.data()
             data_changed = data_changed or self.data is not None
         for e, loss, soft, acc, lr, wall in u.rows:
-            self.history.append(e, loss=loss, soft_acc=soft, acc=acc, lr=lr, wall=wall)
+            latest = self.history.latest
+            if latest is None or e > latest[0]:  # a hostile file may repeat or go back
+                self.history.append(e, loss=loss, soft_acc=soft, acc=acc, lr=lr, wall=wall)
         if u.yhat is not None:
             self.yhat = u.yhat
         if u.views is not None:

@@ -14,8 +14,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, DataTable, Input, Static
 
 from core.config import ConfigError, parse_field
+from core.files import printable
+from core.records import default_runs_root
 from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
 from core.records.index import RunRow
+from core.records.paths import RunsError, check_export_target
 from tui.widgets.fields import FieldInput
 
 __all__ = ["ChoiceScreen", "ConfirmScreen", "DiffScreen", "ExportScreen", "RenameScreen",
@@ -94,7 +97,7 @@ class RenameScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         """Question, box, error line."""
         with Vertical(classes="dialog"):
-            yield Static(f"Rename run {self.old} to:", markup=False)
+            yield Static(f"Rename run {printable(self.old, 80)} to:", markup=False)
             yield FieldInput(self.old, id="rename-input")
             yield Static("enter: rename   escape: cancel", id="rename-error", markup=False)
 
@@ -103,11 +106,11 @@ class RenameScreen(ModalScreen[str | None]):
         try:
             name = parse_field("name", event.value)
         except ConfigError as exc:
-            self.query_one("#rename-error", Static).update(f"✗ {exc.reason}")
+            self.query_one("#rename-error", Static).update(Text(f"✗ {exc.reason}"))
             return
         if name != self.old and self.taken(name):
             self.query_one("#rename-error", Static).update(
-                f"✗ a run named {name} already exists: choose another name")
+                Text(f"✗ a run named {name} already exists: choose another name"))
             return
         self.dismiss(name)
 
@@ -117,12 +120,13 @@ class RenameScreen(ModalScreen[str | None]):
 
 
 def _show(value: Any) -> Text:
-    """A setting as the form writes it: 64,64 rather than [64, 64]."""
+    """A setting as the form writes it (64,64 rather than [64, 64]), as plain text
+    (never markup), cut to fit a cell."""
     if value is None:
         return Text("—")
     if isinstance(value, (list, tuple)):
-        return Text(",".join(str(v) for v in value))
-    return Text(str(value))
+        value = ",".join(str(v) for v in value)
+    return Text(printable(value, 60))
 
 
 class DiffScreen(ModalScreen[None]):
@@ -141,11 +145,12 @@ class DiffScreen(ModalScreen[None]):
 
         self.diff = config_diff(self.a, self.b)
         with Vertical(classes="dialog", id="diff-box"):
-            yield Static(f"Settings that differ: {self.a_name} vs {self.b_name}", markup=False)
+            a, b = printable(self.a_name, 40), printable(self.b_name, 40)
+            yield Static(f"Settings that differ: {a} vs {b}", markup=False)
             table = DataTable(id="diff-table", cursor_type="row")
-            table.add_columns("setting", Text(self.a_name), Text(self.b_name))
+            table.add_columns(Text("setting"), Text(a), Text(b))
             for key, va, vb in self.diff:
-                table.add_row(Text(key), _show(va), _show(vb))
+                table.add_row(_show(key), _show(va), _show(vb))
             yield table
             yield Static("identical settings" if not self.diff else
                          f"{len(self.diff)} setting(s) differ   escape: close")
@@ -155,8 +160,17 @@ class DiffScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-def export_runs(rows: list[RunRow], folder: Path, smoothing: float) -> list[Path]:
-    """Write metrics.csv, runs.csv and runs.md for ``rows`` into ``folder``."""
+def export_runs(rows: list[RunRow], folder: Path, smoothing: float,
+                runs_root: Path | None = None) -> list[Path]:
+    """Write metrics.csv, runs.csv and runs.md for ``rows`` into ``folder``.
+
+    RunsError (nothing written) if ``folder`` is under the runs root (``runs_root`` and
+    every exported run's parent) or inside a run directory.
+    """
+    roots = {Path(runs_root) if runs_root is not None else default_runs_root()}
+    roots |= {r.path.parent for r in rows}
+    for root in roots:
+        check_export_target(folder, root, [r.path for r in rows])
     folder.mkdir(parents=True, exist_ok=True)
     metrics_csv([load_series(r.path) for r in rows], folder / "metrics.csv", smoothing)
     table_csv(rows, folder / "runs.csv")
@@ -169,16 +183,19 @@ class ExportScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="export.cancel")]
 
-    def __init__(self, rows: list[RunRow], smoothing: float = 0.0) -> None:
+    def __init__(self, rows: list[RunRow], smoothing: float = 0.0,
+                 runs_root: Path | None = None) -> None:
         super().__init__()
         self.rows = rows
         self.smoothing = smoothing
+        self.runs_root = runs_root
 
     def compose(self) -> ComposeResult:
         """Folder box and smoothing box."""
         with Vertical(classes="dialog"):
             yield Static(f"Export {len(self.rows)} run(s): metrics.csv (raw and smoothed), "
-                         "runs.csv and runs.md into the folder:")
+                         "runs.csv and runs.md into the folder (not under the runs "
+                         "directory):", markup=False)
             yield FieldInput(str(Path.cwd() / "bp-tui-export"), id="export-folder")
             yield Static("smoothing (0–0.99):")
             yield FieldInput(f"{self.smoothing:g}", id="export-smoothing")
@@ -192,17 +209,18 @@ class ExportScreen(ModalScreen[None]):
             if not 0 <= w <= 0.99:
                 raise ValueError
         except ValueError:
-            self.query_one("#export-error", Static).update("✗ smoothing: 0 to 0.99")
+            self.query_one("#export-error", Static).update(Text("✗ smoothing: 0 to 0.99"))
             return
         if not folder:
-            self.query_one("#export-error", Static).update("✗ give a folder")
+            self.query_one("#export-error", Static).update(Text("✗ give a folder"))
             return
         try:
-            written = export_runs(self.rows, Path(folder).expanduser(), w)
-        except OSError as exc:
-            self.query_one("#export-error", Static).update(f"✗ {exc}")
+            written = export_runs(self.rows, Path(folder).expanduser(), w, self.runs_root)
+        except (OSError, RunsError) as exc:
+            self.query_one("#export-error", Static).update(Text(f"✗ {printable(exc, 200)}"))
             return
-        self.notify("Wrote " + ", ".join(p.name for p in written) + f" in {folder}")
+        self.notify("Wrote " + ", ".join(p.name for p in written) +
+                    f" in {printable(folder, 120)}", markup=False)
         self.dismiss(None)
 
     def action_cancel(self) -> None:

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from core.files import printable
 from core.records import default_runs_root
 from core.records.compare import table_cells
 from core.records.index import RunRow, RunsError, RunsIndex, delete_run, rename_run
@@ -145,7 +146,7 @@ class RunsScreen(Screen):
         cells = [screen_cells(r) for r in rows]
         name_w = self.name_width(cells)
         for r, c in zip(rows, cells):
-            c[0] = ellipsize(r.name, name_w)
+            c[0] = ellipsize(printable(r.name), name_w)
         shown = [(r.name, r.name in self.marked, *c) for r, c in zip(rows, cells)]
         if shown != self._shown:
             table = self.table
@@ -160,7 +161,7 @@ class RunsScreen(Screen):
             for name, mark, *row_cells in shown:
                 texts = [Text(_pad(c, w, right))
                          for c, w, (_, _, right) in zip(row_cells, widths, SCREEN_COLUMNS)]
-                if row_cells[STATUS] in ("damaged", "dead"):
+                if row_cells[STATUS] in ("damaged", "dead", "error"):
                     texts[STATUS].stylize(bad)
                 table.add_row(Text(_pad("●" if mark else "", 1, False)), *texts, key=name)
             self._shown = shown
@@ -176,10 +177,11 @@ class RunsScreen(Screen):
         row = self.index.get(self.current_name() or "")
         detail = self.query_one("#runs-detail", Static)
         detail.update(Text(detail_line(row)) if row is not None else "")
-        detail.set_class(row is not None and bool(row.damaged), "-bad")
+        detail.set_class(row is not None and (bool(row.damaged) or row.status == "error"), "-bad")
+        marked = ", ".join(printable(n, 40) for n in self.marked)
         text = (f"{shown} of {total} runs  ·  {live} running  ·  sorted by "
                 f"{HEADINGS[self.sort_attr]} {arrow}  ·  marked: "
-                f"{', '.join(self.marked) or 'none (space marks)'}")
+                f"{marked or 'none (space marks)'}")
         self.query_one("#runs-status", Static).update(Text(text))
 
     def on_resize(self) -> None:
@@ -284,7 +286,8 @@ class RunsScreen(Screen):
         if row is None:
             return
         if row.damaged:
-            self.notify(f"{name} is damaged: {row.damaged}", severity="warning", markup=False)
+            self.notify(f"{printable(name, 80)} is damaged: {row.damaged}",
+                        severity="warning", markup=False)
             return
         try:
             link = open_link(row.path)
@@ -327,7 +330,7 @@ class RunsScreen(Screen):
             self.notify("Nothing to export: mark runs with space.")
             return
         rows = [self.index.get(n) for n in names]
-        self.app.push_screen(ExportScreen(rows))
+        self.app.push_screen(ExportScreen(rows, runs_root=self.root))
 
     def action_rename(self) -> None:
         """Rename the run under the cursor (refused while it runs)."""
@@ -343,7 +346,8 @@ class RunsScreen(Screen):
             try:
                 rename_run(self.root, name, new)
             except (RunsError, OSError) as exc:
-                self.notify(str(exc), title="Cannot rename", severity="error")
+                self.notify(printable(exc), title="Cannot rename", severity="error",
+                            markup=False)
                 return
             self.marked = [new if n == name else n for n in self.marked]
             self.index.refresh()
@@ -365,7 +369,8 @@ class RunsScreen(Screen):
             try:
                 delete_run(self.root, name)
             except (RunsError, OSError) as exc:
-                self.notify(str(exc), title="Cannot delete", severity="error")
+                self.notify(printable(exc), title="Cannot delete", severity="error",
+                            markup=False)
                 return
             if name in self.marked:
                 self.marked.remove(name)
@@ -373,7 +378,8 @@ class RunsScreen(Screen):
             self.redraw()
 
         self.app.push_screen(
-            ConfirmScreen(f"Delete run {name} and all its files? This cannot be undone.",
+            ConfirmScreen(f"Delete run {printable(name, 80)} and all its files? This cannot "
+                          "be undone.",
                           yes="Delete", no="Keep", enter_means_yes=False),
             answer,
         )

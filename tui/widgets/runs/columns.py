@@ -8,6 +8,7 @@ no Textual: the screen lays them out.
 
 from __future__ import annotations
 
+from core.files import printable
 from core.records.compare import TABLE_COLUMNS, fmt_duration, table_cells
 from core.records.index import RunRow
 
@@ -76,7 +77,7 @@ def compact_date(created: str) -> str:
 def screen_cells(row: RunRow, name_width: int = NAME_MAX) -> list[str]:
     """One run's cells in ``SCREEN_COLUMNS`` order (the name cut to ``name_width``)."""
     full = dict(zip((attr for attr, _ in TABLE_COLUMNS), table_cells(row, short=True)))
-    full["name"] = ellipsize(row.name, name_width)
+    full["name"] = ellipsize(full["name"], name_width)
     full["hidden"] = ellipsize(full["hidden"], HIDDEN_MAX)
     full["duration"] = compact_duration(row.duration)
     full["created"] = compact_date(row.created)
@@ -86,9 +87,12 @@ def screen_cells(row: RunRow, name_width: int = NAME_MAX) -> list[str]:
 def detail_line(row: RunRow) -> str:
     """What the table leaves out of one run: the full name, the sweep, the damage reason,
     the full date and time taken."""
+    name = printable(row.name)
     if row.damaged:
-        return f"✗ {row.name}: damaged: {row.damaged}"
-    parts = [row.name]
+        return f"✗ {name}: damaged: {row.damaged}"
+    if row.status == "error" and row.message:
+        return f"✗ {name}: error: {row.message}"
+    parts = [name]
     if row.sweep:
         parts.append(f"sweep {row.sweep}")
     if row.created:

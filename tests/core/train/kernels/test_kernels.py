@@ -298,15 +298,6 @@ def test_resolve_backend_choices(monkeypatch):
     assert "No module 'numba'" in note
 
 
-def test_numba_disable_jit_means_the_numpy_engine():
-    code = ("from core.train import kernels\n"
-            "print(kernels.resolve_backend('auto', 1)[0])\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, timeout=60, cwd=ROOT,
-                         env={**__import__("os").environ, "NUMBA_DISABLE_JIT": "1"})
-    assert out.stdout.strip() == "numpy"
-
-
 def test_one_compilation_serves_every_depth_and_optimiser():
     """After ensure_compiled, training 1 to 4 hidden layers with every optimiser adds no
     signature and fires no compile event."""

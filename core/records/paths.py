@@ -1,0 +1,79 @@
+"""Path safety for operations on runs: which directory a run name may mean, and where
+an export may write.
+
+A run that is renamed or deleted must be a real directory (not a symbolic link) directly
+under the runs root, named without separators, "." or "..". An export never writes under
+the runs root or into anything that looks like a run directory, so it cannot overwrite a
+run's own records.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterable
+from pathlib import Path
+
+from core.records import layout
+from core.records.reader import printable
+
+__all__ = ["RunsError", "check_export_target", "looks_like_run", "run_dir"]
+
+
+class RunsError(ValueError):
+    """A refused runs operation (rename, delete, lookup, export); the message is one line."""
+
+
+def _shown(name: str) -> str:
+    return repr(printable(name, 80))
+
+
+def run_dir(root: str | Path, name: str) -> Path:
+    """The directory of run ``name``: a real directory directly under ``root``.
+
+    RunsError for an empty name, a name with a separator, ".", "..", a hidden name
+    (".sweeps"), a symbolic link, or anything that is not a directory.
+    """
+    if (not isinstance(name, str) or name in ("", ".", "..") or name.startswith(".")
+            or "/" in name or "\0" in name or (os.altsep and os.altsep in name)):
+        raise RunsError(f"not a run name: {_shown(str(name))} (a run is a folder directly "
+                        "under the runs root)")
+    path = Path(root) / name
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        raise RunsError(f"no run named {_shown(name)}") from None
+    except OSError as exc:
+        raise RunsError(f"run {_shown(name)} cannot be read ({exc.strerror})") from None
+    if stat.S_ISLNK(st.st_mode):
+        raise RunsError(f"{_shown(name)} is a symbolic link, not a run directory; "
+                        "remove or rename the link itself")
+    if not stat.S_ISDIR(st.st_mode):
+        raise RunsError(f"no run named {_shown(name)} (it is not a directory)")
+    return path
+
+
+def looks_like_run(folder: Path) -> bool:
+    """True if ``folder`` holds a run's config.json, summary.json and metrics.jsonl."""
+    return all(os.path.lexists(folder / f) for f in (layout.CONFIG, layout.SUMMARY,
+                                                       layout.METRICS))
+
+
+def check_export_target(target: str | Path, root: str | Path,
+                        runs: Iterable[str | Path] = ()) -> None:
+    """RunsError unless writing ``target`` (a file or a folder to fill) stays out of the
+    runs root, the exported ``runs`` and any folder that looks like a run directory.
+
+    Symbolic links on the way are followed, so a link into a run is refused too.
+    """
+    real = Path(os.path.realpath(target))
+    guarded = [Path(os.path.realpath(root)), *(Path(os.path.realpath(r)) for r in runs)]
+    for folder in guarded:
+        if real == folder or folder in real.parents:
+            where = "the runs directory" if folder == guarded[0] else "a run's directory"
+            raise RunsError(f"{printable(str(target), 120)} is inside {where} "
+                            f"({printable(str(folder), 120)}); export somewhere else")
+    for folder in [real, *real.parents]:
+        if folder.is_dir() and looks_like_run(folder):
+            raise RunsError(f"{printable(str(target), 120)} is inside the run directory "
+                            f"{printable(str(folder), 120)}; export somewhere else")
