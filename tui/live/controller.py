@@ -191,10 +191,11 @@ class RunController:
         current = self.state.lr if self.running else self.config.lr
         return self.set_lr(current * factor)
 
-    def want(self, request: ViewRequest) -> None:
-        """The derived views the screen shows now (renew every frame or so)."""
+    def want(self, request: ViewRequest, viewer: str = "screen") -> None:
+        """The derived views ``viewer`` (a screen) shows now; renew every second or so.
+        The run's analyst computes what all viewers need, merged."""
         if self.link is not None:
-            self.link.want(request)
+            self.link.want(request, viewer)
 
     # ------------------------------------------------------------ frames
     def pull(self) -> Frame:

@@ -68,8 +68,8 @@ class HostLink:
         except ValueError as exc:
             raise LinkError(str(exc)) from None
 
-    def want(self, request: ViewRequest) -> None:
-        self.host.want("local", request)
+    def want(self, request: ViewRequest, viewer: str = "screen") -> None:
+        self.host.want(viewer, request)
 
     def data(self) -> tuple[np.ndarray, np.ndarray] | None:
         s = self.host.session
@@ -102,6 +102,8 @@ class SocketLink:
         self._replies: dict[int, dict[str, Any]] = {}
         self._waiting: dict[int, threading.Event] = {}
         self._next_id, self._lock, self._alive = 0, threading.Lock(), True
+        self._wants: dict[str, ViewRequest] = {}
+        self._sent_request: ViewRequest | None = None
         self._reader = threading.Thread(target=self._read, name="bp-tui-link", daemon=True)
         self._reader.start()
         hello = self._call("hello")
@@ -183,10 +185,17 @@ class SocketLink:
         reply = self._call(name, value=value)
         return LiveState.from_json(reply["state"])
 
-    def want(self, request: ViewRequest) -> None:
-        if self._alive:
+    def want(self, request: ViewRequest, viewer: str = "screen") -> None:
+        """The endpoint keeps one request per connection: this link sends what all of
+        its viewers (the dashboard, the inspect screen) need, merged."""
+        self._wants[viewer] = request
+        merged = ViewRequest()
+        for r in self._wants.values():
+            merged = merged.merge(r)
+        if self._alive and merged != self._sent_request:
             with contextlib.suppress(LinkError):
-                self._call("views", request=request.to_json())
+                self._call("views", request=merged.to_json())
+                self._sent_request = merged
 
     def data(self) -> tuple[np.ndarray, np.ndarray] | None:
         try:
@@ -290,9 +299,9 @@ class FilesLink:
     def command(self, name: str, value: Any = None) -> LiveState:
         raise LinkError(f"read-only: {self.reason}")
 
-    def want(self, request: ViewRequest) -> None:
+    def want(self, request: ViewRequest, viewer: str = "screen") -> None:
         if self.analyst is not None:
-            self.analyst.want("local", request)
+            self.analyst.want(viewer, request)
 
     def data(self) -> tuple[np.ndarray, np.ndarray] | None:
         try:

@@ -107,7 +107,7 @@ class InspectScreen(Screen):
     def tick(self, force: bool = False) -> None:
         """Timer: renew the request; redraw the visible view if its inputs changed."""
         c = self.controller  # the dashboard below keeps pulling its frames
-        c.want(self.request())
+        c.want(self.request(), "inspect")
         tab = self.active
         key = (id(c.views), id(c.yhat), id(c.data), self.table_source, c.status)
         if not force and self._drawn.get(tab) == key:
