@@ -118,8 +118,8 @@ class RunHost:
             if reraise:
                 raise
         finally:
-            self.done.set()
             self._unserve()
+            self.done.set()
         return self.journal.state
 
     def _serve(self) -> None:

@@ -36,7 +36,7 @@ def run_resume(argv: Sequence[str]) -> int:
     except RunsError as exc:
         p.error(f"argument RUN: {exc}")
     row = read_row(path)
-    if row.status in ("running", "starting"):
+    if row.status == "running":
         p.error(f"argument RUN: run {path.name} is still training; attach to it instead")
     try:
         session = Session.resume(path, epochs=args.epochs)

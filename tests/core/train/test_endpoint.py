@@ -1,0 +1,164 @@
+"""The control endpoint of a live run: several viewers, commands seen by all, the
+socket's permissions and peer check, stale sockets, junk, long paths."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import stat
+import time
+
+import pytest
+
+from core.config import RunConfig
+from core.records import read_metrics
+from core.train.endpoint import Endpoint, EndpointError, socket_address, socket_alive
+from core.train.host import RunHost
+from core.train.journal import RunState
+from tui.live.links import LinkError, SocketLink, wait_until
+
+LONG = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=10**7, log_every=10**6, seed=3,
+                 name="live")
+
+
+@pytest.fixture
+def live(tmp_path):
+    """A run training in this process with its endpoint; stopped at the end."""
+    host = RunHost(LONG, runs_root=tmp_path / "runs", notify=lambda _m: None).start()
+    assert wait_until(lambda: host.endpoint is not None and host.state.epoch > 0, 60)
+    yield host
+    host.close()
+    host.join(20)
+
+
+def _raw(path):
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(5)
+    with socket_address(path) as address:
+        sock.connect(address)
+    return sock
+
+
+def _ask(sock, obj) -> dict:
+    sock.sendall((json.dumps(obj) + "\n").encode())
+    buf = b""
+    while True:
+        buf += sock.recv(65536)
+        for line in buf.split(b"\n")[:-1]:
+            msg = json.loads(line)
+            if msg.get("type") == "reply":
+                return msg
+
+
+def test_two_viewers_see_each_others_commands(live):
+    run_dir = live.session.recorder.dir
+    a, b = SocketLink(run_dir), SocketLink(run_dir)
+    assert a.config == b.config == live.config
+    assert a.command("pause").status == RunState.PAUSED
+    assert wait_until(lambda: b.poll().state.status == RunState.PAUSED, 5)
+    state = b.command("lr", 0.125)
+    assert state.lr == 0.125
+    assert wait_until(lambda: a.poll().state.lr == 0.125, 5)
+    a.command("step")
+    a.command("resume")
+    assert wait_until(lambda: b.poll().state.status == RunState.RUNNING, 5)
+    a.command("stop")
+    assert wait_until(lambda: b.poll().state.status == RunState.STOPPED, 10)
+    live.join(20)
+    lrs = {r["lr"] for r in read_metrics(run_dir)}
+    assert 0.125 in lrs  # the live change is recorded
+    for link in (a, b):
+        link.close()
+    with pytest.raises(LinkError, match="does not answer"):
+        SocketLink(run_dir)  # the run ended: its socket went with it
+
+
+def test_a_subscribed_viewer_gets_lines_rows_and_predictions(live):
+    link = SocketLink(live.session.recorder.dir)
+    got = {"lines": 0, "rows": 0, "yhat": None}
+
+    def grew():
+        u = link.poll()
+        got["lines"] += len(u.lines)
+        got["rows"] += len(u.rows)
+        got["yhat"] = u.yhat if u.yhat is not None else got["yhat"]
+        return got["rows"] > 10 and got["yhat"] is not None
+
+    assert wait_until(grew, 10)
+    assert got["lines"] >= 1  # the epoch 0 line
+    assert got["yhat"].shape == (21, 1)
+    link.close()
+    assert live.state.status == RunState.RUNNING  # leaving never disturbs the run
+
+
+def test_socket_is_private_and_refuses_other_users(live, monkeypatch):
+    path = live.session.recorder.dir / "control.sock"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    import core.train.endpoint as endpoint
+
+    monkeypatch.setattr(endpoint, "_peer_uid", lambda conn: os.getuid() + 1)
+    sock = _raw(path)
+    try:
+        sock.sendall(b'{"cmd": "pause"}\n')
+        answer = sock.recv(100)
+    except ConnectionResetError:
+        answer = b""
+    assert answer == b""  # closed without an answer
+    assert live.state.status == RunState.RUNNING
+
+
+def test_junk_disconnects_the_viewer_and_the_run_goes_on(live):
+    path = live.session.recorder.dir / "control.sock"
+    for junk in (b"not json\n", b"[1, 2]\n", b'{"cmd": 3}\n', b"{" * 100000 + b"\n"):
+        sock = _raw(path)
+        try:
+            sock.sendall(junk)
+            answer = sock.recv(100)
+        except (ConnectionResetError, BrokenPipeError):
+            answer = b""
+        assert answer == b""
+        sock.close()
+    sock = _raw(path)
+    reply = _ask(sock, {"id": 7, "cmd": "fly"})
+    assert reply == {**reply, "id": 7, "ok": False}
+    assert "unknown command" in reply["error"]
+    assert _ask(sock, {"id": 8, "cmd": "lr", "value": "fast"})["ok"] is False
+    sock.close()
+    assert live.state.status == RunState.RUNNING
+
+
+def test_stale_socket_is_replaced_and_a_live_one_is_not(tmp_path, live):
+    stale = tmp_path / "control.sock"
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(str(stale))
+    s.close()  # the process that made it is gone: nobody listens
+    assert stale.exists() and not socket_alive(stale)
+    ep = Endpoint(live, tmp_path).start()
+    assert socket_alive(stale)
+    with pytest.raises(EndpointError, match="another live process"):
+        Endpoint(live, tmp_path).start()
+    ep.close()
+    assert not stale.exists()
+
+
+def test_a_run_directory_with_a_very_long_path(tmp_path, live):
+    deep = tmp_path / ("d" * 60) / ("e" * 60)
+    deep.mkdir(parents=True)
+    assert len(str(deep / "control.sock")) > 108
+    ep = Endpoint(live, deep).start()
+    try:
+        assert socket_alive(deep / "control.sock")
+        reply = _ask(_raw(deep / "control.sock"), {"id": 1, "cmd": "hello"})
+        assert reply["ok"] and reply["config"]["hidden"] == [4, 4]
+    finally:
+        ep.close()
+
+
+def test_the_socket_goes_when_the_run_ends(tmp_path):
+    cfg = LONG.with_changes(epochs=200, log_every=50, name="short")
+    host = RunHost(cfg, runs_root=tmp_path, notify=lambda _m: None).start()
+    assert host.join(60)
+    time.sleep(0.1)
+    assert not (tmp_path / "short" / "control.sock").exists()
+    assert host.state.status == RunState.FINISHED
