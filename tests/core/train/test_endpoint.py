@@ -133,7 +133,8 @@ def test_stale_socket_is_replaced_and_a_live_one_is_not(tmp_path, live):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.bind(str(stale))
     s.close()  # the process that made it is gone: nobody listens
-    assert stale.exists() and not socket_alive(stale)
+    assert stale.exists()
+    assert not socket_alive(stale)
     ep = Endpoint(live, tmp_path).start()
     assert socket_alive(stale)
     with pytest.raises(EndpointError, match="another live process"):
@@ -150,7 +151,8 @@ def test_a_run_directory_with_a_very_long_path(tmp_path, live):
     try:
         assert socket_alive(deep / "control.sock")
         reply = _ask(_raw(deep / "control.sock"), {"id": 1, "cmd": "hello"})
-        assert reply["ok"] and reply["config"]["hidden"] == [4, 4]
+        assert reply["ok"]
+        assert reply["config"]["hidden"] == [4, 4]
     finally:
         ep.close()
 

@@ -51,7 +51,8 @@ def test_attach_and_resume_refuse_what_they_cannot_do(tmp_path, capsys):
     capsys.readouterr()
     before = {p.name: p.read_bytes() for p in run.iterdir()}
     err = _fails(["resume", "done", "--runs-dir", str(runs)], capsys)
-    assert "must be above the 60 epochs" in err and "--epochs" in err
+    assert "must be above the 60 epochs" in err
+    assert "--epochs" in err
     assert "must be above" in _fails(["resume", "done", "--epochs", "40", "--runs-dir",
                                       str(runs)], capsys)
     summary = json.loads((run / "summary.json").read_text())

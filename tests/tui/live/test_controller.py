@@ -49,7 +49,8 @@ def c(runs_root):
 
 def test_ready_before_anything(c):
     assert c.status == RunState.READY
-    assert not c.running and not c.owns_run
+    assert not c.running
+    assert not c.owns_run
     with pytest.raises(ControllerError, match="no run is going"):
         c.toggle_pause()
     assert c.scale_lr(2.0) == 1.0  # no run: the next run's lr
@@ -67,12 +68,14 @@ def test_start_pause_step_lr_resume_stop(c):
     c.step()
     _until(c, lambda c: c.state.epoch == held + 1)
     assert c.set_lr(0.25) == 0.25
-    assert c.state.lr == 0.25 and c.run_config.lr == 0.25
+    assert c.state.lr == 0.25
+    assert c.run_config.lr == 0.25
     assert c.toggle_pause() == RunState.RUNNING
     _until(c, lambda c: c.state.epoch > held + 1)
     c.stop()
     _until(c, lambda c: c.status == RunState.STOPPED)
-    assert not c.running and c.history.total > 0
+    assert not c.running
+    assert c.history.total > 0
 
 
 def test_restart_runs_the_new_settings_once_the_old_run_has_ended(c, runs_root):
@@ -89,7 +92,9 @@ def test_reset_goes_back_to_ready(c):
     _until(c, lambda c: c.status == RunState.RUNNING)
     c.reset()
     assert c.status == RunState.READY
-    assert c.link is None and c.history.total == 0 and c.yhat is None
+    assert c.link is None
+    assert c.history.total == 0
+    assert c.yhat is None
 
 
 def test_a_finished_run_from_files_is_read_only(runs_root):
@@ -100,7 +105,8 @@ def test_a_finished_run_from_files_is_read_only(runs_root):
     view = RunController(RunConfig(), runs_root)
     view.attach(FilesLink(runs_root / "done"))
     _until(view, lambda c: c.history.total > 0 and c.yhat is not None)
-    assert view.read_only and view.status == RunState.FINISHED
+    assert view.read_only
+    assert view.status == RunState.FINISHED
     assert "the run has finished" in view.link.reason
     with pytest.raises(ControllerError):
         view.toggle_pause()
