@@ -40,11 +40,13 @@ class DashboardActions:
     """``action_*`` methods bound to keys on the dashboard and what they share."""
 
     def _try(self, fn, *args) -> bool:
+        """Run a controller action; its effect shows at once (not at the next frame)."""
         try:
             fn(*args)
         except ControllerError as exc:
             self.say(str(exc))
             return False
+        self.frame()
         return True
 
     def ask_restart(self, config: RunConfig) -> None:
