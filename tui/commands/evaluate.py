@@ -44,20 +44,13 @@ def eval_parser() -> Parser:
     return p
 
 
-def run_eval(argv: Sequence[str]) -> int:
-    """``bp-tui eval``: one epoch line on stdout; exit 2 with one line on any problem."""
-    parser = eval_parser()
-    args = parser.parse_args(argv)
-
+def _load_run(parser, args):
+    """(run directory, shown name, its RunInfo, Network, Loss) or exit 2 naming why."""
     from core.analysis.layers import network_from_params
-    from core.analysis.points import MAX_TEST_N, confusion, fresh_test_set
-    from core.datasets import DataError, load_csv
     from core.nn.losses import get_loss
-    from core.nn.metrics import evaluate
-    from core.records import read_data, read_run
+    from core.records import read_run
     from core.records.index import RunsError, resolve_run
-    from core.records.reader import as_float, as_int, printable, read_weights_or_raise
-    from core.train.logfmt import epoch_line, prediction_lines
+    from core.records.reader import printable, read_weights_or_raise
 
     try:
         path = resolve_run(runs_root(args), args.run)
@@ -77,6 +70,16 @@ def run_eval(argv: Sequence[str]) -> int:
         loss = get_loss(cfg.get("loss", "mse"))
     except (ValueError, KeyError, TypeError) as exc:
         parser.error(f"run {shown}: {printable(exc, 200)}")
+    return path, shown, info, net, loss
+
+
+def _test_points(parser, args, path, shown, cfg):
+    """(X, y, what they are) from --data-file, --train or fresh points; exit 2 if bad."""
+    from core.analysis.points import MAX_TEST_N, fresh_test_set
+    from core.datasets import DataError, load_csv
+    from core.records import read_data
+    from core.records.reader import as_float, as_int, printable
+
     if args.n is not None and not 1 <= args.n <= MAX_TEST_N:
         parser.error(f"argument --n: must be from 1 to {MAX_TEST_N}")
     if args.data_file:
@@ -84,21 +87,32 @@ def run_eval(argv: Sequence[str]) -> int:
             data = load_csv(args.data_file)
         except DataError as exc:
             parser.error(f"argument --data-file: {exc}")
-        what = f"{len(data)} points of {printable(args.data_file, 200)}"
-        X, y = data.X, data.y
-    elif args.train:
+        return data.X, data.y, f"{len(data)} points of {printable(args.data_file, 200)}"
+    if args.train:
         try:
             X, y = read_data(path)
         except ValueError as exc:
             parser.error(f"argument --train: run {shown}: {exc}")
-        what = f"the run's {len(X)} training points"
-    else:
-        name = args.data or cfg.get("data", "linear")
-        n = args.n or as_int(cfg.get("n_points"), 1) or as_int(cfg.get("n"), 1) or 100
-        n = min(max(n, 1), MAX_TEST_N)
-        data = fresh_test_set(name, n, args.seed, as_float(cfg.get("noise", 0.0)) or 0.0)
-        X, y = data.X, data.y
-        what = f"{n} fresh points of {name} (seed {args.seed})"
+        return X, y, f"the run's {len(X)} training points"
+    name = args.data or cfg.get("data", "linear")
+    n = args.n or as_int(cfg.get("n_points"), 1) or as_int(cfg.get("n"), 1) or 100
+    n = min(max(n, 1), MAX_TEST_N)
+    data = fresh_test_set(name, n, args.seed, as_float(cfg.get("noise", 0.0)) or 0.0)
+    return data.X, data.y, f"{n} fresh points of {name} (seed {args.seed})"
+
+
+def run_eval(argv: Sequence[str]) -> int:
+    """``bp-tui eval``: one epoch line on stdout; exit 2 with one line on any problem."""
+    parser = eval_parser()
+    args = parser.parse_args(argv)
+    from core.analysis.points import confusion
+    from core.nn.metrics import evaluate
+    from core.records.reader import as_int
+    from core.train.logfmt import epoch_line, prediction_lines
+
+    path, shown, info, net, loss = _load_run(parser, args)
+    cfg = info.config
+    X, y, what = _test_points(parser, args, path, shown, cfg)
     if X.shape[1] != net.sizes[0]:
         parser.error(f"the data has {X.shape[1]} columns, the network {net.sizes[0]} inputs")
     metrics, yhat = evaluate(net, X, y, loss)
