@@ -26,8 +26,9 @@ from tui.screens.inspection import TABS, InspectScreen
 
 
 def _epoch(dash) -> int:
-    p = dash._last_progress
-    return p.epoch if p is not None else 0
+    """The run's epoch as its journal says (what the host published last)."""
+    host = dash.controller.host
+    return host.state.epoch if host is not None else 0
 
 
 async def _window(pilot, dash, seconds: float) -> float:
@@ -65,10 +66,13 @@ async def bench(seconds: float, hidden: tuple[int, ...], size: tuple[int, int]) 
             closed.append(await _window(pilot, dash, seconds))
             base = (closed[-2] + closed[-1]) / 2
             rows.append((tab, base, opened, 100.0 * (opened / base - 1.0)))
-        dash.stop_run()
-        await app.workers.wait_for_complete()
+        host = dash.controller.host
+        backend = host.session.backend
+        computed = host.analyst.computed
+        dash.controller.stop()
+        host.join(30)
     print(f"hidden {hidden}, terminal {size[0]}×{size[1]}, {seconds:g} s windows, "
-          f"backend {dash.session.backend if dash.session else '?'}")
+          f"backend {backend}; the analyst computed views {computed} times")
     print(f"{'view':<12} {'closed ep/s':>12} {'open ep/s':>12} {'change':>8}")
     for tab, base, opened, change in rows:
         print(f"{tab:<12} {base:12.1f} {opened:12.1f} {change:+7.1f}%")

@@ -15,6 +15,8 @@ analyst hands back — off the UI thread, at most about once a second.
 
 from __future__ import annotations
 
+import time
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -33,6 +35,9 @@ from tui.widgets.inspect.testpanel import TestPanel
 __all__ = ["TABS", "InspectScreen"]
 
 TABS = ("boundary", "test", "predictions", "confusion", "activation", "diagnosis", "network")
+REDRAW_SECONDS = 1.0
+"""While a run trains, each view redraws at most this often: its drawing holds the GIL
+the training thread needs between chunks (bench/views.py)."""
 _TITLES = ("Boundary", "Test", "Predictions", "Confusion", "Activation", "Diagnosis",
            "Network")
 
@@ -59,6 +64,7 @@ class InspectScreen(Screen):
         self.table_source = "train"
         self.test_spec: TestSpec | None = None
         self._drawn: dict[str, tuple] = {}
+        self._drawn_at: dict[str, float] = {}
 
     def compose(self) -> ComposeResult:
         """A title line, the tabs and the footer."""
@@ -112,7 +118,10 @@ class InspectScreen(Screen):
         key = (id(c.views), id(c.yhat), id(c.data), self.table_source, c.status)
         if not force and self._drawn.get(tab) == key:
             return
-        self._drawn[tab] = key
+        now = time.monotonic()
+        if not force and c.running and now - self._drawn_at.get(tab, -1e9) < REDRAW_SECONDS:
+            return  # while training, a view redraws at most every REDRAW_SECONDS
+        self._drawn[tab], self._drawn_at[tab] = key, now
         self._update_title()
         getattr(self, f"_show_{tab}")()
 
