@@ -36,7 +36,7 @@ def run_attach(argv: Sequence[str], read_only: bool = False,
     if not 1 <= args.fps <= 30:
         p.error("argument --fps: must be from 1 to 30")
     from core.records.index import RunsError, newest_live_run, read_row, resolve_run
-    from tui.live.links import LinkError, open_link
+    from tui.live.links import LinkError, SocketLink, open_link
 
     root = runs_root(args)
     try:
@@ -46,10 +46,14 @@ def run_attach(argv: Sequence[str], read_only: bool = False,
     row = read_row(path)
     if row.damaged:
         p.error(f"argument RUN: run {path.name} is damaged: {row.damaged}")
+    read_only = read_only or getattr(args, "read_only", False)
     try:
-        link = open_link(path, read_only=read_only or getattr(args, "read_only", False))
+        if row.status == "running" and (path / "control.sock").exists():
+            link = SocketLink(path, read_only=read_only)  # live: its socket or nothing
+        else:
+            link = open_link(path, read_only=read_only)
     except (LinkError, OSError, ValueError) as exc:
-        p.error(f"argument RUN: {exc}")
+        p.error(f"argument RUN: {exc} (another user's run, or its process is stuck?)")
     from tui.app import create_app
     from tui.cli import leave_if_signalled
     from tui.commands.dashboard import run_app
