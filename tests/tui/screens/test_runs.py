@@ -103,6 +103,12 @@ async def test_rename_and_delete_ask_and_refresh(fixture_runs):
         app.screen.query_one("#rename-input").value = "bad name!"
         await pilot.press("enter")
         assert "✗" in str(app.screen.query_one("#rename-error").render())
+        app.screen.query_one("#rename-input").value = "linear-5000"  # another run's name
+        await pilot.press("enter")
+        await pilot.pause()
+        error = str(app.screen.query_one("#rename-error").render())
+        assert "a run named linear-5000 already exists" in error  # the dialog stays open
+        assert (fixture_runs / "linear-5000" / "config.json").is_file()
         app.screen.query_one("#rename-input").value = "kept-run"
         await pilot.press("enter")
         await pilot.pause()

@@ -1,0 +1,138 @@
+"""The runs screen's actions on runs: open, overlay, diff, export, rename, delete, sweep.
+
+A mixin of ``RunsScreen`` (kept apart so each module reads in one sitting); it uses the
+screen's ``root``, ``index``, ``marked``, ``current_name()``, ``chosen()`` and ``redraw()``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from core.files import printable
+from core.records.index import RunsError, delete_run, rename_run
+
+__all__ = ["RunsActions"]
+
+
+class RunsActions:
+    """Open, overlay, diff, export, rename, delete, sweep — each on the chosen runs."""
+
+    def action_open(self) -> None:
+        """Open the run under the cursor on a dashboard of its own: attached with full
+        control while its process serves it, else read-only from its files."""
+        from tui.live.controller import RunController
+        from tui.live.links import LinkError, open_link
+        from tui.screens.dashboard import DashboardScreen
+
+        name = self.current_name()
+        row = self.index.get(name) if name else None
+        if row is None:
+            return
+        if row.damaged:
+            self.notify(f"{printable(name, 80)} is damaged: {row.damaged}",
+                        severity="warning", markup=False)
+            return
+        try:
+            link = open_link(row.path)
+        except (LinkError, OSError, ValueError) as exc:
+            self.notify(f"Cannot open {name}: {exc}", severity="error", markup=False)
+            return
+        controller = RunController(link.config, self.root)
+        controller.attach(link)
+        mode = f"read-only: {link.reason}" if link.read_only else "attached"
+        self.app.push_screen(DashboardScreen(controller, title=f"{name} · {mode}",
+                                             closes_link=True))
+
+    def action_overlay(self) -> None:
+        """Overlay the marked runs' curves (or the one under the cursor)."""
+        from tui.screens.overlay import OverlayScreen
+
+        names = self.chosen()
+        if not names:
+            self.notify("Mark runs with space first.")
+            return
+        self.app.push_screen(OverlayScreen([self.root / n for n in names]))
+
+    def action_diff(self) -> None:
+        """Show which settings differ between the two marked runs."""
+        from tui.screens.dialogs import DiffScreen
+
+        names = self.chosen()
+        if len(names) != 2:
+            self.notify("Mark exactly two runs (space) to compare their settings.")
+            return
+        a, b = (self.index.get(n) for n in names)
+        self.app.push_screen(DiffScreen(a.name, a.config, b.name, b.config))
+
+    def action_export(self) -> None:
+        """Export the marked runs (metrics CSV, table CSV and Markdown)."""
+        from tui.screens.dialogs import ExportScreen
+
+        names = self.chosen()
+        if not names:
+            self.notify("Nothing to export: mark runs with space.")
+            return
+        rows = [self.index.get(n) for n in names]
+        self.app.push_screen(ExportScreen(rows, runs_root=self.root))
+
+    def action_rename(self) -> None:
+        """Rename the run under the cursor (refused while it runs)."""
+        from tui.screens.dialogs import RenameScreen
+
+        name = self.current_name()
+        if name is None:
+            return
+
+        def done(new: str | None) -> None:
+            if not new:
+                return
+            try:
+                rename_run(self.root, name, new)
+            except (RunsError, OSError) as exc:
+                self.notify(printable(exc), title="Cannot rename", severity="error",
+                            markup=False)
+                return
+            self.marked = [new if n == name else n for n in self.marked]
+            self.index.refresh()
+            self.redraw()
+
+        def taken(new: str) -> bool:
+            return os.path.lexists(self.root / new)
+
+        self.app.push_screen(RenameScreen(name, taken=taken), done)
+
+    def action_delete(self) -> None:
+        """Delete the run under the cursor, after confirmation."""
+        from tui.screens.dialogs import ConfirmScreen
+
+        name = self.current_name()
+        if name is None:
+            return
+
+        def answer(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                delete_run(self.root, name)
+            except (RunsError, OSError) as exc:
+                self.notify(printable(exc), title="Cannot delete", severity="error",
+                            markup=False)
+                return
+            if name in self.marked:
+                self.marked.remove(name)
+            self.index.refresh()
+            self.redraw()
+
+        self.app.push_screen(
+            ConfirmScreen(f"Delete run {printable(name, 80)} and all its files? This cannot "
+                          "be undone.",
+                          yes="Delete", no="Keep", enter_means_yes=False),
+            answer,
+        )
+
+    def action_sweep(self) -> None:
+        """Open the sweep screen."""
+        from tui.screens.sweep import SweepScreen
+
+        self.app.push_screen(SweepScreen(self.root))
+
