@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,8 @@ class RunRow:
     damaged: str | None = None
     message: str = ""
     """summary.json's message (why a run ended in "error"), printable."""
+    attachable: bool = False
+    """Live and serving its control socket: ``bp-tui attach`` gives full control."""
     config: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -143,6 +146,8 @@ def _read_row(path: Path) -> RunRow:
     if status == "running":
         if not pid_alive(s.get("pid")):
             status = "dead"
+        else:
+            row.attachable = _serves_socket(info.path)
         last = last_metrics(info.path)
         if last is not None:
             row.epoch = last["epoch"]
@@ -153,6 +158,14 @@ def _read_row(path: Path) -> RunRow:
             row.lr = last.get("lr") or row.lr
     row.status = status
     return row
+
+
+def _serves_socket(path: Path) -> bool:
+    """True when the run directory holds its control socket (a cheap check: no connect)."""
+    try:
+        return stat.S_ISSOCK(os.lstat(path / layout.SOCKET).st_mode)
+    except OSError:
+        return False
 
 
 def _run_dirs(root: Path) -> list[os.DirEntry]:

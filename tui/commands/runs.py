@@ -69,6 +69,7 @@ def list_json(rows) -> list[dict[str, Any]]:
             "lr": r.lr, "epoch": r.epoch, "epochs": r.epochs, "loss": r.loss,
             "soft_acc": r.soft_acc, "acc": r.acc, "duration": r.duration,
             "created": r.created or None, "sweep": r.sweep or None,
+            "attachable": r.attachable,
         })
     return out
 

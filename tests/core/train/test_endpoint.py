@@ -13,6 +13,7 @@ import pytest
 
 from core.config import RunConfig
 from core.records import read_metrics
+from core.records.index import read_row
 from core.train.endpoint import Endpoint, EndpointError, socket_address, socket_alive
 from core.train.host import RunHost
 from core.train.journal import RunState
@@ -164,3 +165,10 @@ def test_the_socket_goes_when_the_run_ends(tmp_path):
     time.sleep(0.1)
     assert not (tmp_path / "short" / "control.sock").exists()
     assert host.state.status == RunState.FINISHED
+    assert not read_row(tmp_path / "short").attachable
+
+
+def test_the_runs_table_knows_a_live_run_is_attachable(live):
+    row = read_row(live.session.recorder.dir)
+    assert row.status == "running"
+    assert row.attachable

@@ -64,6 +64,7 @@ def test_runs_list_json_has_full_names_and_nulls(hostile_root, capsys):
     assert [bad[k] for k in ("data", "hidden", "lr", "loss", "acc")] == [None] * 5
     assert rows["marked"]["created"] == "[bold red]2020[/]\\x1b]0;title\\x07"
     assert rows["ev\x1b[31mil"]["status"] == "dead"
+    assert rows["ev\x1b[31mil"]["attachable"] is False
 
 
 def test_runs_list_on_an_empty_root(runs_root, capsys):
