@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
+import signal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -26,6 +28,7 @@ __all__ = [
     "add_run_flags",
     "add_runs_dir_flag",
     "config_from_args",
+    "keep_going_after_hangup",
     "runs_root",
     "typed",
 ]
@@ -35,6 +38,19 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 
 130 Ctrl-C (143 SIGTERM, 129 SIGHUP)."""
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
 """errno values that mean "the disk failed" (exit 1), not "the path given is wrong" (2)."""
+
+
+def keep_going_after_hangup() -> None:
+    """A hangup (SIGHUP: the terminal or the SSH link went away) does not end this
+    command: its standard streams go to /dev/null and it carries on to its end."""
+    signal.signal(signal.SIGHUP, _hung_up)
+
+
+def _hung_up(signum, frame) -> None:
+    devnull = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 class Parser(argparse.ArgumentParser):

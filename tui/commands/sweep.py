@@ -22,6 +22,7 @@ from tui.commands.common import (
     EXIT_OK,
     Parser,
     add_runs_dir_flag,
+    keep_going_after_hangup,
     runs_root,
 )
 
@@ -105,6 +106,8 @@ class Interrupts:
         self.count = 0
         self.wake = threading.Event()
         self._saved = {sig: signal.signal(sig, self._on_signal) for sig in self.SIGNALS}
+        self._saved[signal.SIGHUP] = signal.getsignal(signal.SIGHUP)
+        keep_going_after_hangup()  # a dropped SSH link: the sweep goes on
 
     def _on_signal(self, signum, frame) -> None:
         self.count += 1

@@ -12,7 +12,6 @@ records marked "error".
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -27,6 +26,7 @@ from tui.commands.common import (
     Parser,
     add_run_flags,
     config_from_args,
+    keep_going_after_hangup,
 )
 
 __all__ = ["run_train", "train_in_terminal", "train_parser"]
@@ -89,15 +89,7 @@ class _Stopper:
         for sig in EXIT_BY_SIGNAL:
             if signal.getsignal(sig) is not signal.SIG_IGN:
                 signal.signal(sig, self)
-        signal.signal(signal.SIGHUP, _hung_up)
-
-
-def _hung_up(signum, frame) -> None:
-    """The terminal is gone: the run trains on (attachable), printing nowhere."""
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)
+        keep_going_after_hangup()  # the run trains on (attachable), printing nowhere
 
 
 def run_train(argv: Sequence[str]) -> int:

@@ -57,7 +57,7 @@ def start_resource_tracker() -> None:
     from multiprocessing import resource_tracker
 
     saved, saved_fd = sys.stderr, os.dup(2)
-    with open(os.devnull, "w") as devnull:
+    with open(os.devnull, "w") as devnull, signals_blocked():
         sys.stderr = devnull
         os.dup2(devnull.fileno(), 2)  # the tracker inherits fd 2 too (for a moment only)
         try:
@@ -76,11 +76,13 @@ def local_executor(workers: int | None = None, quiet: bool = False) -> LocalPool
 
 @contextmanager
 def signals_blocked() -> Iterator[None]:
-    """Block SIGINT in this thread meanwhile: processes started here (pool workers)
-    inherit the mask, so a Ctrl-C during their start-up cannot print a traceback;
-    ``init_worker`` unblocks it once it ignores SIGINT."""
+    """Block SIGINT and SIGHUP in this thread meanwhile: processes started here (pool
+    workers, the resource tracker) inherit the mask, so a Ctrl-C during their start-up
+    cannot print a traceback and a hangup of the terminal cannot kill them;
+    ``init_worker`` unblocks both once it has its own handlers (the tracker keeps them
+    blocked). Signals that arrive meanwhile wait, and reach this process afterwards."""
     try:
-        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGHUP})
     except (AttributeError, OSError, ValueError):
         yield
         return

@@ -80,6 +80,13 @@ def _watchdog(parent_pid: int) -> None:
     os._exit(0)
 
 
+def _hung_up(signum, frame) -> None:
+    """The sweep's terminal went away: the member trains on, its stderr to /dev/null."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+
 def init_worker(parent_pid: int, quiet: bool = False) -> None:
     """Initializer of a local pool's worker process (see the module docstring).
 
@@ -87,12 +94,13 @@ def init_worker(parent_pid: int, quiet: bool = False) -> None:
     warning would draw over the screen); its stdout always goes there.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGHUP, _hung_up)
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     if quiet:
         os.dup2(devnull, 2)
     os.close(devnull)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGHUP})
     threading.Thread(target=_watchdog, args=(parent_pid,), name="bp-tui-parent-watch",
                      daemon=True).start()
 
