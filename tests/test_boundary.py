@@ -43,3 +43,46 @@ def test_cli_help_does_not_load_textual():
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                          cwd=ROOT, check=True, timeout=60)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+ALLOWED = {
+    # package: the bp-tui packages its modules may import (besides their own)
+    "core.nn": set(),
+    "core.records": {"core.config", "core.datasets", "core.files"},
+    "core.train.kernels": {"core.nn", "core.config"},
+    "core.analysis": {"core.nn", "core.records", "core.datasets", "core.train.history",
+                      "core.train.journal", "core.config", "core.files"},
+    "tui.widgets": {"core", "tui.widgets"},
+    "tui.live": {"core", "tui.live"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    import ast
+
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+    return {n for n in names if n.split(".")[0] in ("core", "tui")}
+
+
+def _allowed(name: str, package: str) -> bool:
+    if name == "core":  # the package root: its version only
+        return True
+    within = {package, *ALLOWED[package]}
+    return any(name == p or name.startswith(p + ".") for p in within)
+
+
+def test_imports_go_the_way_the_readme_says():
+    bad = []
+    for package in ALLOWED:
+        for path in sorted((ROOT / package.replace(".", "/")).rglob("*.py")):
+            bad += [f"{path.relative_to(ROOT)} imports {n}" for n in sorted(_imports(path))
+                    if not _allowed(n, package)]
+    for path in sorted((ROOT / "core").rglob("*.py")):
+        bad += [f"{path.relative_to(ROOT)} imports {n}" for n in _imports(path)
+                if n.startswith("tui")]
+    assert bad == []
