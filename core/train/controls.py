@@ -68,6 +68,11 @@ class Controls:
         return self._paused
 
     @property
+    def pending_lr(self) -> float | None:
+        """The learning rate asked for and not yet taken by the trainer, or None."""
+        return self._lr
+
+    @property
     def stopped(self) -> bool:
         """True once stop was asked for (here or through a linked event)."""
         return self.stop_event.is_set() or any(e.is_set() for e in self._linked)

@@ -165,7 +165,8 @@ class RunHost:
         status = _STATUS.get(p.status, RunState.ERROR)
         if status == RunState.RUNNING and self.controls.paused:
             status = RunState.PAUSED
-        changes: dict[str, Any] = {"status": status, "epoch": p.epoch, "lr": p.lr,
+        lr = self.controls.pending_lr or p.lr  # a change asked for mid-chunk still shows
+        changes: dict[str, Any] = {"status": status, "epoch": p.epoch, "lr": lr,
                                    "elapsed": p.elapsed, "rate": p.epochs_per_s}
         rows = [(e, m.loss, m.soft_acc, m.acc, p.lr, t) for e, m, t in p.evaluations]
         if p.evaluations:

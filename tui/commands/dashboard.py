@@ -71,6 +71,9 @@ def train_on(controller, hung_up: bool) -> None:
               f"`bp-tui attach {name}` shows it again from any terminal.", file=sys.stderr,
               flush=True)
     job_control = _has_job_control()
+    if not hung_up and job_control:
+        print("bp-tui: (if your shell says \"Stopped\", that lasts a moment: the job "
+              "goes on in the background)", file=sys.stderr, flush=True)
     _streams_to(run_dir / "detached.log" if run_dir is not None else None)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closing terminal leaves it be
     for sig in (signal.SIGINT, signal.SIGTERM):

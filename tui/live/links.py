@@ -102,6 +102,7 @@ class SocketLink:
         self._replies: dict[int, dict[str, Any]] = {}
         self._waiting: dict[int, threading.Event] = {}
         self._next_id, self._lock, self._alive = 0, threading.Lock(), True
+        self._updated = False  # no update received yet: replies carry the state
         self._wants: dict[str, ViewRequest] = {}
         self._sent_request: ViewRequest | None = None
         self._reader = threading.Thread(target=self._read, name="bp-tui-link", daemon=True)
@@ -132,16 +133,19 @@ class SocketLink:
         return reply
 
     def _read(self) -> None:
-        buf = b""
+        """Dispatch each line as it completes (a first update holding the journal's
+        backlog is megabytes long: its pieces are joined once, not re-scanned)."""
+        parts: list[bytes] = []
         try:
             while True:
                 chunk = self._sock.recv(1 << 16)
                 if not chunk:
                     break
-                buf += chunk
-                while b"\n" in buf:
-                    line, buf = buf.split(b"\n", 1)
-                    self._dispatch(json.loads(line))
+                *done, rest = chunk.split(b"\n")
+                for i, line in enumerate(done):
+                    self._dispatch(json.loads(b"".join([*parts, line]) if i == 0 else line))
+                    parts = []
+                parts.append(rest)
         except (OSError, ValueError):
             pass
         self._alive = False
@@ -150,22 +154,31 @@ class SocketLink:
 
     def _dispatch(self, msg: dict[str, Any]) -> None:
         if msg.get("type") == "reply":
+            if not self._updated and isinstance(msg.get("state"), dict):
+                self._set_state(msg["state"])  # the status shows before the backlog comes
             rid = msg.get("id")
             self._replies[rid] = msg
             event = self._waiting.pop(rid, None)
             if event is not None:
                 event.set()
             return
-        state = LiveState.from_json(msg["state"])
+        self._updated = True
+        state = self._remote_state(msg["state"])
         yhat = msg.get("yhat")
-        self.journal.add(tuple(msg.get("lines", ())), None,
-                         None if yhat is None else np.asarray(yhat, float).reshape(-1, 1))
-        for r in msg.get("rows", ()):
-            self.journal.add((), tuple(r))
         if msg.get("views") is not None:
             self.journal.set_views(Views.from_json(msg["views"]))
-        j = self.journal.state
-        self.journal.set_state(**{**vars(state), "lines": j.lines, "rows": j.rows})
+        self.journal.add_many(tuple(msg.get("lines", ())), [tuple(r) for r in msg.get("rows", ())],
+                              None if yhat is None else np.asarray(yhat, float).reshape(-1, 1),
+                              **state)
+
+    @staticmethod
+    def _remote_state(obj: dict[str, Any]) -> dict[str, Any]:
+        state = vars(LiveState.from_json(obj))
+        del state["lines"], state["rows"]  # this side's journal counts its own
+        return state
+
+    def _set_state(self, obj: dict[str, Any]) -> None:
+        self.journal.set_state(**self._remote_state(obj))
 
     # ------------------------------------------------------------ the interface
     @property

@@ -103,7 +103,7 @@ def test_socket_is_private_and_refuses_other_users(live, monkeypatch):
     try:
         sock.sendall(b'{"cmd": "pause"}\n')
         answer = sock.recv(100)
-    except ConnectionResetError:
+    except (ConnectionResetError, BrokenPipeError):  # refused before or while we wrote
         answer = b""
     assert answer == b""  # closed without an answer
     assert live.state.status == RunState.RUNNING
@@ -172,3 +172,14 @@ def test_the_runs_table_knows_a_live_run_is_attachable(live):
     row = read_row(live.session.recorder.dir)
     assert row.status == "running"
     assert row.attachable
+
+
+def test_an_attached_viewer_knows_the_state_before_the_backlog_arrives(live):
+    link = SocketLink(live.session.recorder.dir)
+    try:
+        state = link.poll().state  # straight after connecting: from the replies
+        assert state.status == RunState.RUNNING
+        assert state.epoch > 0
+        assert wait_until(lambda: link.poll().state.rows > 0, 5)
+    finally:
+        link.close()
