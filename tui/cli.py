@@ -76,6 +76,9 @@ def _quiet_excepthook(exc_type, exc_value, tb) -> None:
     (recorded and acted on), anything else one line."""
     if issubclass(exc_type, (KeyboardInterrupt, Terminated)):
         return
+    if os.environ.get("BP_TUI_DEBUG"):
+        sys.__excepthook__(exc_type, exc_value, tb)
+        return
     first = (str(exc_value).splitlines() or [""])[0][:200]
     _say(f"error ({exc_type.__name__}: {first})")
 

@@ -75,6 +75,8 @@ def train_on(controller, hung_up: bool) -> None:
         print("bp-tui: (if your shell says \"Stopped\", that lasts a moment: the job "
               "goes on in the background)", file=sys.stderr, flush=True)
     _streams_to(run_dir / "detached.log" if run_dir is not None else None)
+    for sig in (signal.SIGTSTP, signal.SIGCONT):  # Textual's: they would restart the UI
+        signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closing terminal leaves it be
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: controller.host.controls.stop())

@@ -4,6 +4,7 @@ training to the end in the same process, then no process; SIGTERM stops it clean
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pty
@@ -158,3 +159,64 @@ def test_detach_then_attach_with_full_control(bp_tui_cmd, tmp_path):
         os.close(master)
     assert json.loads((run / "summary.json").read_text())["status"] == "stopped"
     assert read_metrics(run)[-1]["lr"] in (0.01, 0.02)
+
+
+def _job_control_shell(runs: Path) -> tuple[subprocess.Popen, int]:
+    """An interactive bash with job control, on a pseudo-terminal it controls."""
+    import fcntl
+    import termios
+
+    master, slave = pty.openpty()
+    env = {**os.environ, "TERM": "xterm-256color", "BP_TUI_RUNS": str(runs), "PS1": "$ "}
+    env.pop("COLORTERM", None)
+
+    def controlling_tty() -> None:
+        os.setsid()
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen(["bash", "--norc", "--noprofile", "-i"], stdin=slave,
+                            stdout=slave, stderr=slave, env=env, preexec_fn=controlling_tty)
+    os.close(slave)
+    os.write(master, b"stty cols 120 rows 40\n")
+    return proc, master
+
+
+def _until(master: int, text: bytes, timeout: float, seen: bytes = b"") -> bytes:
+    deadline = time.monotonic() + timeout
+    while text not in seen and time.monotonic() < deadline:
+        seen += _drain(master)
+        time.sleep(0.05)
+    assert text in seen, f"never saw {text!r}"
+    return seen
+
+
+def test_detach_under_a_job_control_shell_gives_the_prompt_back(bp_tui_cmd, tmp_path):
+    """The shell gets its prompt back; the run goes on as a background job (not stopped),
+    ends when stopped from a viewer, and the job exits 0 with nothing in detached.log."""
+    from tui.live.links import SocketLink
+
+    runs = tmp_path / "runs"
+    shell, master = _job_control_shell(runs)
+    try:
+        cmd = " ".join([*bp_tui_cmd, "--data", "linear", "--hidden", "16", "16", "--start",
+                        "--epochs", "100000000"])
+        os.write(master, cmd.encode() + b"\n")
+        run = _wait_until_running(runs, master)
+        time.sleep(0.5)
+        os.write(master, b"d")
+        _until(master, b"trains on in the background", 10)
+        time.sleep(1.5)  # the job is continued 0.3 s after it stopped
+        os.write(master, b"jobs\n")
+        assert b"Running" in _until(master, b"Running", 5)
+        pid = json.loads((run / "summary.json").read_text())["pid"]
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        assert fields[0] in "RS", f"the detached run is in state {fields[0]}"
+        with contextlib.closing(SocketLink(run)) as viewer:
+            viewer.command("stop")
+        os.write(master, b"wait %1; echo exit=$?\n")
+        _until(master, b"exit=0", 20)
+    finally:
+        shell.kill()
+        os.close(master)
+    assert json.loads((run / "summary.json").read_text())["status"] == "stopped"
+    assert (run / "detached.log").read_text() == ""
