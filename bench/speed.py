@@ -44,7 +44,7 @@ LR = 0.1
 TINY = np.finfo(np.float64).tiny
 SELF = str(Path(__file__).resolve())
 PER_POINT = ("reference", "numba:sgd", "numba:momentum", "numba:adam",
-             "numpy:sgd", "numpy:momentum", "numpy:adam")
+             "numpy:sgd", "numpy:momentum", "numpy:adam", "numpy-before:sgd")
 
 
 def linear_data(n: int = 100, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -91,6 +91,13 @@ def per_point_ms(candidate: str, hidden, X, y, repeats: int) -> float:
         net = fresh(hidden)
         ref.set_params(net.Ws, net.Bs)
         return median_ms(lambda: ref.train_epoch(X, y), repeats, warmup=2)
+    if candidate == "numpy-before:sgd":  # the specialised epoch core had until issue 8
+        from bench.numpy_variants import sgd_epoch_numpy
+
+        net, order = fresh(hidden), np.arange(len(X), dtype=np.int64)
+        code = get_loss("mse").code
+        return median_ms(lambda: sgd_epoch_numpy(net.Ws, net.Bs, X, y, order, LR,
+                                                 net.act.code, code), repeats, warmup=2)
     backend, opt_name = candidate.split(":")
     if backend == "numba":
         kernels.ensure_compiled(lambda msg: None)
@@ -166,21 +173,22 @@ def compile_seconds() -> tuple[float, float]:
 def print_per_point(sizes, repeats, rounds) -> None:
     print("## Per point, ms per epoch (each candidate in its own process)\n")
     print("| hidden | report's code (sgd) | kernel sgd | kernel momentum | kernel adam "
-          "| numpy sgd | numpy momentum | numpy adam |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| numpy sgd | numpy momentum | numpy adam | numpy sgd, before issue 8 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     ratios = []
     for h in sizes:
         t = per_point_row(h, repeats, rounds)
         print(f"| ({h},{h}) | " + " | ".join(f"{t[c]:.3f}" for c in PER_POINT) + " |", flush=True)
         ratios.append((h, t))
     print("\n| hidden | kernel sgd × | momentum × | adam × | momentum ÷ sgd | adam ÷ sgd "
-          "| numpy sgd × | numpy momentum × | numpy adam × |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          "| numpy sgd × | numpy momentum × | numpy adam × | numpy before × |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for h, t in ratios:
         ref = t["reference"]
         cells = [ref / t[c] for c in ("numba:sgd", "numba:momentum", "numba:adam")]
         cells += [t["numba:momentum"] / t["numba:sgd"], t["numba:adam"] / t["numba:sgd"]]
-        cells += [ref / t[c] for c in ("numpy:sgd", "numpy:momentum", "numpy:adam")]
+        cells += [ref / t[c] for c in ("numpy:sgd", "numpy:momentum", "numpy:adam",
+                                       "numpy-before:sgd")]
         print(f"| ({h},{h}) | " + " | ".join(f"{v:.1f}×" for v in cells) + " |")
 
 

@@ -33,6 +33,8 @@ class Optimizer:
 
     name = "optimizer"
     code = -1
+    folds_lr = False
+    """True when ``step_folded`` exists: a step on a gradient already scaled by lr."""
 
     def __init__(self, lr: float) -> None:
         self.lr = float(lr)
@@ -80,11 +82,19 @@ class SGD(Optimizer):
     """θ ← θ − η·g (the report's rule)."""
 
     name, code = "sgd", 0
+    folds_lr = True
 
     def step(self, theta, grad):
         flat, g, s = self._flat(theta, grad)
         np.multiply(g, self.lr, out=s)
         np.subtract(flat, s, out=flat)
+        self.t += 1
+
+    def step_folded(self, theta, grad):
+        """θ ← θ − g for a gradient already multiplied by η (an engine can fold η into
+        its small factors, as the compiled kernel does: one pass over θ, not two)."""
+        flat = theta.reshape(-1)
+        np.subtract(flat, grad.reshape(-1), out=flat)
         self.t += 1
 
 

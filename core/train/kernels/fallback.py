@@ -42,6 +42,7 @@ class NumpyEngine:
         self.Zs = [np.empty((rows, s)) for s in layout.sizes[1:]]
         self.As = [np.empty((rows, s)) for s in layout.sizes[1:]]
         self.dAs = [np.empty((rows, s)) for s in layout.sizes[1:-1]]
+        self.scaled = [np.empty((rows, s)) for s in layout.sizes[:-1]]  # lr·A_{l-1}
         self.G, self.tmp = np.empty((rows, 1)), np.empty((rows, 1))
         self._hidden = sigmoid_into if act.code == 0 else act.forward
 
@@ -68,15 +69,22 @@ class NumpyEngine:
             G[...] = self.loss.dZ(yhat, yb)
         return G
 
-    def _backward(self, Ws, As: list[np.ndarray], yb: np.ndarray, m: int) -> None:
-        """The gradient of the summed loss over the batch into ``self.grad``."""
+    def _backward(self, Ws, As: list[np.ndarray], yb: np.ndarray, m: int,
+                  scale: float) -> None:
+        """The gradient of the summed loss over the batch, times ``scale``, into
+        ``self.grad``: the factor goes on the small operands (A and dZ), never on a
+        weight-sized array."""
         G = self._output_grad(As[-1], yb, m)
         for i in range(len(Ws) - 1, -1, -1):
-            np.dot(As[i].T, G, out=self.gWs[i])
+            A = As[i]
+            if scale != 1.0:
+                A = np.multiply(A, scale, out=self.scaled[i][:m])
+            np.dot(A.T, G, out=self.gWs[i])
             if m == 1:
-                np.copyto(self.gBs[i], G[0])
+                np.multiply(G[0], scale, out=self.gBs[i])
             else:
                 np.sum(G, axis=0, out=self.gBs[i])
+                self.gBs[i] *= scale
             if i > 0:
                 dA = np.dot(G, Ws[i].T, out=self.dAs[i - 1][:m])
                 G = self.act.backward(dA, self.Zs[i - 1][:m], As[i], out=dA)
@@ -85,13 +93,21 @@ class NumpyEngine:
         """One pass over X[order] in batches, updating ``theta`` in place."""
         Ws, Bs = self.layout.views(theta)
         whole = self.batch >= len(order) and np.array_equal(order, np.arange(len(self.X)))
+        step = opt.step_folded if opt.folds_lr else opt.step
+        scale = opt.lr if opt.folds_lr else 1.0
         with np.errstate(all="ignore"):
             for start in range(0, len(order), self.batch):
-                idx = order[start : start + self.batch]
-                Xb, yb = (self.X, self.y) if whole else (self.X[idx], self.y[idx])
-                As = self._forward(Ws, Bs, Xb, len(idx))
-                self._backward(Ws, As, yb, len(idx))
-                opt.step(theta, self.grad)
+                if whole:
+                    Xb, yb, m = self.X, self.y, len(self.X)
+                elif self.batch == 1:  # a view of one row: no fancy-indexing copy
+                    k = int(order[start])
+                    Xb, yb, m = self.X[k : k + 1], self.y[k : k + 1], 1
+                else:
+                    idx = order[start : start + self.batch]
+                    Xb, yb, m = self.X[idx], self.y[idx], len(idx)
+                As = self._forward(Ws, Bs, Xb, m)
+                self._backward(Ws, As, yb, m, scale)
+                step(theta, self.grad)
 
     def evaluate(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """((summed loss, soft %, threshold %) (3,), ŷ (n,)) on the whole training set."""
