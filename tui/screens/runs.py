@@ -173,14 +173,14 @@ class RunsScreen(RunsActions, Screen):
 
     def _update_status(self, shown: int) -> None:
         total = len(self.index.rows)
-        live = sum(r.status == "running" for r in self.index.rows)
+        live = sum(r.status == "running" and r.attachable for r in self.index.rows)
         arrow = "↓" if self.sort_reverse else "↑"
         row = self.index.get(self.current_name() or "")
         detail = self.query_one("#runs-detail", Static)
         detail.update(Text(detail_line(row)) if row is not None else "")
         detail.set_class(row is not None and (bool(row.damaged) or row.status == "error"), "-bad")
         marked = ", ".join(printable(n, 40) for n in self.marked)
-        text = (f"{shown} of {total} runs  ·  {live} running  ·  sorted by "
+        text = (f"{shown} of {total} runs  ·  {live} live  ·  sorted by "
                 f"{HEADINGS[self.sort_attr]} {arrow}  ·  marked: "
                 f"{marked or 'none (space marks)'}")
         self.query_one("#runs-status", Static).update(Text(text))

@@ -172,6 +172,8 @@ def test_the_runs_table_knows_a_live_run_is_attachable(live):
     row = read_row(live.session.recorder.dir)
     assert row.status == "running"
     assert row.attachable
+    from tui.widgets.runs.columns import screen_status  # what the runs screen shows
+    assert screen_status(row) == "● live"
 
 
 def test_an_attached_viewer_knows_the_state_before_the_backlog_arrives(live):

@@ -13,7 +13,14 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import DiffScreen
 from tui.screens.overlay import OverlayScreen
 from tui.screens.runs import RunsScreen
-from tui.widgets.runs.columns import compact_date, compact_duration, ellipsize
+from core.records.index import RunRow
+from tui.widgets.runs.columns import (
+    compact_date,
+    compact_duration,
+    detail_line,
+    ellipsize,
+    screen_status,
+)
 
 
 @pytest.fixture
@@ -153,6 +160,17 @@ def test_compact_cells():
     assert compact_date("2020-04-04T10:00:00+08:00") == "04-04 10:00"
     assert ellipsize("hidden-units-4", 14) == "hidden-units-4"
     assert ellipsize("a-very-long-run-name-lr-0.001", 16) == "a-very-l…r-0.001"
+
+
+def test_a_live_attachable_run_is_marked_and_one_that_is_not_is_told_apart(tmp_path):
+    live = RunRow("a", tmp_path, status="running", attachable=True)
+    silent = RunRow("b", tmp_path, status="running")
+    done = RunRow("c", tmp_path, status="finished")
+    assert [screen_status(r) for r in (live, silent, done)] == ["● live", "running?",
+                                                                "finished"]
+    assert "live: enter attaches with full control" in detail_line(live)
+    assert "serves no control socket" in detail_line(silent)
+    assert "live" not in detail_line(done)
 
 
 async def test_columns_fit_120_and_show_a_damaged_runs_reason(fixture_runs):

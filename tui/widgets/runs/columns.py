@@ -21,6 +21,7 @@ __all__ = [
     "detail_line",
     "ellipsize",
     "screen_cells",
+    "screen_status",
 ]
 
 SCREEN_COLUMNS: tuple[tuple[str, str, bool], ...] = (
@@ -81,7 +82,17 @@ def screen_cells(row: RunRow, name_width: int = NAME_MAX) -> list[str]:
     full["hidden"] = ellipsize(full["hidden"], HIDDEN_MAX)
     full["duration"] = compact_duration(row.duration)
     full["created"] = compact_date(row.created)
+    full["status"] = screen_status(row)
     return [full[attr] for attr, _, _ in SCREEN_COLUMNS]
+
+
+def screen_status(row: RunRow) -> str:
+    """The status cell: "● live" for a running run whose process serves its control
+    socket (enter attaches with full control), "running?" for one that says it runs but
+    does not serve it (another machine's, or just starting or ending)."""
+    if row.status == "running" and not row.damaged:
+        return "● live" if row.attachable else "running?"
+    return row.status
 
 
 def detail_line(row: RunRow) -> str:
@@ -93,6 +104,10 @@ def detail_line(row: RunRow) -> str:
     if row.status == "error" and row.message:
         return f"✗ {name}: error: {row.message}"
     parts = [name]
+    if row.status == "running" and row.attachable:
+        parts.append("live: enter attaches with full control")
+    elif row.status == "running":
+        parts.append("says running, but serves no control socket here: enter opens it read-only")
     if row.sweep:
         parts.append(f"sweep {row.sweep}")
     if row.created:
