@@ -29,14 +29,16 @@ if str(ROOT) not in sys.path:
 
 from core.config import RunConfig  # noqa: E402
 from tui.app import create_app  # noqa: E402
-from tui.screens.dashboard import DashboardScreen  # noqa: E402
 
 WIDE, SMALL = (120, 40), (80, 24)
 LINEAR = RunConfig(data="linear", hidden=(64, 64), lr=0.1, epochs=2000, seed=1,
                    name="linear-64x64")
 XOR = RunConfig(data="xor-grid", hidden=(64, 64), lr=0.1, epochs=2000, seed=1,
                 name="xor-grid-64x64")
-MID_EPOCHS = 600  # the mid-run screen holds after this many epochs (of LINEAR's 2000)
+CIRCLE = RunConfig(data="circle", hidden=(16, 16), lr=0.5, epochs=3000, seed=1,
+                   name="circle-16x16")
+MID = LINEAR.with_changes(epochs=20000, name="linear-64x64-long")
+MID_EPOCHS = 600  # the mid-run screen pauses once this many epochs (of MID's 20000) ran
 
 
 class FakeClock:
@@ -56,57 +58,90 @@ class Shot:
     name: str
     size: tuple[int, int]
     config: RunConfig = field(default_factory=RunConfig)
-    mode: str = "idle"  # idle | mid | finished
+    mode: str = "idle"  # idle | mid | finished | runs | overlay | sweep
     title: str = ""
+    keys: tuple[str, ...] = ()  # pressed before the picture is taken
 
 
+def _dash(name: str, size: tuple[int, int], config: RunConfig, mode: str, what: str,
+          keys: tuple[str, ...] = ()) -> Shot:
+    return Shot(name, size, config, mode, f"bp-tui: {what} ({size[0]}×{size[1]})", keys)
+
+
+_XOR = "xor-grid, (64,64), lr 0.1, 2000 epochs"
+_LIN = "linear, (64,64), lr 0.1, 2000 epochs"
 SHOTS = [
-    Shot("idle-120x40", WIDE, LINEAR.with_changes(name=None), "idle",
-         "bp-tui: ready (120×40)"),
-    Shot("midrun-120x40", WIDE, LINEAR, "mid", "bp-tui: a run paused partway (120×40)"),
-    Shot("finished-linear-120x40", WIDE, LINEAR, "finished",
-         "bp-tui: linear, (64,64), lr 0.1, 2000 epochs (120×40)"),
-    Shot("finished-xor-120x40", WIDE, XOR, "finished",
-         "bp-tui: xor-grid, (64,64), lr 0.1, 2000 epochs (120×40)"),
-    Shot("idle-80x24", SMALL, LINEAR.with_changes(name=None), "idle", "bp-tui: ready (80×24)"),
-    Shot("finished-linear-80x24", SMALL, LINEAR, "finished",
-         "bp-tui: linear, (64,64), lr 0.1, 2000 epochs (80×24)"),
-    Shot("finished-xor-80x24", SMALL, XOR, "finished",
-         "bp-tui: xor-grid, (64,64), lr 0.1, 2000 epochs (80×24)"),
+    _dash("idle-120x40", WIDE, LINEAR.with_changes(name=None), "idle", "ready"),
+    _dash("midrun-120x40", WIDE, MID, "mid", "a run paused partway"),
+    _dash("finished-linear-120x40", WIDE, LINEAR, "finished", _LIN),
+    _dash("finished-xor-120x40", WIDE, XOR, "finished", _XOR),
+    _dash("continuous-xor-120x40", WIDE, XOR, "finished", f"{_XOR}, continuous ŷ", ("b",)),
+    _dash("scatter-xor-120x40", WIDE, XOR, "finished", f"{_XOR}, the report's scatter",
+          ("b", "b")),
+    _dash("finished-circle-120x40", WIDE, CIRCLE, "finished",
+          "circle, (16,16), lr 0.5, 3000 epochs"),
+    _dash("idle-80x24", SMALL, LINEAR.with_changes(name=None), "idle", "ready"),
+    _dash("midrun-80x24", SMALL, MID.with_changes(name="linear-64x64-long-2"), "mid",
+          "a run paused partway"),
+    _dash("finished-linear-80x24", SMALL, LINEAR, "finished", _LIN),
+    _dash("finished-xor-80x24", SMALL, XOR, "finished", _XOR),
+    Shot("runs-120x40", WIDE, mode="runs", title="bp-tui: the runs screen (120×40)"),
+    Shot("overlay-120x40", WIDE, mode="overlay", title="bp-tui: three runs overlaid (120×40)"),
+    Shot("sweep-120x40", WIDE, mode="sweep", title="bp-tui: the sweep screen (120×40)"),
 ]
+"""Every screenshot, in the order taken: the runs, overlay and sweep shots list the runs
+the dashboard shots recorded."""
 
 
 async def until(pilot, predicate: Callable[[], bool], timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise TimeoutError("the app did not get there in time")
+            line = predicate.__code__.co_firstlineno
+            raise TimeoutError(f"the app did not get there in time (line {line})")
         await pilot.pause(0.05)
 
 
+async def _dashboard(pilot, shot: Shot) -> None:
+    app = pilot.app
+    c = app.controller
+    await until(pilot, lambda: c.warmup is None or c.warmup.done)
+    if shot.mode == "mid":
+        await pilot.press("s")
+        await until(pilot, lambda: c.state.epoch >= MID_EPOCHS)
+        await pilot.press("space")
+        await until(pilot, lambda: c.status.value == "paused")
+    elif shot.mode == "finished":
+        await pilot.press("s")
+        await until(pilot, lambda: c.status.value == "finished")
+    if shot.mode != "idle":  # the analyst's boundary field of the last epoch, drawn
+        await until(pilot, lambda: c.views is not None and c.views.grid is not None
+                    and c.views.epoch == c.state.epoch)
+    await pilot.press(*shot.keys)
+    await pilot.pause(1.2)
+
+
+async def _runs(pilot, shot: Shot) -> None:
+    await pilot.pause(0.5)
+    if shot.mode == "overlay":
+        await pilot.press("space", "down", "space", "down", "space", "o")
+    elif shot.mode == "sweep":
+        await pilot.press("w")
+    await pilot.pause(1.0)
+
+
 async def take(shot: Shot, out: Path, runs: Path) -> Path:
-    app = create_app(shot.config, runs_dir=runs / shot.name, timer=FakeClock())
+    dashboard = shot.mode in ("idle", "mid", "finished")
+    app = create_app(shot.config if dashboard else None, runs_dir=runs,
+                     timer=FakeClock(), open_runs=not dashboard)
     async with app.run_test(size=shot.size) as pilot:
-        screen = app.screen
-        assert isinstance(screen, DashboardScreen)
-        await pilot.pause(0.3)
-        if shot.mode == "mid":
-            screen.action_start()
-            # Hold after exactly MID_EPOCHS epochs: step() pauses and counts them down.
-            screen.controls.step(MID_EPOCHS)
-            await until(pilot, lambda: screen._last_progress is not None
-                        and screen._last_progress.epoch == MID_EPOCHS
-                        and screen.state == "paused")
-        elif shot.mode == "finished":
-            screen.action_start()
-            await until(pilot, lambda: screen.state == "finished")
-        await pilot.pause(0.5)  # a few frames: everything drawn
+        await (_dashboard if dashboard else _runs)(pilot, shot)
         app.clear_notifications()
         await pilot.pause(0.2)
         path = Path(app.save_screenshot(f"{shot.name}.svg", str(out)))
-        # Close without waiting on a held run: stop it, then quit.
-        screen.stop_run()
-        await pilot.press("ctrl+q")
+        if dashboard and app.controller.running:
+            app.controller.stop()
+            await until(pilot, lambda: not app.controller.running)
     _retitle(path, shot.title)
     return path
 
@@ -140,7 +175,7 @@ async def main_async(args: argparse.Namespace) -> int:
     shots = [s for s in SHOTS if not args.only or s.name in args.only]
     with tempfile.TemporaryDirectory(prefix="bp-tui-shots-") as tmp:
         for shot in shots:
-            path = await take(shot, out, Path(tmp))
+            path = await take(shot, out, Path(tmp) / "runs")
             print(path)
             if args.png:
                 png = to_png(path)

@@ -65,6 +65,8 @@ class RunController:
         self.data: tuple[np.ndarray, np.ndarray] | None = None
         self.yhat: np.ndarray | None = None
         self.views: Views | None = None
+        self.test_size = 1
+        """How many points the tracked test losses are sums over."""
         self.message = ""
         self._pending: RunConfig | None = None
         self._started = self._data_changed = False
@@ -230,6 +232,8 @@ class RunController:
         return frame
 
     def _track_test(self, views: Views) -> None:
+        if views.test is not None:
+            self.test_size = len(views.test.y)
         for e, loss, soft, acc in views.test_rows:
             latest = self.test_history.latest
             if latest is None or e > latest[0]:

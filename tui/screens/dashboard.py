@@ -18,11 +18,12 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 from textual.widgets._select import SelectOverlay
 
+from core.analysis.derived import ViewRequest
 from core.config import ConfigError, RunConfig
 from core.datasets import DataError
 from core.train.journal import RunState
@@ -31,7 +32,7 @@ from tui.screens.dashboard_actions import DashboardActions
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.form import HyperForm
-from tui.widgets.run.scatter import ScatterPair
+from tui.widgets.run.pair import ScatterPair
 from tui.widgets.run.status import RunStatus, StatusLine
 
 __all__ = ["HEAVY_SECONDS", "DashboardScreen"]
@@ -62,7 +63,11 @@ class DashboardScreen(DashboardActions, Screen):
                 tooltip="Double the learning rate (live from the next epoch)"),
         Binding("minus,underscore", "lr(0.5)", "lr÷2", show=False, id="run.lr-down",
                 tooltip="Halve the learning rate (live from the next epoch)"),
+        Binding("b", "picture", "Picture", show=False, id="view.picture",
+                tooltip="Prediction panel: boundary → continuous ŷ → the report's scatter"),
         Binding("l", "toggle_log", "Log loss", show=False, id="view.log-loss"),
+        Binding("m", "mean_loss", "Mean loss", show=False, id="view.mean-loss",
+                tooltip="Loss per point (train and test compare) or the report's sum"),
         Binding("y", "predictions", "Predictions", show=False, id="view.predictions"),
         Binding("f", "toggle_form", "Form", show=False, id="view.form"),
         Binding("i", "inspect", "Inspect", id="view.inspect"),
@@ -86,22 +91,22 @@ class DashboardScreen(DashboardActions, Screen):
         self.fps, self.start_now, self.title_text = fps, start, title
         self._heavy_at = 0.0
         self._pending_lines: list[str] = []
-        self._curves_due = self._yhat_due = False
+        self._curves_due = self._yhat_due = self._field_due = False
+        self._wanted_at = -1e9
         self._shown: tuple | None = None
         self._bindings_key: tuple | None = None
 
     # ------------------------------------------------------------ layout
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
-        with Horizontal(id="main"):
+        with Container(id="main"):  # a grid: the layouts are in app.tcss
+            yield Static("", id="summary", markup=False)
             with Vertical(id="side"):
                 yield HyperForm(self.controller.config, id="form")
                 yield Static("", id="form-message", markup=False)
-            with Vertical(id="right"):
-                yield CurvesPanel(acc_scale=1.0, id="curves")
-                with Horizontal(id="bottom"):
-                    yield ScatterPair(id="scatter")
-                    yield EpochLog(id="log", max_lines=20_000, auto_scroll=True)
+            yield CurvesPanel(acc_scale=1.0, id="curves")
+            yield ScatterPair(id="scatter", picture="field")
+            yield EpochLog(id="log", max_lines=20_000, auto_scroll=True)
         yield StatusLine(id="status")
         yield Static("The terminal is too small for bp-tui.\n"
                      "Make it at least 80 columns × 24 rows.", id="too-small")
@@ -116,6 +121,7 @@ class DashboardScreen(DashboardActions, Screen):
             self.form.freeze(keep=() if self.controller.read_only else ("lr",))
         else:
             self.show_preview()
+        self._show_summary()
         self.set_interval(1.0 / self.fps, self.frame, name="frame")
         self.frame(force=True)
         if self.start_now:
@@ -140,6 +146,8 @@ class DashboardScreen(DashboardActions, Screen):
         self._pending_lines.extend(f.lines)
         self._curves_due = self._curves_due or f.history_changed or f.views is not None
         self._yhat_due = self._yhat_due or f.yhat is not None
+        self._field_due = self._field_due or f.views is not None
+        self.want_views()
         now = time.monotonic()
         if force or f.ended or f.state.status != RunState.RUNNING \
                 or now - self._heavy_at >= HEAVY_SECONDS:
@@ -160,11 +168,26 @@ class DashboardScreen(DashboardActions, Screen):
             curves = self.query_one("#curves", CurvesPanel)
             curves.set_history(c.history)
             curves.set_test_history(c.test_history if len(c.test_history) else None)
+            curves.set_sizes(len(c.data[0]) if c.data is not None else 1, c.test_size)
         if self._yhat_due and c.yhat is not None and c.data is not None:
             self._yhat_due = False
             scatter = self.query_one("#scatter", ScatterPair)
             if len(c.yhat) == len(c.data[0]):
                 scatter.set_prediction(c.yhat)
+        if self._field_due and c.views is not None and c.views.grid is not None:
+            self._field_due = False
+            self.query_one("#scatter", ScatterPair).set_field(c.views.grid, c.views.epoch)
+
+    def want_views(self, now: bool = False) -> None:
+        """Ask the run's analyst for the prediction panel's field (renewed every second
+        while it shows one; the request lapses on its own when it does not)."""
+        t = time.monotonic()
+        if not now and t - self._wanted_at < 1.0:
+            return
+        self._wanted_at = t
+        size = self.query_one("#scatter", ScatterPair).wanted()
+        if size is not None:
+            self.controller.want(ViewRequest(boundary=size), "dashboard")
 
     def _draw_status(self, f: Frame) -> None:
         c, s = self.controller, f.state
@@ -193,6 +216,7 @@ class DashboardScreen(DashboardActions, Screen):
         curves.set_test_history(None)
         self.query_one("#scatter", ScatterPair).set_prediction(None)
         self._pending_lines, self._curves_due, self._yhat_due = [], False, False
+        self._field_due = False
 
     def _sync_bindings(self) -> None:
         c = self.controller
@@ -255,8 +279,12 @@ class DashboardScreen(DashboardActions, Screen):
                     timeout=timeout, markup=False)
 
     # ------------------------------------------------------------ form events
+    def _show_summary(self) -> None:
+        self.query_one("#summary", Static).update(self.form.summary())
+
     @on(HyperForm.Changed)
     def _form_changed(self, event: HyperForm.Changed) -> None:
+        self._show_summary()
         if not event.valid:
             return
         self.form_message("")

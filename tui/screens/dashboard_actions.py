@@ -15,6 +15,7 @@ from tui.screens.dialogs import ConfirmScreen
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.form import FIELDS
+from tui.widgets.run.pair import PICTURES, ScatterPair
 
 __all__ = ["DashboardActions", "describe_changes"]
 
@@ -138,6 +139,17 @@ class DashboardActions:
         curves = self.query_one("#curves", CurvesPanel)
         curves.log_loss = not curves.log_loss
 
+    def action_mean_loss(self) -> None:
+        """The loss curves per point (mean), or back to the report's sum."""
+        curves = self.query_one("#curves", CurvesPanel)
+        curves.mean_loss = not curves.mean_loss
+
+    def action_picture(self) -> None:
+        """The prediction panel's next picture: boundary → continuous ŷ → scatter."""
+        pair = self.query_one("#scatter", ScatterPair)
+        pair.picture = PICTURES[(PICTURES.index(pair.picture) + 1) % len(PICTURES)]
+        self.call_after_refresh(self.want_views, True)
+
     def action_predictions(self) -> None:
         """Write the predicted probabilities of the latest evaluation into the log."""
         yhat = self.controller.yhat
@@ -148,8 +160,12 @@ class DashboardActions:
 
     def action_toggle_form(self) -> None:
         """Hide or show the hyperparameters form (more room for the panels)."""
-        side = self.query_one("#side")
-        side.display = not side.display
+        self.toggle_class("-form-toggled")
+        compact = self.has_class("-narrow") or self.has_class("-short")
+        if compact and self.has_class("-form-toggled"):
+            self.form.focus_first()  # opened to be edited: the cursor goes in
+        elif self.focused is not None and self.form in self.focused.ancestors:
+            self.set_focus(None)
 
     async def action_submit_field(self) -> None:
         """Apply the field the cursor is in and leave it."""

@@ -26,11 +26,11 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from core.analysis.derived import TestSpec, ViewRequest
 from tui.live.controller import RunController
-from tui.widgets.inspect.boundary import BoundaryView
 from tui.widgets.inspect.plots import ActivationView, DiagnosisView
 from tui.widgets.inspect.predictions import PredictionsTable
 from tui.widgets.inspect.tables import ConfusionView, NetworkView
 from tui.widgets.inspect.testpanel import TestPanel
+from tui.widgets.run.boundary import BoundaryView
 
 __all__ = ["TABS", "InspectScreen"]
 

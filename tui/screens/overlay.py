@@ -24,6 +24,7 @@ from textual_plotext import PlotextPlot
 from core.records.compare import MAX_SMOOTHING, Series, ema, load_series
 from core.train.history import _even_indices
 from tui.widgets.fields import FieldInput
+from tui.widgets.run.curves import epoch_ticks, short_number
 
 __all__ = ["MARKERS", "OKABE_ITO", "OverlayScreen"]
 
@@ -114,6 +115,7 @@ class OverlayScreen(Screen):
             plt.title(title + (f"  smoothing {w:g}" if w else ""))
             plt.xlabel("wall time (s)" if self.axis == "wall" else "epoch")
             n = max(plot.size.width, 20) if plot.size.width else 80
+            right = 0.0
             for i, s in enumerate(self.series):
                 _name, rgb = OKABE_ITO[i % len(OKABE_ITO)]
                 marker = MARKERS[i % len(MARKERS)]
@@ -128,10 +130,16 @@ class OverlayScreen(Screen):
                             plt.plot(rx, ry, marker="braille", color=self._faint(rgb))
                         raw = ema(raw, w)
                     px, py = _thin(xs, raw, n)
-                    if px:
-                        plt.plot(px, py, marker=marker, color=rgb, label=s.run)
+                    if px:  # a line, and the run's marker on a few of its points
+                        plt.plot(px, py, marker="braille", color=rgb)
+                        mx, my = _thin(px, py, 8)
+                        plt.scatter(mx, my, marker=marker, color=rgb)
+                        right = max(right, px[-1])
             if not self.series:
                 plt.title(title + ": no runs")
+            elif right > 0:
+                ticks = epoch_ticks(right, max(2, min(6, plot.size.width // 12)))
+                plt.xticks(ticks, [short_number(t) for t in ticks])
             plot.refresh()
         self._draw_legend()
 

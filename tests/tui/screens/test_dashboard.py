@@ -21,7 +21,7 @@ from tui.screens.dialogs import ChoiceScreen, ConfirmScreen
 from tui.screens.help import HelpScreen
 from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.form import FIELDS
-from tui.widgets.run.scatter import ScatterPair
+from tui.widgets.run.pair import ScatterPair
 from tui.widgets.run.status import StatusLine
 
 SMALL = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=120, log_every=5, seed=3,

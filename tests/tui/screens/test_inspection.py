@@ -11,9 +11,9 @@ from core.train import kernels
 from tests.tui.helpers import FakeClock, wait_for
 from tui.app import create_app
 from tui.screens.inspection import TABS, InspectScreen
-from tui.widgets.inspect.boundary import BoundaryView
 from tui.widgets.inspect.predictions import PredictionsTable
-from tui.widgets.run.scatter import ScatterPair
+from tui.widgets.run.boundary import BoundaryView
+from tui.widgets.run.pair import ScatterPair
 
 XOR_RUN = RunConfig(data="xor", hidden=(8, 8), lr=0.5, epochs=600, log_every=100, seed=2,
                     name="insp")

@@ -7,13 +7,13 @@ import os
 import pytest
 
 from core.records.compare import ema
+from core.records.index import RunRow
 from tests.runs_fixture import make
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import DiffScreen
 from tui.screens.overlay import OverlayScreen
 from tui.screens.runs import RunsScreen
-from core.records.index import RunRow
 from tui.widgets.runs.columns import (
     compact_date,
     compact_duration,

@@ -40,7 +40,10 @@ def test_finished_seeded_run(snap_compare, size, runs_root):
 
     async def run_to_the_end(pilot):
         await pilot.press("s")
-        await wait_for(pilot, lambda: pilot.app.controller.status.value == "finished")
-        await pilot.pause(0.3)
+        c = pilot.app.controller
+        await wait_for(pilot, lambda: c.status.value == "finished")
+        await wait_for(pilot, lambda: c.views is not None and c.views.grid is not None
+                       and c.views.epoch == XOR_RUN.epochs)  # the last boundary field
+        await pilot.pause(0.7)  # drawn by the next heavy frame
 
     assert snap_compare(app, terminal_size=size, run_before=run_to_the_end)

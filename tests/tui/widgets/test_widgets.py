@@ -9,10 +9,10 @@ from textual.app import App, ComposeResult
 from core.analysis.boundary import data_bounds
 from core.train.history import History
 from tui.widgets.run.curves import CurvesPanel
+from tui.widgets.run.pair import ScatterPair
 from tui.widgets.run.scatter import (
     EMPTY,
     UNKNOWN,
-    ScatterPair,
     ScatterPanel,
     cell_index,
     scatter_grid,
@@ -213,7 +213,7 @@ async def test_curves_titles_labels_legend_and_log_toggle() -> None:
         assert "Loss" in loss
         assert "epoch" in loss
         assert "train" in loss
-        assert "Accuracy (%)" in acc
+        assert "Accuracy %" in acc
         assert "soft" in acc
         assert "acc" in acc
         assert "100.0" in acc

@@ -17,7 +17,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from core.nn.metrics import Metrics
 from tui.widgets.fields import FieldInput
-from tui.widgets.run.scatter import ScatterPair
+from tui.widgets.run.pair import ScatterPair
 
 __all__ = ["TestPanel"]
 

@@ -50,28 +50,49 @@ _ACC_TEST = (
     _Series("soft_acc", "test soft", "+", "warning", "orange"),
 )
 _LOG_FLOOR = 1e-12  # log10 of a zero loss is drawn at -12
+_GLYPH = {"braille": "⠿", "dot": "•", "x": "x", "+": "+"}
+LABELLED_ROWS = 13
+"""Plots at least this tall carry axis labels; shorter ones give that row to the data
+(8 rows inside the frame at 12)."""
 
 
-def epoch_ticks(last: int, count: int) -> list[int]:
-    """About ``count`` round whole-number ticks from 0 to ``last`` (1, 2, 2.5 or 5 × 10^k apart)."""
+def legend(title: str, series: list[_Series], width: int = 200) -> str:
+    """A plot's title with its legend, outside the data ("Loss  ⠿ train  • test"),
+    closer-set when the plot is narrow; the title alone when even that does not fit."""
+    keys = [(_GLYPH.get(s.marker, s.marker), s.label) for s in series]
+    for sep, gap in (("  ", " "), (" ", "")):
+        text = sep.join([title, *(f"{g}{gap}{label}" for g, label in keys)])
+        if len(text) <= width - 2:
+            return text
+    return title
+
+
+def _nice(value: float, up: bool) -> float:
+    """The nearest of 1, 2, 2.5, 5 × 10^k at or above (``up``) or below ``value``."""
+    base = 10.0 ** math.floor(math.log10(value))
+    steps = [f * base for f in (1, 2, 2.5, 5, 10)]
+    return min(s for s in steps if s >= value) if up else max(s for s in steps if s <= value)
+
+
+def epoch_ticks(last: float, count: int) -> list[float]:
+    """About ``count`` round ticks from 0 to ``last``, 1, 2, 2.5 or 5 × 10^k apart and
+    always at least two (0 and one more) when ``last`` ≥ 1."""
     if last <= 0:
         return [0]
-    raw = last / max(1, count - 1)
-    step = 10 ** math.floor(math.log10(raw)) if raw >= 1 else 1
-    for factor in (1, 2, 2.5, 5, 10):
-        if step * factor >= raw:
-            step *= factor
-            break
-    step = max(1, int(step))
-    return list(range(0, last + 1, step))
+    step = _nice(last / max(1, count - 1), up=True)
+    if step > last:  # one tick would be all: the largest round step inside the range
+        step = _nice(last, up=False)
+    step = max(step, 1.0) if last >= 1 else step
+    n = int(last // step + 1e-9)
+    return [int(k * step) if float(k * step).is_integer() else k * step for k in range(n + 1)]
 
 
-def short_number(value: int) -> str:
-    """12000 → "12k", 2500000 → "2.5M", 750 → "750"."""
+def short_number(value: float) -> str:
+    """12000 → "12k", 2500000 → "2.5M", 750 → "750", 0.5 → "0.5"."""
     for scale, suffix in ((1_000_000, "M"), (1_000, "k")):
         if abs(value) >= scale:
             return f"{value / scale:g}{suffix}"
-    return str(value)
+    return f"{value:g}"
 
 
 class CurvesPanel(Widget):
@@ -101,6 +122,9 @@ class CurvesPanel(Widget):
 
     log_loss: reactive[bool] = reactive(False)
     """Plot log10(loss) instead of loss (the axis is labelled "log10 loss")."""
+    mean_loss: reactive[bool] = reactive(False)
+    """Plot the loss per point (the sum over a set ÷ its size), so a training set and a
+    test set of different sizes compare; off: the report's sum."""
 
     def __init__(
         self,
@@ -115,6 +139,7 @@ class CurvesPanel(Widget):
         self.acc_scale = acc_scale
         self._history: History | None = None
         self._test: History | None = None
+        self._sizes: tuple[int, int] = (1, 1)
         self._drawn_key: tuple | None = None
         self._theme_generation = 0
         self.redraw_count = 0
@@ -151,6 +176,14 @@ class CurvesPanel(Widget):
         self._test = history
         self._maybe_redraw()
 
+    def set_sizes(self, n_train: int, n_test: int) -> None:
+        """How many points the training and the test losses are sums over."""
+        self._sizes = (max(int(n_train), 1), max(int(n_test), 1))
+        self._maybe_redraw()
+
+    def watch_mean_loss(self) -> None:
+        self._maybe_redraw()
+
     def watch_log_loss(self) -> None:
         """Redraw with the other loss axis."""
         self._maybe_redraw()
@@ -172,8 +205,10 @@ class CurvesPanel(Widget):
             version(self._history),
             version(self._test),
             self.log_loss,
-            self.loss_plot.size.width,
-            self.acc_plot.size.width,
+            self.mean_loss,
+            self._sizes,
+            tuple(self.loss_plot.size),
+            tuple(self.acc_plot.size),
             self._theme_generation,
         )
 
@@ -208,32 +243,41 @@ class CurvesPanel(Widget):
         """Samples per series: about one per column (80 before the first layout)."""
         return max(plot.size.width, 20) if plot.size.width else 80
 
+    def _labels(self, plot: PlotextPlot, x: str, y: str) -> None:
+        if plot.size.height >= LABELLED_ROWS:
+            plot.plt.xlabel(x)
+            plot.plt.ylabel(y)
+
     def _draw_loss(self) -> None:
         plot = self.loss_plot
         plt = plot.plt
         plt.clear_figure()
-        label = "log10 loss" if self.log_loss else "loss"
-        plt.title("Loss" + (" (log10)" if self.log_loss else ""))
-        plt.xlabel("epoch")
-        plt.ylabel(label)
+        what = "loss per point" if self.mean_loss else "loss"
+        self._labels(plot, "epoch", f"log10 {what}" if self.log_loss else what)
         n = self._points(plot)
-        drawn = False
+        shown: list[_Series] = []
         last = 0
         # Test first, so the training line is drawn on top where they overlap.
-        for history, series in ((self._test, _LOSS_TEST), (self._history, _LOSS_TRAIN)):
+        for history, series, size in ((self._test, _LOSS_TEST, self._sizes[1]),
+                                      (self._history, _LOSS_TRAIN, self._sizes[0])):
             if history is None:
                 continue
             xs, ys = history.series(series.key, n)
             if not xs:
                 continue
+            if self.mean_loss:
+                ys = [v / size for v in ys]
             if self.log_loss:
                 ys = [math.log10(max(v, _LOG_FLOOR)) for v in ys]
-            plt.plot(xs, ys, label=series.label, marker=series.marker, color=self._color(series))
-            drawn = True
+            plt.plot(xs, ys, marker=series.marker, color=self._color(series))
+            shown.insert(0, series)
             last = max(last, xs[-1])
-        if not drawn:
-            plt.title("Loss: no data yet")
+        title = ("Loss per point" if self.mean_loss else "Loss") + (
+            " (log10)" if self.log_loss else "")
+        if not shown:
+            plt.title(f"{title}: no data yet")
         else:
+            plt.title(legend(title, shown, plot.size.width))
             self._epoch_axis(plot, last)
         plot.refresh()
 
@@ -241,12 +285,11 @@ class CurvesPanel(Widget):
         plot = self.acc_plot
         plt = plot.plt
         plt.clear_figure()
-        plt.title("Accuracy (%)")
-        plt.xlabel("epoch")
-        plt.ylabel("%")
+        self._labels(plot, "epoch", "%")
         n = self._points(plot)
         lowest = math.inf
         last = 0
+        shown: list[_Series] = []
         for history, group in ((self._test, _ACC_TEST), (self._history, _ACC_TRAIN)):
             if history is None:
                 continue
@@ -257,13 +300,13 @@ class CurvesPanel(Widget):
                 ys = [v * self.acc_scale for v in ys]
                 lowest = min(lowest, *ys)
                 last = max(last, xs[-1])
-                plt.plot(
-                    xs, ys, label=series.label, marker=series.marker, color=self._color(series)
-                )
+                plt.plot(xs, ys, marker=series.marker, color=self._color(series))
+                shown.append(series)
         if math.isinf(lowest):
             plt.title("Accuracy (%): no data yet")
             plt.ylim(0, 100)
         else:
+            plt.title(legend("Accuracy %", shown[::-1], plot.size.width))
             # A stable frame: the top is 100 %, the bottom a multiple of 10 below the data.
             plt.ylim(max(0.0, math.floor(min(lowest, 90.0) / 10.0) * 10.0), 100.0)
             self._epoch_axis(plot, last)

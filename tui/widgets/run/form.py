@@ -131,6 +131,27 @@ class HyperForm(VerticalScroll, can_focus=False):
                 self._show(exc.field, exc.reason)
             raise
 
+    def summary(self) -> str:
+        """The settings in one line, as the form holds them (invalid fields as typed)."""
+        t = self.text
+        data = t("data") + (f" n={t('n')}" if t("n") else "")
+        if t("noise") not in ("", "0", "0.0"):
+            data += f" noise {t('noise')}"
+        parts = [data, f"{t('hidden')} {t('activation')}", t("loss"),
+                 f"{t('optimizer')} lr {t('lr')}", f"{t('epochs')} epochs",
+                 f"seed {t('seed')}"]
+        if t("batch_size") not in ("", "1"):
+            parts.insert(4, f"batch {t('batch_size')}")
+        return "f form │ " + " · ".join(parts)
+
+    def focus_first(self) -> None:
+        """Put the cursor in the first field that can change."""
+        for spec in FIELDS:
+            widget = self.query_one(f"#f-{spec.name}")
+            if not widget.disabled:
+                widget.focus()
+                return
+
     def label_of(self, field: str) -> str:
         """The label shown for ``field`` (for messages)."""
         return next((f.label for f in FIELDS if f.name == field), field)

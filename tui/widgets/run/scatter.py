@@ -1,4 +1,4 @@
-"""Side-by-side ASCII scatter plots: "Ground truth" and "Predict result".
+"""ASCII scatter plots of 2-D points by class (the report's "Predict result" figure).
 
 The report's comparison figure, drawn on a character grid. Class 0 is drawn as ``o`` in
 the theme's error colour (red), class 1 as ``x`` in blue, so the plot reads without
@@ -17,7 +17,6 @@ from typing import ClassVar
 import numpy as np
 from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.reactive import reactive
 from textual.widget import Widget
 
@@ -27,8 +26,8 @@ __all__ = [
     "EMPTY",
     "MARKERS",
     "ScatterGrid",
-    "ScatterPair",
     "ScatterPanel",
+    "column",
     "scatter_grid",
 ]
 
@@ -190,8 +189,8 @@ class ScatterPanel(Widget):
             X = np.array(X, dtype=float).reshape(-1, 2)
             n = X.shape[0]
             self._X = X
-            self._labels = _column(labels, n, "labels")
-            self._truth = _column(truth, n, "truth")
+            self._labels = column(labels, n, "labels")
+            self._truth = column(truth, n, "truth")
             self._bounds = bounds if bounds is not None else data_bounds(X)
         self._cache = None
         self.refresh()
@@ -293,7 +292,7 @@ class ScatterPanel(Widget):
         return text
 
 
-def _column(a: np.ndarray | None, n: int, what: str) -> np.ndarray | None:
+def column(a: np.ndarray | None, n: int, what: str) -> np.ndarray | None:
     """Flatten an (n,) or (n, 1) array to (n,) int, checking its length."""
     if a is None:
         return None
@@ -301,103 +300,3 @@ def _column(a: np.ndarray | None, n: int, what: str) -> np.ndarray | None:
     if flat.shape[0] != n:
         raise ValueError(f"{what} has {flat.shape[0]} values for {n} points")
     return flat.astype(int)
-
-
-class ScatterPair(Widget):
-    """The report's comparison figure: "Ground truth" beside "Predict result".
-
-    Call `set_data` once per data set and `set_prediction` whenever new probabilities
-    arrive (only the right panel redraws). Prediction = ŷ ≥ 0.5, the report's rounding.
-    Set `mark_wrong` to flag misclassified points in the prediction panel.
-    """
-
-    DEFAULT_CSS = """
-    ScatterPair {
-        layout: horizontal;
-        height: 1fr;
-        width: 1fr;
-    }
-    """
-
-    mark_wrong: reactive[bool] = reactive(False)
-    """Flag misclassified points (upper case, bold reverse) in "Predict result"."""
-
-    TRUTH_TITLE = "Ground truth"
-    PREDICT_TITLE = "Predict result"
-
-    def __init__(
-        self,
-        *,
-        name: str | None = None,
-        id: str | None = None,
-        classes: str | None = None,
-    ) -> None:
-        """Create an empty pair; data may be set before or after mounting."""
-        super().__init__(name=name, id=id, classes=classes)
-        self._X: np.ndarray | None = None
-        self._y: np.ndarray | None = None
-        self._pred: np.ndarray | None = None
-        self._bounds: Bounds = (0.0, 1.0, 0.0, 1.0)
-
-    def compose(self) -> ComposeResult:
-        """Two panels side by side."""
-        yield ScatterPanel(self.TRUTH_TITLE, id="truth")
-        yield ScatterPanel(self.PREDICT_TITLE, id="predict")
-
-    def on_mount(self) -> None:
-        """Show whatever was set before mounting."""
-        self.predict_panel.mark_wrong = self.mark_wrong
-        self.truth_panel.set_points(self._X, self._y, bounds=self._bounds)
-        self._show_prediction()
-
-    @property
-    def truth_panel(self) -> ScatterPanel:
-        """The left panel ("Ground truth")."""
-        return self.query_one("#truth", ScatterPanel)
-
-    @property
-    def predict_panel(self) -> ScatterPanel:
-        """The right panel ("Predict result")."""
-        return self.query_one("#predict", ScatterPanel)
-
-    def set_data(self, X: np.ndarray, y: np.ndarray) -> None:
-        """Show a data set: X (n, 2) points, y (n,) or (n, 1) labels 0/1.
-
-        Clears the prediction (its panel shows the points as unclassified dots).
-        """
-        X = np.array(X, dtype=float).reshape(-1, 2)
-        self._y = _column(y, X.shape[0], "y")
-        self._X = X
-        self._pred = None
-        self._bounds = data_bounds(X)
-        if self.is_mounted:
-            self.truth_panel.set_points(X, self._y, bounds=self._bounds)
-            self._show_prediction()
-
-    def set_prediction(self, yhat: np.ndarray | None) -> None:
-        """Show predicted probabilities ŷ (n, 1) or (n,) as classes ŷ ≥ 0.5; None clears.
-
-        Raises ValueError when ŷ's length differs from the data set's.
-        """
-        if yhat is None:
-            self._pred = None
-        else:
-            p = np.asarray(yhat, dtype=float).reshape(-1)
-            n = 0 if self._X is None else self._X.shape[0]
-            if p.shape[0] != n:
-                raise ValueError(f"yhat has {p.shape[0]} values for {n} points")
-            pred = (p >= 0.5).astype(int)
-            if self._pred is not None and np.array_equal(pred, self._pred):
-                return  # same classes: nothing to redraw (ŷ arrives every frame)
-            self._pred = pred
-        if self.is_mounted:
-            self._show_prediction()
-
-    def _show_prediction(self) -> None:
-        truth = self._y if self._pred is not None else None
-        self.predict_panel.set_points(self._X, self._pred, truth=truth, bounds=self._bounds)
-
-    def watch_mark_wrong(self, value: bool) -> None:
-        """Forward the flag to the prediction panel."""
-        if self.is_mounted:
-            self.predict_panel.mark_wrong = value

@@ -9,9 +9,13 @@ w×2h field. Two modes:
 - continuous: ŷ = 0 → class-0 colour, ŷ = ½ → background, ŷ = 1 → class-1 colour,
   in `LEVELS` steps, so the network's confidence shows.
 
-Training points are drawn on top as ``o`` / ``x`` in their full class colour.
+Training points are drawn on top as ``o`` / ``x`` in their full class colour, bold, on
+the panel's own background (a hole in the field), so they stay visible in every mode
+and theme — a class-0 point on a confident class-0 field included. With predictions
+(`set_points`' ``pred``) a cell holding a misclassified point is ``O`` / ``X``, reversed.
 With NO_COLOR (``app.no_color``) the field degrades to characters: shades ``·░▒▓█``
-by ŷ (continuous) or ``.`` / ``#`` (discrete).
+by ŷ (continuous) or ``.`` / ``#`` (discrete). Before any field arrives the points are
+drawn on an empty square.
 
 The widget computes nothing from the network: it is handed the field (ŷ on a pixel grid,
 computed off the UI thread by the run's analyst) with `set_field`, and asks for the size
@@ -32,7 +36,10 @@ from textual.widget import Widget
 from core.analysis.boundary import Bounds, data_bounds
 from tui.widgets.run.scatter import cell_index
 
-__all__ = ["LEVELS", "SHADES", "BoundaryView", "shade_index"]
+UNKNOWN = 2
+"""Mark of a cell whose points have no prediction yet (drawn ``·``)."""
+
+__all__ = ["LEVELS", "SHADES", "BoundaryView", "point_marks", "shade_index"]
 
 LEVELS = 11
 SHADES = "·░▒▓█"
@@ -41,6 +48,28 @@ SHADES = "·░▒▓█"
 def shade_index(yhat: np.ndarray, levels: int) -> np.ndarray:
     """Quantise ŷ in [0, 1] to integers 0..levels−1 (same shape)."""
     return np.clip(np.rint(np.asarray(yhat) * (levels - 1)), 0, levels - 1).astype(int)
+
+
+def point_marks(X: np.ndarray | None, y: np.ndarray | None, pred: np.ndarray | None,
+                width: int, rows: int, bounds: Bounds) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, width) int8 marks (−1 empty, else the majority true class of the cell's
+    points, ties to class 1) and a bool mask of cells holding a point ``pred`` gets wrong
+    — the same cells `scatter_grid` gives the ground-truth panel."""
+    marks = np.full((rows, width), -1, dtype=np.int8)
+    wrong = np.zeros((rows, width), dtype=bool)
+    if X is None or y is None or len(X) == 0:
+        return marks, wrong
+    r, c = cell_index(X, width, rows, bounds)
+    ones = np.zeros((rows, width), int)
+    total = np.zeros((rows, width), int)
+    np.add.at(total, (r, c), 1)
+    np.add.at(ones, (r, c), y >= 0.5)
+    filled = total > 0
+    marks[filled] = np.where(2 * ones[filled] >= total[filled], 1, 0)
+    if pred is not None and len(pred) == len(y):
+        miss = (pred >= 0.5) != (y >= 0.5)
+        wrong[r[miss], c[miss]] = True
+    return marks, wrong
 
 
 def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> RichColor:
@@ -60,6 +89,7 @@ class BoundaryView(Widget):
         "boundary-view--class-0",
         "boundary-view--class-1",
         "boundary-view--legend",
+        "boundary-view--wrong",
     }
 
     DEFAULT_CSS = """
@@ -67,6 +97,7 @@ class BoundaryView(Widget):
     BoundaryView > .boundary-view--class-0 { color: $error; }
     BoundaryView > .boundary-view--class-1 { color: dodgerblue; }
     BoundaryView > .boundary-view--legend { color: $foreground-muted; }
+    BoundaryView > .boundary-view--wrong { text-style: bold reverse; }
     """
 
     continuous: reactive[bool] = reactive(False)
@@ -79,6 +110,7 @@ class BoundaryView(Widget):
         self.bounds: Bounds = (0.0, 1.0, 0.0, 1.0)
         self._X: np.ndarray | None = None
         self._y: np.ndarray | None = None
+        self._pred: np.ndarray | None = None
         self._field: np.ndarray | None = None
         self.fields_shown = 0
         """How many fields were handed over (for tests and benchmarks)."""
@@ -86,13 +118,30 @@ class BoundaryView(Widget):
     # ------------------------------------------------------------ attributes down
     def set_points(self, X: np.ndarray | None, y: np.ndarray | None,
                    bounds: Bounds | None = None) -> None:
-        """The points drawn on top (X (n, 2), y (n, 1)); ``bounds`` of the field."""
+        """The points drawn on top (X (n, 2), y (n, 1)); ``bounds`` of the field. Clears
+        the predictions."""
         self._X = None if X is None else np.asarray(X, float).reshape(-1, 2)
         self._y = None if y is None else np.asarray(y, float).reshape(-1)
+        self._pred = None
         if bounds is None and self._X is not None:
             bounds = data_bounds(self._X)
         self.bounds = bounds or (0.0, 1.0, 0.0, 1.0)
         self.refresh()
+
+    def set_prediction(self, yhat: np.ndarray | None) -> None:
+        """ŷ at the points (n,) or (n, 1), to mark the misclassified ones; None clears."""
+        p = None if yhat is None else np.asarray(yhat, float).reshape(-1)
+        if p is not None and (self._y is None or len(p) != len(self._y)):
+            p = None
+        self._pred = p
+        self.refresh()
+
+    @property
+    def wrong_count(self) -> int:
+        """Points the shown predictions get wrong (0 without predictions)."""
+        if self._pred is None or self._y is None:
+            return 0
+        return int(np.count_nonzero((self._pred >= 0.5) != (self._y >= 0.5)))
 
     def set_field(self, grid: np.ndarray | None, epoch: int | None = None) -> None:
         """Show ŷ on a pixel grid (rows, width), row 0 at the top (None: no network)."""
@@ -156,14 +205,23 @@ class BoundaryView(Widget):
 
     def _legend(self, width: int) -> Text:
         dim = self.get_component_rich_style("boundary-view--legend")
+        wrong = self.get_component_rich_style("boundary-view--wrong")
+        long = width >= 40
         text = Text(no_wrap=True, overflow="crop")
         for c in (0, 1):
-            text.append(" o" if c == 0 else "  x", self.get_component_rich_style(
-                f"boundary-view--class-{c}") + Style(bold=True))
-            text.append(f" class {c}", dim)
+            style = self.get_component_rich_style(f"boundary-view--class-{c}") + Style(bold=True)
+            text.append(" o" if c == 0 else "  x", style)
+            text.append(f" class {c}" if long else f" {c}", dim)
+        if self.wrong_count:
+            text.append("  ")
+            text.append("O", wrong + self.get_component_rich_style("boundary-view--class-0"))
+            text.append("X", wrong + self.get_component_rich_style("boundary-view--class-1"))
+            text.append(f" {self.wrong_count} wrong" if long else f" {self.wrong_count}✗", dim)
         mode = "continuous ŷ" if self.continuous else "ŷ ≥ 0.5"
+        if self._field is None:
+            mode = "no network yet"
         text.append(f"  {mode}", dim)
-        if self.epoch is not None:
+        if self.epoch is not None and long:
             text.append(f"  epoch {self.epoch}", dim)
         return text
 
@@ -174,72 +232,82 @@ class BoundaryView(Widget):
             return Text("")
         rows = max(height - 1, 1)
         field = self.field(width, 2 * rows)
-        if field is None:
-            text = Text("\n" * (rows // 2) + "no network yet: start a run (s)".center(width),
-                        style=self.get_component_rich_style("boundary-view--legend"))
-            return text
-        marks = self._marks(width, rows)
-        no_color = getattr(self.app, "no_color", False)
+        marks, wrong = point_marks(self._X, self._y, self._pred, width, rows, self.bounds)
+        if self._field is None and self._pred is None:
+            marks = np.where(marks >= 0, UNKNOWN, marks)  # no network: classes unknown
         text = Text(no_wrap=True, overflow="crop")
-        if no_color:
-            self._render_chars(text, field, marks, width, rows)
+        if getattr(self.app, "no_color", False):
+            self._render_chars(text, field, marks, wrong)
         else:
-            self._render_colour(text, field, marks, width, rows)
+            self._render_colour(text, field, marks, wrong)
         if height > 1:
             text.append("\n")
             text.append_text(self._legend(width))
         return text
 
-    def _marks(self, width: int, rows: int) -> np.ndarray:
-        """(rows, width) int8: −1 empty, else the majority class of points in the cell."""
-        marks = np.full((rows, width), -1, dtype=np.int8)
-        if self._X is None or self._y is None or len(self._X) == 0:
-            return marks
-        r, c = cell_index(self._X, width, rows, self.bounds)
-        ones = np.zeros((rows, width), int)
-        total = np.zeros((rows, width), int)
-        np.add.at(total, (r, c), 1)
-        np.add.at(ones, (r, c), self._y >= 0.5)
-        filled = total > 0
-        marks[filled] = np.where(2 * ones[filled] >= total[filled], 1, 0)
-        return marks
+    def _point_styles(self) -> dict[tuple[int, bool], Style]:
+        """Point markers: bold, full class colour, on the panel's background."""
+        back = self.rich_style.bgcolor
+        wrong = self.get_component_rich_style("boundary-view--wrong")
+        out = {(UNKNOWN, False): self.get_component_rich_style("boundary-view--legend")}
+        for c in (0, 1):
+            base = self.get_component_rich_style(f"boundary-view--class-{c}") + Style(
+                bold=True, bgcolor=back)
+            out[(c, False)], out[(c, True)] = base, base + wrong
+        return out
 
-    def _render_colour(self, text: Text, field: np.ndarray, marks: np.ndarray,
-                       width: int, rows: int) -> None:
-        palette = self._palette()
-        levels = shade_index(field, LEVELS)
-        if not self.continuous:
+    def _render_colour(self, text: Text, field: np.ndarray | None, marks: np.ndarray,
+                       wrong: np.ndarray) -> None:
+        rows, width = marks.shape
+        if field is None:
+            levels = np.full((2 * rows, width), -1)
+        elif self.continuous:
+            levels = shade_index(field, LEVELS)
+        else:
             levels = np.where(field >= 0.5, LEVELS - 1, 0)
-        point_styles = {c: self.get_component_rich_style(f"boundary-view--class-{c}")
-                        + Style(bold=True) for c in (0, 1)}
-        cache: dict[tuple[int, int, int], Style] = {}
+        palette, points = self._palette(), self._point_styles()
+        cache: dict[tuple[int, int, int, bool], tuple[str, Style]] = {}
         for r in range(rows):
             if r:
                 text.append("\n")
-            up, lo, mk = levels[2 * r], levels[2 * r + 1], marks[r]
+            up, lo, mk, wr = levels[2 * r], levels[2 * r + 1], marks[r], wrong[r]
             c0 = 0
             while c0 < width:
-                key = (int(up[c0]), int(lo[c0]), int(mk[c0]))
+                key = (int(up[c0]), int(lo[c0]), int(mk[c0]), bool(wr[c0]))
                 c1 = c0 + 1
-                while c1 < width and (up[c1], lo[c1], mk[c1]) == key:
+                while c1 < width and (up[c1], lo[c1], mk[c1], wr[c1]) == key:
                     c1 += 1
-                style = cache.get(key)
-                if style is None:
-                    if key[2] < 0:
-                        style = Style(color=palette[key[0]], bgcolor=palette[key[1]])
-                    else:
-                        style = point_styles[key[2]] + Style(bgcolor=palette[key[0]])
-                    cache[key] = style
-                char = "▀" if key[2] < 0 else "ox"[key[2]]
-                text.append(char * (c1 - c0), style)
+                look = cache.get(key)
+                if look is None:
+                    look = cache[key] = self._cell_look(key, palette, points)
+                text.append(look[0] * (c1 - c0), look[1])
                 c0 = c1
 
-    def _render_chars(self, text: Text, field: np.ndarray, marks: np.ndarray,
-                      width: int, rows: int) -> None:
-        cell = (field[0::2][:rows] + field[1::2][:rows]) / 2
-        if self.continuous:
-            chars = np.array(list(SHADES))[shade_index(cell, len(SHADES))]
+    @staticmethod
+    def _cell_look(key: tuple[int, int, int, bool], palette: list, points: dict
+                   ) -> tuple[str, Style]:
+        """Character and style of a cell: a point, two field pixels, or nothing."""
+        up, lo, mark, wrong = key
+        if mark == UNKNOWN:
+            return "·", points[(UNKNOWN, False)]
+        if mark >= 0:
+            return ("OX" if wrong else "ox")[mark], points[(mark, wrong)]
+        if up < 0:
+            return " ", Style()
+        return "▀", Style(color=palette[up], bgcolor=palette[lo])
+
+    def _render_chars(self, text: Text, field: np.ndarray | None, marks: np.ndarray,
+                      wrong: np.ndarray) -> None:
+        rows, width = marks.shape
+        if field is None:
+            chars = np.full((rows, width), " ")
         else:
-            chars = np.where(cell >= 0.5, "#", ".")
-        chars = np.where(marks == 0, "o", np.where(marks == 1, "x", chars))
+            cell = (field[0::2][:rows] + field[1::2][:rows]) / 2
+            if self.continuous:
+                chars = np.array(list(SHADES))[shade_index(cell, len(SHADES))]
+            else:
+                chars = np.where(cell >= 0.5, "#", ".")
+        point = np.where(wrong, np.where(marks == 0, "O", "X"), np.where(marks == 0, "o", "x"))
+        point = np.where(marks == UNKNOWN, "·", point)
+        chars = np.where(marks >= 0, point, chars)
         text.append("\n".join("".join(row) for row in chars))
