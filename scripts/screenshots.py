@@ -80,6 +80,8 @@ SHOTS = [
           ("b", "b")),
     _dash("finished-circle-120x40", WIDE, CIRCLE, "finished",
           "circle, (16,16), lr 0.5, 3000 epochs"),
+    _dash("inspect-network-120x40", WIDE, CIRCLE.with_changes(name="circle-16x16-2"),
+          "finished", "inspect, the network and its hidden units", ("i", "7")),
     _dash("idle-80x24", SMALL, LINEAR.with_changes(name=None), "idle", "ready"),
     _dash("midrun-80x24", SMALL, MID.with_changes(name="linear-64x64-long-2"), "mid",
           "a run paused partway"),
@@ -118,7 +120,7 @@ async def _dashboard(pilot, shot: Shot) -> None:
         await until(pilot, lambda: c.views is not None and c.views.grid is not None
                     and c.views.epoch == c.state.epoch)
     await pilot.press(*shot.keys)
-    await pilot.pause(1.2)
+    await pilot.pause(2.0 if "i" in shot.keys else 1.2)
 
 
 async def _runs(pilot, shot: Shot) -> None:

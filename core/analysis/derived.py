@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from core.analysis.boundary import Bounds, boundary_field, data_bounds
+from core.analysis.boundary import Bounds, boundary_field, data_bounds, grid_points
 from core.analysis.diagnosis import Measures, detect_plateau, diagnose, measure
 from core.analysis.layers import LayerStats, layer_stats
 from core.analysis.points import MAX_TEST_N, fresh_test_set
@@ -26,9 +26,13 @@ from core.nn.metrics import Metrics, evaluate
 from core.nn.network import Network
 from core.train.history import History
 
-__all__ = ["MATRIX_MAX_UNITS", "Deriver", "TestSpec", "ViewRequest", "Views"]
+__all__ = ["MATRIX_MAX_UNITS", "UNIT_GRID", "Deriver", "TestSpec", "ViewRequest", "Views",
+           "unit_outputs"]
 
 MATRIX_MAX_UNITS = 16  # networks this small also hand over every weight (network view)
+UNIT_GRID = (12, 10)
+"""(width, pixel rows) of each hidden unit's output thumbnail (networks of at most
+MATRIX_MAX_UNITS units per layer), as TensorFlow Playground shows per neuron."""
 HIST_BINS = 40
 PLATEAU_WINDOW, PLATEAU_REL = 500, 1e-4
 MAX_FIELD_CELLS = 400 * 200  # a boundary request larger than this is scaled down
@@ -114,6 +118,9 @@ class Views:
     histograms: tuple[tuple[np.ndarray, float, float], ...] = ()
     layers: tuple[LayerStats, ...] | None = None
     weights: dict[str, np.ndarray] | None = None
+    units: tuple[np.ndarray, ...] | None = None
+    """Per hidden layer, (units, rows, width): each unit's output over the input square
+    (small networks only, with the layers)."""
     test: TestResult | None = None
     test_rows: tuple[tuple[int, float, float, float], ...] = ()
     diag_rows: tuple[tuple[int, tuple[float, ...], tuple[float, ...]], ...] = ()
@@ -155,7 +162,8 @@ class Deriver:
             named = net.named_params()
             small = max(net.hidden or (1,)) <= MATRIX_MAX_UNITS
             views = replace(views, layers=tuple(layer_stats(named)),
-                            weights={k: v.copy() for k, v in named.items()} if small else None)
+                            weights={k: v.copy() for k, v in named.items()} if small else None,
+                            units=unit_outputs(net, bounds) if small else None)
         if request.test is not None:
             views = self._with_test(views, net, epoch, request.test)
         return views
@@ -211,6 +219,16 @@ class Deriver:
         return diagnose(plateau, m, lr, self.activation)
 
 
+def unit_outputs(net: Network, bounds: Bounds, size: tuple[int, int] = UNIT_GRID
+                 ) -> tuple[np.ndarray, ...]:
+    """Each hidden unit's activation on a ``size`` (width, rows) pixel grid over
+    ``bounds``: per hidden layer an array (units, rows, width), row 0 at the top."""
+    w, rows = size
+    _, cache = net.forward(grid_points(w, rows, bounds))
+    return tuple(np.where(np.isfinite(A), A, 0.0).T.reshape(-1, rows, w).copy()
+                 for A in cache.As[1:-1])
+
+
 def _capped(width: int, rows: int) -> tuple[int, int]:
     scale = math.sqrt(MAX_FIELD_CELLS / max(width * rows, 1))
     if scale >= 1:
@@ -262,6 +280,7 @@ def _views_to_json(v: Views) -> dict[str, Any]:
         "histograms": [[c.tolist(), lo, hi] for c, lo, hi in v.histograms],
         "layers": None if v.layers is None else [vars(s) for s in v.layers],
         "weights": None if v.weights is None else {k: _arr(a) for k, a in v.weights.items()},
+        "units": None if v.units is None else [_arr(a) for a in v.units],
         "test": None if v.test is None else {
             "source": v.test.source, "X": _arr(v.test.X), "y": _arr(v.test.y),
             "yhat": _arr(v.test.yhat), "metrics": vars(v.test.metrics)},
@@ -284,6 +303,7 @@ def _views_from_json(d: dict[str, Any]) -> Views:
                        ("mean", "std", "min", "max", "norm"))) for s in d["layers"]),
         weights=None if d.get("weights") is None else {k: _unarr(a)
                                                        for k, a in d["weights"].items()},
+        units=None if d.get("units") is None else tuple(_unarr(a) for a in d["units"]),
         test=None if t is None else TestResult(t["source"], _unarr(t["X"]), _unarr(t["y"]),
                                                _unarr(t["yhat"]), Metrics(**t["metrics"])),
         test_rows=tuple(tuple(r) for r in d.get("test_rows", [])),

@@ -201,7 +201,8 @@ class InspectScreen(Screen):
         c, v = self.controller, self.controller.views
         self.query_one("#network-view", NetworkView).show(
             v.layers if v is not None else None, v.weights if v is not None else None,
-            c.config.activation, v.epoch if v is not None else None)
+            c.config.activation, v.epoch if v is not None else None,
+            v.units if v is not None else None)
 
     # ------------------------------------------------------------ events and actions
     @on(TabbedContent.TabActivated)

@@ -24,11 +24,10 @@ from core.records.index import RunRow, RunsIndex
 from tui.screens.runs_actions import RunsActions
 from tui.widgets.fields import FieldInput
 from tui.widgets.runs.columns import (
-    NAME_MAX,
     NAME_MIN,
     SCREEN_COLUMNS,
     detail_line,
-    ellipsize,
+    fit_name,
     screen_cells,
 )
 
@@ -134,12 +133,13 @@ class RunsScreen(RunsActions, Screen):
 
     def name_width(self, cells: list[list[str]]) -> int:
         """Width of the name column: what the other columns leave of the screen's width
-        (between NAME_MIN and NAME_MAX)."""
+        (at least NAME_MIN, at most the longest name)."""
         width = self.size.width or self.app.size.width
         used = GAP + 1 + GAP + 1  # the mark column, the vertical scrollbar, the name's gap
         for i, (_, heading, _) in enumerate(SCREEN_COLUMNS[1:], start=1):
             used += GAP + max([len(heading), *(len(c[i]) for c in cells)])
-        return min(max(width - used, NAME_MIN), NAME_MAX)
+        longest = max([len("name"), *(len(c[0]) for c in cells)])
+        return min(max(width - used, NAME_MIN), longest)
 
     def redraw(self) -> None:
         """Fill the table (keeping the cursor on the same run)."""
@@ -147,7 +147,7 @@ class RunsScreen(RunsActions, Screen):
         cells = [screen_cells(r) for r in rows]
         name_w = self.name_width(cells)
         for r, c in zip(rows, cells):
-            c[0] = ellipsize(printable(r.name), name_w)
+            c[0] = fit_name(printable(r.name), name_w)
         shown = [(r.name, r.name in self.marked, *c) for r, c in zip(rows, cells)]
         if shown != self._shown:
             table = self.table

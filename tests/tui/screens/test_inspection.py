@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from core.analysis.boundary import boundary_field, grid_points
+from core.analysis.derived import UNIT_GRID
 from core.config import RunConfig
 from core.train import kernels
 from tests.tui.helpers import FakeClock, wait_for
@@ -182,3 +183,36 @@ def test_snapshot(snap_compare, size, tab, runs_root):
         await pilot.pause(0.3)  # a loaded CI machine: let the last layout and draw settle
 
     assert snap_compare(app, terminal_size=size, run_before=open_tab)
+
+
+async def test_small_networks_show_each_hidden_units_output(runs_root):
+    """(8, 8) units: the analyst hands over every unit's output over the input square,
+    a direct evaluation of the network; the network tab draws them as thumbnails."""
+    app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _finished(pilot)
+        await pilot.press("i", "7")
+        await _views(pilot, lambda v: v.units is not None)
+        units = app.controller.views.units
+        assert [u.shape for u in units] == [(8, UNIT_GRID[1], UNIT_GRID[0])] * 2
+        net = app.controller.host.session.net
+        X = grid_points(*UNIT_GRID, app.controller.views.bounds)
+        _, cache = net.forward(X)
+        np.testing.assert_allclose(units[1][3].ravel(), cache.As[2][:, 3], rtol=0, atol=0)
+        await pilot.pause(1.2)
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "hidden layer 2: 8 units" in shown
+
+
+def test_unit_thumbnails_read_without_colour():
+    from tui.widgets.inspect.units import unit_thumbnails
+
+    ramp = np.linspace(0, 1, 12 * 10).reshape(1, 10, 12)  # one unit, low → high
+    text = unit_thumbnails((ramp, ramp), "sigmoid", 80,
+                           ((255, 0, 0), (0, 0, 0), (0, 0, 255)), no_color=True).plain
+    rows = [r for r in text.splitlines() if r and not r.startswith("hidden")]
+    assert len(rows) == 2 * 5  # two layers, five character rows each
+    shades = "·░▒▓█"
+    assert rows[0][0] == "·"
+    assert shades.index(rows[4][-1]) >= 3  # the high end
+    assert [shades.index(r[0]) for r in rows[:5]] == sorted(shades.index(r[0]) for r in rows[:5])

@@ -19,6 +19,7 @@ from tui.widgets.runs.columns import (
     compact_duration,
     detail_line,
     ellipsize,
+    fit_name,
     screen_status,
 )
 
@@ -162,6 +163,14 @@ def test_compact_cells():
     assert ellipsize("a-very-long-run-name-lr-0.001", 16) == "a-very-l…r-0.001"
 
 
+def test_names_take_the_room_and_made_up_names_drop_their_date_first():
+    assert fit_name("hidden-units-4", 40) == "hidden-units-4"
+    stamped = "20261201-101500-xor-grid-64x64"
+    assert fit_name(stamped, 40) == stamped  # it fits: all of it
+    assert fit_name(stamped, 22) == "101500-xor-grid-64x64"  # the date column has the day
+    assert fit_name(stamped, 16) == "101500-x…d-64x64"
+
+
 def test_a_live_attachable_run_is_marked_and_one_that_is_not_is_told_apart(tmp_path):
     live = RunRow("a", tmp_path, status="running", attachable=True)
     silent = RunRow("b", tmp_path, status="running")
@@ -182,7 +191,7 @@ async def test_columns_fit_120_and_show_a_damaged_runs_reason(fixture_runs):
         screen = app.screen
         table = screen.table
         assert table.virtual_size.width <= table.size.width  # no sideways scrolling
-        assert _cells(screen, 5)[1] == "a-very-long-ru…weep-lr-0.001"  # NAME_MAX wide
+        assert _cells(screen, 5)[1] == "a-very-long-ru…sweep-lr-0.001"  # the room left
         detail = screen.query_one("#runs-detail")
         assert "hidden-units-4  ·  sweep hidden-units" in str(detail.render())
         assert not detail.has_class("-bad")

@@ -15,6 +15,7 @@ from textual.color import Color
 from textual.widgets import Static
 
 from core.analysis.points import confusion
+from tui.widgets.inspect.units import unit_thumbnails
 
 __all__ = ["MATRIX_MAX_UNITS", "ConfusionView", "NetworkView", "confusion_table"]
 
@@ -65,7 +66,7 @@ class NetworkView(Static):
     coloured matrix (negative in the error colour, positive in the primary colour)."""
 
     def show(self, layers, named: dict[str, np.ndarray] | None, activation: str,
-             epoch: int | None) -> None:
+             epoch: int | None, units: tuple[np.ndarray, ...] | None = None) -> None:
         """Redraw from the analyst's layer statistics ``layers`` and, for small networks,
         the weights ``named`` ({"W1": (2, h1), "B1": (h1,), …}; None for large ones)."""
         if layers is None:
@@ -84,6 +85,9 @@ class NetworkView(Static):
             table.add_row(s.name, "×".join(map(str, s.shape)), f"{s.mean:+.3f}",
                           f"{s.std:.3f}", f"{s.min:+.3f}", f"{s.max:+.3f}", f"{s.norm:.3f}")
         parts: list = [head, table]
+        if units is not None:
+            parts.append(unit_thumbnails(units, activation, max(self.size.width, 40),
+                                         self._unit_colours(), self.app.no_color))
         if named is not None:
             for i in range(1, n_layers + 1):
                 parts.append(self._matrix(f"W{i}", named[f"W{i}"], named[f"B{i}"]))
@@ -91,6 +95,12 @@ class NetworkView(Static):
             parts.append(Text(f"(weights shown one by one for ≤ {MATRIX_MAX_UNITS} units "
                               "per layer)", style="dim"))
         self.update(Group(*parts))
+
+    def _unit_colours(self) -> tuple[tuple[int, int, int], ...]:
+        """(low, background, high): the class-0 and class-1 colours of the boundary."""
+        variables = self.app.theme_variables
+        return tuple(Color.parse(variables.get(name, fallback)).rgb for name, fallback in
+                     (("error", "red"), ("background", "black"), ("primary", "blue")))
 
     def _matrix(self, name: str, W: np.ndarray, B: np.ndarray) -> Text:
         """W (fan_in, fan_out) with the bias row B, each cell tinted by sign and size."""

@@ -8,18 +8,20 @@ no Textual: the screen lays them out.
 
 from __future__ import annotations
 
+import re
+
 from core.files import printable
 from core.records.compare import TABLE_COLUMNS, fmt_duration, table_cells
 from core.records.index import RunRow
 
 __all__ = [
-    "NAME_MAX",
     "NAME_MIN",
     "SCREEN_COLUMNS",
     "compact_date",
     "compact_duration",
     "detail_line",
     "ellipsize",
+    "fit_name",
     "screen_cells",
     "screen_status",
 ]
@@ -41,8 +43,9 @@ SCREEN_COLUMNS: tuple[tuple[str, str, bool], ...] = (
 )
 """(RunRow attribute, heading, right-aligned) of each column, in screen order."""
 
-NAME_MIN, NAME_MAX = 16, 28
-"""Bounds of the name column's width; between them it takes the room that is left."""
+NAME_MIN = 16
+"""The name column's narrowest width; above it, it takes the room the other columns
+leave, up to the longest name shown (no fixed cut)."""
 HIDDEN_MAX = 11
 """Widest hidden-sizes cell ("512,256,128"); deeper networks end in "…"."""
 
@@ -56,6 +59,22 @@ def ellipsize(text: str, width: int) -> str:
         return "…"[:width]
     tail = (width - 1) // 2
     return text[: width - 1 - tail] + "…" + text[len(text) - tail :]
+
+
+_STAMP = re.compile(r"\d{8}-(\d{6}-)")
+
+
+def fit_name(name: str, width: int) -> str:
+    """A run's name in ``width`` characters. A name bp-tui made up
+    ("20261201-101500-xor-grid") first drops its date (the date column shows it) and
+    keeps its time of day; then the middle gives way, so that the start and the end —
+    where sweep members and repeats differ — stay readable."""
+    if len(name) <= width:
+        return name
+    stamped = _STAMP.match(name)
+    if stamped:
+        name = stamped.group(1) + name[stamped.end():]
+    return ellipsize(name, width)
 
 
 def compact_duration(seconds: float | None) -> str:
@@ -75,10 +94,10 @@ def compact_date(created: str) -> str:
     return created[5:16].replace("T", " ")
 
 
-def screen_cells(row: RunRow, name_width: int = NAME_MAX) -> list[str]:
-    """One run's cells in ``SCREEN_COLUMNS`` order (the name cut to ``name_width``)."""
+def screen_cells(row: RunRow, name_width: int = 10**6) -> list[str]:
+    """One run's cells in ``SCREEN_COLUMNS`` order (the name fitted to ``name_width``)."""
     full = dict(zip((attr for attr, _ in TABLE_COLUMNS), table_cells(row, short=True)))
-    full["name"] = ellipsize(full["name"], name_width)
+    full["name"] = fit_name(full["name"], name_width)
     full["hidden"] = ellipsize(full["hidden"], HIDDEN_MAX)
     full["duration"] = compact_duration(row.duration)
     full["created"] = compact_date(row.created)
