@@ -127,8 +127,11 @@ async def _runs(pilot, shot: Shot) -> None:
     await pilot.pause(0.5)
     if shot.mode == "overlay":
         await pilot.press("space", "down", "space", "down", "space", "o")
-    elif shot.mode == "sweep":
+    elif shot.mode == "sweep":  # the default 2×2 grid, partway: settings, live epochs
         await pilot.press("w")
+        await pilot.pause(0.5)
+        await pilot.press("ctrl+s")
+        await pilot.pause(2.5)
     await pilot.pause(1.0)
 
 
@@ -141,6 +144,9 @@ async def take(shot: Shot, out: Path, runs: Path) -> Path:
         app.clear_notifications()
         await pilot.pause(0.2)
         path = Path(app.save_screenshot(f"{shot.name}.svg", str(out)))
+        if shot.mode == "sweep":
+            await pilot.press("ctrl+x")
+            await pilot.pause(1.0)
         if dashboard and app.controller.running:
             app.controller.stop()
             await until(pilot, lambda: not app.controller.running)

@@ -46,7 +46,7 @@ FIELDS = (
     ("hidden", "hidden sizes", "64,64 128,128"),
     ("lr", "learning rates", "0.1 0.01"),
     ("data", "data sets", "xor-grid"),
-    ("n", "points (all sets)", ""),
+    ("n", "points (each set)", ""),
     ("activation", "activations", "sigmoid"),
     ("optimizer", "optimisers", "sgd"),
     ("epochs", "epochs", "2000"),

@@ -102,6 +102,8 @@ class BoundaryView(Widget):
 
     continuous: reactive[bool] = reactive(False)
     """Continuous ŷ shading instead of two classes."""
+    show_epoch = True
+    """The legend names the field's epoch (the dashboard's status line already does)."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
         """An empty view; nothing is drawn until `set_field`."""
@@ -144,11 +146,26 @@ class BoundaryView(Widget):
         return int(np.count_nonzero((self._pred >= 0.5) != (self._y >= 0.5)))
 
     def set_field(self, grid: np.ndarray | None, epoch: int | None = None) -> None:
-        """Show ŷ on a pixel grid (rows, width), row 0 at the top (None: no network)."""
+        """Show ŷ on a pixel grid (rows, width), row 0 at the top (None: no network).
+        A field that would look the same as the one shown is kept but not redrawn (while
+        training most new fields change no cell): no bytes for the terminal."""
+        old = self._field
         self._field = None if grid is None else np.where(np.isfinite(grid), grid, 0.5)
+        epoch_shown = self.show_epoch and epoch != self.epoch
         self.epoch = epoch
         self.fields_shown += 1
+        if old is not None and self._field is not None and old.shape == self._field.shape \
+                and not epoch_shown and np.array_equal(self._look(old), self._look(self._field)):
+            return
         self.refresh()
+
+    def _look(self, field: np.ndarray) -> np.ndarray:
+        """What the renderer makes of a field: the classes, or the shade levels."""
+        if getattr(self.app, "no_color", False):
+            rows = field.shape[0] // 2
+            cell = (field[0::2][:rows] + field[1::2][:rows]) / 2
+            return shade_index(cell, len(SHADES)) if self.continuous else cell >= 0.5
+        return shade_index(field, LEVELS) if self.continuous else field >= 0.5
 
     def wanted(self) -> tuple[int, int] | None:
         """(width, pixel rows) of the field this view would draw now (None: not laid out)."""
@@ -221,7 +238,7 @@ class BoundaryView(Widget):
         if self._field is None:
             mode = "no network yet"
         text.append(f"  {mode}", dim)
-        if self.epoch is not None and long:
+        if self.epoch is not None and long and self.show_epoch:
             text.append(f"  epoch {self.epoch}", dim)
         return text
 

@@ -79,6 +79,7 @@ class ScatterPair(Widget):
 
     def on_mount(self) -> None:
         """Show whatever was set before mounting."""
+        self.field_view.show_epoch = False
         self.predict_panel.mark_wrong = self.mark_wrong
         self.truth_panel.set_points(self._X, self._y, bounds=self._bounds)
         self.field_view.set_points(self._X, self._y, self._bounds)
