@@ -51,7 +51,7 @@ ALLOWED = {
     "core.records": {"core.config", "core.datasets", "core.files"},
     "core.train.kernels": {"core.nn", "core.config"},
     "core.analysis": {"core.nn", "core.records", "core.datasets", "core.train.history",
-                      "core.train.journal", "core.config", "core.files"},
+                      "core.train.journal", "core.config", "core.files", "core.threads"},
     "tui.widgets": {"core", "tui.widgets"},
     "tui.live": {"core", "tui.live"},
 }

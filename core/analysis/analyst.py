@@ -20,6 +20,7 @@ import numpy as np
 
 from core.analysis.derived import Deriver, ViewRequest
 from core.nn.network import Network
+from core.threads import name_os_thread
 from core.train.history import History
 from core.train.journal import Cursor, Journal
 
@@ -99,6 +100,7 @@ class Analyst:
 
     # ------------------------------------------------------------ the analyst's thread
     def _loop(self) -> None:
+        name_os_thread()
         last: tuple[int, np.ndarray, float] | None = None
         while True:
             with self._cond:

@@ -21,6 +21,7 @@ from typing import Any
 from core.analysis.analyst import Analyst
 from core.analysis.derived import Deriver, ViewRequest
 from core.config import RunConfig
+from core.threads import name_os_thread
 from core.train.controls import Controls
 from core.train.journal import Cursor, Journal, LiveState, RunState, Update
 from core.train.session import Session, SetupError, stderr_notify
@@ -100,6 +101,8 @@ class RunHost:
         """Build the session and train to the end; returns the final state. ``reraise``:
         an exception that ended the run (a failed write, a listener's error) is raised
         again once the state says so (the CLI reports it on its own terms)."""
+        if threading.current_thread() is self._thread:
+            name_os_thread()
         try:
             try:
                 self.session = self._make_session(controls=self.controls, notify=self.note,

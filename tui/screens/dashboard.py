@@ -35,12 +35,15 @@ from tui.widgets.run.form import HyperForm
 from tui.widgets.run.pair import ScatterPair
 from tui.widgets.run.status import RunStatus, StatusLine
 
-__all__ = ["HEAVY_SECONDS", "DashboardScreen"]
+__all__ = ["HEAVY_SECONDS", "TICK_SECONDS", "DashboardScreen"]
 
-HEAVY_SECONDS = 0.5
-"""While training, the curves, the log and the prediction redraw at most this often (the
-status line every frame): they are most of the bytes sent to the terminal and of the UI
-thread's time (bench/dashboard.py)."""
+HEAVY_SECONDS = 1.0
+"""While training, the curves, the log and the pictures redraw at most this often: they
+are most of the bytes sent to the terminal and of the UI thread's time, which the trainer
+pays for in GIL hand-offs (bench/dashboard.py)."""
+TICK_SECONDS = 0.25
+"""While training, the status line's counters (epoch, ep/s, elapsed, ETA) move at most
+this often; anything else on it (the state, the lr, a message) shows at the next frame."""
 
 
 class DashboardScreen(DashboardActions, Screen):
@@ -93,7 +96,8 @@ class DashboardScreen(DashboardActions, Screen):
         self._pending_lines: list[str] = []
         self._curves_due = self._yhat_due = self._field_due = False
         self._wanted_at = -1e9
-        self._shown: tuple | None = None
+        self._shown: RunStatus | None = None
+        self._ticked_at = 0.0
         self._bindings_key: tuple | None = None
 
     # ------------------------------------------------------------ layout
@@ -198,9 +202,14 @@ class DashboardScreen(DashboardActions, Screen):
             rate=s.rate if s.status == RunState.RUNNING else 0.0, elapsed=s.elapsed,
             lr=s.lr if live else c.config.lr, run_name=s.run_name,
             message=f.message or self._note)
-        if status != self._shown:
-            self._shown = status
-            self.query_one("#status", StatusLine).status = status
+        if status == self._shown:
+            return
+        now = time.monotonic()
+        ticking = self._shown is not None and status.ticks_from(self._shown)
+        if ticking and s.status == RunState.RUNNING and now - self._ticked_at < TICK_SECONDS:
+            return
+        self._shown, self._ticked_at = status, now
+        self.query_one("#status", StatusLine).status = status
 
     def _run_ended(self, f: Frame) -> None:
         if f.ended == RunState.ERROR:

@@ -70,9 +70,13 @@ async def test_boundary_field_matches_the_network(runs_root):
     async with app.run_test(size=(100, 30)) as pilot:
         await _finished(pilot)
         await pilot.press("i")
-        await _views(pilot, lambda v: v.grid is not None)
+        await pilot.pause()
         view = app.screen.query_one(BoundaryView)
         w, h = view.content_size.width, view.content_size.height - 1
+        # the field this view asked for (the dashboard's smaller one may come first)
+        await _views(pilot, lambda v: v.grid is not None and v.grid.shape == (2 * h, w))
+        await wait_for(pilot, lambda: view._field is not None
+                       and view._field.shape == (2 * h, w))
         field = view.field(w, 2 * h)
         assert field.shape == (2 * h, w)
         net = app.controller.host.session.net

@@ -80,7 +80,7 @@ def _thread_cpu(pid: int) -> dict[str, float]:
 
 def test_hangup_leaves_the_run_training_to_its_end(bp_tui_cmd, tmp_path):
     runs = tmp_path / "runs"
-    proc, master = _dashboard(bp_tui_cmd, runs, "--epochs", "30000")
+    proc, master = _dashboard(bp_tui_cmd, runs, "--epochs", "150000")
     try:
         run = _wait_until_running(runs, master)
         os.close(master)  # the terminal goes away, as when SSH drops …
@@ -88,12 +88,22 @@ def test_hangup_leaves_the_run_training_to_its_end(bp_tui_cmd, tmp_path):
         os.killpg(proc.pid, signal.SIGHUP)  # … and the kernel hangs the session up
         time.sleep(1.0)
         assert proc.poll() is None, "the run must outlive its terminal"
-        before = _thread_cpu(proc.pid)
-        time.sleep(1.0)
-        after = _thread_cpu(proc.pid)
-        busy = {k: after[k] - before.get(k, 0.0) for k in after}
-        others = {k: v for k, v in busy.items() if not k.startswith("bp-tui-train")}
-        assert sum(others.values()) < 0.3, f"a thread spins on the dead tty: {busy}"
+        # A thread spinning on the dead tty is busy in every window; the UI's shutdown
+        # or an analyst computation on a loaded machine is not: the quietest of three.
+        # Windows are taken while the trainer's thread (named for the OS) still trains.
+        windows = []
+        for _ in range(3):
+            before = _thread_cpu(proc.pid)
+            time.sleep(0.7)
+            after = _thread_cpu(proc.pid)
+            if not any(k.startswith("bp-tui-train") for k in after):
+                break  # the run has ended: what follows is its exit, not a spin
+            busy = {k: after[k] - before.get(k, 0.0) for k in after}
+            windows.append((sum(v for k, v in busy.items()
+                                if not k.startswith("bp-tui-train")), busy))
+        assert windows, "the run ended before the process could be watched"
+        quietest = min(windows, key=lambda w: w[0])
+        assert quietest[0] < 0.2, f"a thread spins on the dead tty: {quietest[1]}"
         _wait_exit(proc, master, 120)
         assert proc.poll() is not None, "the process must end with its run"
     finally:
@@ -103,8 +113,8 @@ def test_hangup_leaves_the_run_training_to_its_end(bp_tui_cmd, tmp_path):
             os.close(master)
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "finished"
-    assert summary["epoch"] == 30000
-    assert read_metrics(run)[-1]["epoch"] == 30000
+    assert summary["epoch"] == 150000
+    assert read_metrics(run)[-1]["epoch"] == 150000
     assert not (run / "control.sock").exists()
 
 

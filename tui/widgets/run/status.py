@@ -4,7 +4,7 @@ when the terminal is narrow, the message cut with an ellipsis."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rich.text import Text
 from textual.reactive import reactive
@@ -46,6 +46,11 @@ class RunStatus:
     lr: float = 0.0
     run_name: str = ""
     message: str = ""
+
+    def ticks_from(self, other: RunStatus) -> bool:
+        """True when only the counters (epoch, rate, elapsed) differ from ``other``."""
+        return replace(self, epoch=other.epoch, rate=other.rate,
+                       elapsed=other.elapsed) == other
 
     @property
     def eta(self) -> float | None:
