@@ -37,17 +37,25 @@ def describe_changes(old: RunConfig, new: RunConfig) -> str:
     return " and ".join(parts) if len(parts) < 3 else ", ".join(parts)
 
 
+FOLLOW_UP = (0.025, 0.05, 0.1)
+"""Seconds after a command at which the dashboard looks again for its effect."""
+
+
 class DashboardActions:
     """``action_*`` methods bound to keys on the dashboard and what they share."""
 
     def _try(self, fn, *args) -> bool:
-        """Run a controller action; its effect shows at once (not at the next frame)."""
+        """Run a controller action; its effect shows at once (not at the next frame),
+        and what the trainer does about it (a pause lands at its next chunk, ≤ 20 ms)
+        shows within a few tens of milliseconds: three quick frames follow."""
         try:
             fn(*args)
         except ControllerError as exc:
             self.say(str(exc))
             return False
         self.frame()
+        for delay in FOLLOW_UP:
+            self.set_timer(delay, self.frame)
         return True
 
     def ask_restart(self, config: RunConfig) -> None:
