@@ -141,8 +141,10 @@ class InspectScreen(Screen):
         if c.data is not None and view._X is not c.data[0]:
             view.set_points(*c.data)
         v = c.views
-        if v is not None and v.grid is not None and v.epoch != view.epoch:
-            view.set_field(v.grid, v.epoch)
+        shown = view._field
+        if v is not None and v.grid is not None and (
+                v.epoch != view.epoch or shown is None or shown.shape != v.grid.shape):
+            view.set_field(v.grid, v.epoch)  # a new epoch, or the size this view asked for
 
     def _test(self):
         v = self.controller.views

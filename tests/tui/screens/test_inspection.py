@@ -182,6 +182,10 @@ def test_snapshot(snap_compare, size, tab, runs_root):
             await pilot.press("d")
         if tab in NEEDS:
             await _views(pilot, NEEDS[tab])
+        if tab == 1:  # the field this view asked for (the dashboard's smaller one may be first)
+            view = pilot.app.screen.query_one(BoundaryView)
+            await wait_for(pilot, lambda: view._field is not None
+                           and view._field.shape[::-1] == view.wanted())
         await pilot.pause(0.3)
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.3)  # a loaded CI machine: let the last layout and draw settle
