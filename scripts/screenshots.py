@@ -130,8 +130,9 @@ async def _runs(pilot, shot: Shot) -> None:
     elif shot.mode == "sweep":  # the default 2×2 grid, partway: settings, live epochs
         await pilot.press("w")
         await pilot.pause(0.5)
+        pilot.app.screen.query_one("#sweep-epochs").value = "40000"  # long enough to catch
         await pilot.press("ctrl+s")
-        await pilot.pause(2.5)
+        await pilot.pause(3.0)
     await pilot.pause(1.0)
 
 

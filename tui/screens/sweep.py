@@ -179,7 +179,7 @@ class SweepScreen(Screen):
         for m in runner.poll():
             for col, text in zip(cols, member_row(m, self.keys)):
                 if col in MEMBER_COLUMNS:
-                    table.update_cell(m.name, col, Text(text))
+                    table.update_cell(m.name, col, Text(text), update_width=True)
         counts: dict[str, int] = {}
         for m in runner.members:
             status = "stuck" if m.stuck and m.status == "finished" else m.status

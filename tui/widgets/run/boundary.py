@@ -237,7 +237,9 @@ class BoundaryView(Widget):
         mode = "continuous ŷ" if self.continuous else "ŷ ≥ 0.5"
         if self._field is None:
             mode = "no network yet"
-        text.append(f"  {mode}", dim)
+        if not long:
+            mode = {"continuous ŷ": "ŷ", "ŷ ≥ 0.5": "ŷ≥½", "no network yet": "no net"}[mode]
+        text.append(f"  {mode}" if long else f" {mode}", dim)
         if self.epoch is not None and long and self.show_epoch:
             text.append(f"  epoch {self.epoch}", dim)
         return text
