@@ -69,6 +69,7 @@ class NetworkView(Static):
              epoch: int | None, units: tuple[np.ndarray, ...] | None = None) -> None:
         """Redraw from the analyst's layer statistics ``layers`` and, for small networks,
         the weights ``named`` ({"W1": (2, h1), "B1": (h1,), …}; None for large ones)."""
+        self._shown = (layers, named, activation, epoch, units)
         if layers is None:
             self.update(Text("no network yet: start a run (s)", style="dim"))
             return
@@ -95,6 +96,12 @@ class NetworkView(Static):
             parts.append(Text(f"(weights shown one by one for ≤ {MATRIX_MAX_UNITS} units "
                               "per layer)", style="dim"))
         self.update(Group(*parts))
+
+    def on_resize(self) -> None:
+        """The thumbnails wrap to the width: draw again at the new one."""
+        shown = getattr(self, "_shown", None)
+        if shown is not None and shown[4] is not None:
+            self.show(*shown)
 
     def _unit_colours(self) -> tuple[tuple[int, int, int], ...]:
         """(low, background, high): the class-0 and class-1 colours of the boundary."""
