@@ -49,6 +49,8 @@ class EpochLog(Log):
         if not scrolls or old.width != new.width or box.height <= 0 \
                 or min(old.height, new.height) <= box.height + 1:
             self.refresh(layout=True)
+            if self.following:  # the end moves once that layout is done: follow it there
+                self.set_timer(0.05, self._follow_if_following)
             return
         bar = self.vertical_scrollbar
         bar.window_virtual_size = new.height
@@ -64,6 +66,10 @@ class EpochLog(Log):
         """Scroll to the last line once the new size is laid out."""
         self._scrolling_to_end = True
         self.call_after_refresh(self._to_end)
+
+    def _follow_if_following(self) -> None:
+        if self.following:
+            self._follow()
 
     def _to_end(self) -> None:
         self.scroll_end(animate=False, x_axis=False, immediate=True)
