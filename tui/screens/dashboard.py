@@ -258,7 +258,7 @@ class DashboardScreen(DashboardActions, Screen):
                 self.focused is not None or self.closes_link)
         if action == "submit_field":
             return isinstance(self.focused, Input)
-        if action in ("start", "reset", "new_data"):
+        if action in ("start", "reset", "new_data"):  # elsewhere: on_key says why not
             return c.host is not None or c.link is None
         return True
 
@@ -322,6 +322,13 @@ class DashboardScreen(DashboardActions, Screen):
             return
         if c.run_config is not None and config != c.run_config.with_changes(lr=config.lr):
             self.ask_restart(config)
+
+    def on_key(self, event) -> None:
+        """Start, reset and new data are not offered on another process's run or a run's
+        files; their keys say why instead of doing nothing."""
+        if event.key in ("s", "ctrl+s", "r", "g") and not isinstance(self.focused, Input) \
+                and self._not_here():
+            event.stop()
 
     def on_descendant_focus(self, event) -> None:
         """Fields show they have the cursor (the form's frame lights up)."""

@@ -72,8 +72,20 @@ class DashboardActions:
         self.app.push_screen(ConfirmScreen(f"Restart with {changed}?", yes="Restart",
                                            no="Keep running"), answer)
 
+    def _not_here(self) -> bool:
+        """True (and says why) on a view of another process's run or of a run's files:
+        runs start from a dashboard of their own."""
+        c = self.controller
+        if c.link is None or c.host is not None:
+            return False
+        why = "this is a read-only view" if c.read_only else "this run belongs to another process"
+        self.say(f"{why}: start runs from your own dashboard (q, then s)", title="Not here")
+        return True
+
     def action_start(self) -> None:
         """Start a run with the form's settings (asks to restart if one is going)."""
+        if self._not_here():
+            return
         try:
             config = self.form.read_config()
         except ConfigError as exc:
@@ -112,6 +124,8 @@ class DashboardActions:
         self._reseed(weights=False)
 
     def _reseed(self, weights: bool) -> None:
+        if self._not_here():
+            return
         c = self.controller
         base = c.config
         with contextlib.suppress(ConfigError):

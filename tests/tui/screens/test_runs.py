@@ -100,6 +100,13 @@ async def test_open_overlay_and_diff(fixture_runs):
         assert view.controller.read_only
         assert view.controller.history.total == 9
         assert "the run has finished" in str(view.sub_title) or view.controller.link.reason
+        app.clear_notifications()
+        await pilot.press("s", "g")  # not offered here: each key says why, nothing starts
+        await pilot.pause()
+        said = [n.message for n in app._notifications]
+        assert said == ["this is a read-only view: start runs from your own dashboard "
+                        "(q, then s)"] * 2
+        assert view.controller.host is None
 
 
 async def test_rename_and_delete_ask_and_refresh(fixture_runs):
