@@ -207,3 +207,29 @@ async def test_loss_per_point_compares_train_and_test_and_legends_are_outside():
         assert rows[0].strip().startswith("Loss per point")
         assert "200.0" not in "".join(rows)
         assert any(r.lstrip().startswith("1.0") for r in rows)  # both curves start at 1
+
+
+@pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
+async def test_the_two_classes_and_the_background_stay_apart_in_256_colours(theme):
+    """A terminal without true colour (COLORTERM unset) gets each colour rounded to the
+    xterm-256 palette: the two class fields, the background and both point colours must
+    still be five different colours there."""
+    from rich.color import ColorSystem
+
+    app = PairApp()
+    async with app.run_test(size=(80, 20)) as pilot:
+        app.theme = theme
+        pair = await _shown(app, pilot, *xor_data())
+        await pilot.pause()
+        field = pair.field_view
+        palette = field._palette()
+        from rich.color import Color as RichColor
+
+        back = field.rich_style.bgcolor or RichColor.from_rgb(*field._colors()[2])
+        points = field._point_styles()
+        looks = [palette[0], palette[-1], back, points[(0, False)].color,
+                 points[(1, False)].color]
+
+        eight_bit = {(c if isinstance(c, RichColor) else RichColor.parse(str(c)))
+                     .downgrade(ColorSystem.EIGHT_BIT).number for c in looks}
+        assert len(eight_bit) == 5
