@@ -134,3 +134,23 @@ async def test_mean_loss_key_and_the_log_keeps_the_reports_sum(runs_root: Path):
         summed = app.controller.history.series("loss", 10_000)[1][0]
         assert first.split("loss: ")[1].startswith(f"{summed:.4f}")  # the sum, not a mean
         assert summed > 1.0  # 69 points: a mean would be below 1
+
+
+async def test_hiding_the_form_at_120x40_gives_its_room_away(runs_root: Path):
+    app = create_app(RUN, runs_dir=runs_root, timer=FakeClock())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await _finished(pilot)
+        screen = app.screen
+        await pilot.press("f")
+        await pilot.pause()
+        assert not screen.query_one("#side").display
+        curves = screen.query_one("#curves", CurvesPanel)
+        assert curves.region.width == 120  # the whole top row
+        log = screen.query_one("#log", EpochLog)
+        assert log.scrollable_content_region.width >= max(len(x) for x in log.lines)
+        pair = screen.query_one("#scatter", ScatterPair)
+        assert pair.region.bottom == log.region.bottom
+        assert pair.truth_panel.content_size == pair.field_view.content_size
+        await pilot.press("f")
+        await pilot.pause()
+        assert screen.query_one("#side").display
