@@ -335,3 +335,20 @@ async def test_epoch_log_follows_the_tail_through_resizes_until_scrolled_up():
         log.write_lines(["Epoch   61"])
         await pilot.pause()
         assert log.scroll_y == log.max_scroll_y, "back at the end: following again"
+
+
+async def test_the_status_line_keeps_the_lr_in_80_columns() -> None:
+    from tui.widgets.run.status import RunStatus, StatusLine
+
+    class One(App):
+        def compose(self) -> ComposeResult:
+            yield StatusLine()
+
+    async with One().run_test(size=(80, 24)) as pilot:
+        line = pilot.app.query_one(StatusLine)
+        line.status = RunStatus(state="running", epoch=163_473, epochs=4_000_000,
+                                rate=18_318.0, elapsed=3725.0, lr=0.000125, run_name="x")
+        await pilot.pause()
+        text = str(line.render())
+        assert text.endswith("lr 0.000125")
+        assert "163,473/4,000,000" in text

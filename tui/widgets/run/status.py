@@ -69,9 +69,12 @@ class StatusLine(Widget):
         s, width = self.status, max(self.content_size.width, 20)
         parts: list[tuple[str, str]] = [(f"● {s.state}", STATE_STYLES.get(s.state, "bold"))]
         frac = min(max(s.epoch / s.epochs, 0.0), 1.0) if s.epochs else 0.0
-        bar = 16 if width >= 110 else 8
+        # Below 100 columns the word "epoch" goes, below 90 the bar (the % stays): at 80
+        # columns a long run's elapsed time, ETA and lr still fit on the one line.
+        bar = 16 if width >= 110 else 8 if width >= 90 else 0
         full = round(frac * bar)
-        parts.append((f"  epoch {s.epoch:,}/{s.epochs:,} ", ""))
+        word = "epoch " if width >= 100 else ""
+        parts.append((f"  {word}{s.epoch:,}/{s.epochs:,} ", ""))
         parts += [("█" * full, "green"), ("░" * (bar - full), "dim"), (f" {frac:4.0%}", "")]
         parts.append((f"  {s.rate:,.0f} ep/s", "bold" if s.rate else "dim"))
         timing = f"  {clock(s.elapsed)}"
