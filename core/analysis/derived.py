@@ -225,7 +225,7 @@ def unit_outputs(net: Network, bounds: Bounds, size: tuple[int, int] = UNIT_GRID
     ``bounds``: per hidden layer an array (units, rows, width), row 0 at the top."""
     w, rows = size
     _, cache = net.forward(grid_points(w, rows, bounds))
-    return tuple(np.where(np.isfinite(A), A, 0.0).T.reshape(-1, rows, w).copy()
+    return tuple(np.where(np.isfinite(A), A, 0.0).T.reshape(-1, rows, w)
                  for A in cache.As[1:-1])
 
 

@@ -124,8 +124,6 @@ class DashboardActions:
         self._reseed(weights=False)
 
     def _reseed(self, weights: bool) -> None:
-        if self._not_here():
-            return
         c = self.controller
         base = c.config
         with contextlib.suppress(ConfigError):

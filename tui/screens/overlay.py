@@ -24,7 +24,7 @@ from textual_plotext import PlotextPlot
 from core.records.compare import MAX_SMOOTHING, Series, ema, load_series
 from core.train.history import _even_indices
 from tui.widgets.fields import FieldInput
-from tui.widgets.run.curves import epoch_ticks, short_number
+from tui.widgets.run.curves import round_xticks
 
 __all__ = ["MARKERS", "OKABE_ITO", "OverlayScreen"]
 
@@ -138,8 +138,7 @@ class OverlayScreen(Screen):
             if not self.series:
                 plt.title(title + ": no runs")
             elif right > 0:
-                ticks = epoch_ticks(right, max(2, min(6, plot.size.width // 12)))
-                plt.xticks(ticks, [short_number(t) for t in ticks])
+                round_xticks(plot, right)
             plot.refresh()
         self._draw_legend()
 

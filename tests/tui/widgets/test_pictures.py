@@ -11,7 +11,6 @@ from textual.app import App, ComposeResult
 from core.analysis.boundary import boundary_field, data_bounds, grid_points
 from core.nn.network import Network
 from core.train.history import History
-from tui.widgets.run.boundary import point_marks
 from tui.widgets.run.curves import CurvesPanel, legend
 from tui.widgets.run.pair import PICTURES, ScatterPair
 from tui.widgets.run.scatter import scatter_grid
@@ -60,7 +59,7 @@ async def test_both_panels_have_the_same_grid_and_a_point_the_same_cell(size):
         assert truth.content_size == field.content_size  # an odd column stays empty
         w, h = truth.content_size.width, truth.content_size.height - 1
         grid = truth.grid(w, h)
-        marks, _ = point_marks(X, y.ravel(), None, w, h, data_bounds(X))
+        marks = scatter_grid(X, y, w, h, data_bounds(X)).cls
         np.testing.assert_array_equal(grid.cls, marks)  # every point in the same cell
         truth_rows = truth.render().plain.splitlines()[:-1]
         field_rows = field.render().plain.splitlines()[:-1]
@@ -94,7 +93,7 @@ async def test_field_cells_are_a_direct_evaluation_of_the_network():
         w, h = field.content_size.width, field.content_size.height - 1
         yhat = net.predict(grid_points(w, 2 * h, data_bounds(X)))[:, 0].reshape(2 * h, w)
         cell = (yhat[0::2] + yhat[1::2]) / 2  # a character cell is two pixels
-        marks, _ = point_marks(X, y.ravel(), None, w, h, data_bounds(X))
+        marks = scatter_grid(X, y, w, h, data_bounds(X)).cls
         rows = field.render().plain.splitlines()[:-1]
         for r in range(h):
             for c in range(w):
@@ -117,7 +116,8 @@ async def test_points_stay_visible_in_every_mode_and_theme(picture, no_color, th
         pair = await _shown(app, pilot, X, y, net)
         field = pair.field_view
         w, h = field.content_size.width, field.content_size.height - 1
-        marks, wrong = point_marks(X, y.ravel(), net.predict(X).ravel(), w, h, data_bounds(X))
+        grid = scatter_grid(X, y, w, h, data_bounds(X), net.predict(X) >= 0.5)
+        marks, wrong = grid.cls, grid.wrong
         text = field.render()
         lines = text.plain.splitlines()
         back = field.rich_style.bgcolor

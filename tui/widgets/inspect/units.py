@@ -15,6 +15,8 @@ from rich.color import Color as RichColor
 from rich.style import Style
 from rich.text import Text
 
+from tui.widgets.run.boundary import ramp
+
 __all__ = ["RANGES", "unit_thumbnails"]
 
 RANGES = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0)}
@@ -30,22 +32,12 @@ def _scaled(units: np.ndarray, activation: str) -> np.ndarray:
     return np.clip((units - lo) / (hi - lo), 0.0, 1.0)
 
 
-def _palette(low: tuple[int, int, int], back: tuple[int, int, int],
-             high: tuple[int, int, int]) -> list[RichColor]:
-    out = []
-    for k in range(_LEVELS):
-        t = k / (_LEVELS - 1)
-        a, b, u = (low, back, 2 * t) if t <= 0.5 else (back, high, 2 * t - 1)
-        out.append(RichColor.from_rgb(*(round(x + (y - x) * u) for x, y in zip(a, b))))
-    return out
-
-
 def unit_thumbnails(layers: tuple[np.ndarray, ...], activation: str, width: int,
                     colours: tuple[tuple[int, int, int], ...], no_color: bool) -> Text:
     """Every hidden layer's units as a row (wrapped to ``width``) of thumbnails;
     ``layers`` as ``Views.units``, ``colours`` (low, background, high) as RGB."""
     text = Text()
-    palette = _palette(*colours)
+    palette = ramp(*colours, _LEVELS)
     for i, units in enumerate(layers, start=1):
         k, _, w = units.shape
         text.append(f"\nhidden layer {i}: {k} units, output over the input square "

@@ -34,12 +34,9 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from core.analysis.boundary import Bounds, data_bounds
-from tui.widgets.run.scatter import cell_index
+from tui.widgets.run.scatter import UNKNOWN, scatter_grid
 
-UNKNOWN = 2
-"""Mark of a cell whose points have no prediction yet (drawn ``·``)."""
-
-__all__ = ["LEVELS", "SHADES", "BoundaryView", "point_marks", "shade_index"]
+__all__ = ["LEVELS", "SHADES", "BoundaryView", "ramp", "shade_index"]
 
 LEVELS = 11
 SHADES = "·░▒▓█"
@@ -50,31 +47,20 @@ def shade_index(yhat: np.ndarray, levels: int) -> np.ndarray:
     return np.clip(np.rint(np.asarray(yhat) * (levels - 1)), 0, levels - 1).astype(int)
 
 
-def point_marks(X: np.ndarray | None, y: np.ndarray | None, pred: np.ndarray | None,
-                width: int, rows: int, bounds: Bounds) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, width) int8 marks (−1 empty, else the majority true class of the cell's
-    points, ties to class 1) and a bool mask of cells holding a point ``pred`` gets wrong
-    — the same cells `scatter_grid` gives the ground-truth panel."""
-    marks = np.full((rows, width), -1, dtype=np.int8)
-    wrong = np.zeros((rows, width), dtype=bool)
-    if X is None or y is None or len(X) == 0:
-        return marks, wrong
-    r, c = cell_index(X, width, rows, bounds)
-    ones = np.zeros((rows, width), int)
-    total = np.zeros((rows, width), int)
-    np.add.at(total, (r, c), 1)
-    np.add.at(ones, (r, c), y >= 0.5)
-    filled = total > 0
-    marks[filled] = np.where(2 * ones[filled] >= total[filled], 1, 0)
-    if pred is not None and len(pred) == len(y):
-        miss = (pred >= 0.5) != (y >= 0.5)
-        wrong[r[miss], c[miss]] = True
-    return marks, wrong
-
-
 def _mix(a: tuple[int, int, int], b: tuple[int, int, int], t: float) -> RichColor:
     """The colour t of the way from a to b."""
     return RichColor.from_rgb(*(round(x + (y - x) * t) for x, y in zip(a, b)))
+
+
+def ramp(low: tuple[int, int, int], back: tuple[int, int, int],
+         high: tuple[int, int, int], levels: int) -> list[RichColor]:
+    """``levels`` colours from ``low`` through ``back`` (the middle) to ``high``: the
+    continuous field's shades, and the hidden-unit thumbnails'."""
+    out = []
+    for k in range(levels):
+        t = k / (levels - 1)
+        out.append(_mix(low, back, 2 * t) if t <= 0.5 else _mix(back, high, 2 * t - 1))
+    return out
 
 
 class BoundaryView(Widget):
@@ -131,7 +117,8 @@ class BoundaryView(Widget):
         self.refresh()
 
     def set_prediction(self, yhat: np.ndarray | None) -> None:
-        """ŷ at the points (n,) or (n, 1), to mark the misclassified ones; None clears."""
+        """ŷ (or its classes) at the points, (n,) or (n, 1), to mark the misclassified
+        ones; None clears."""
         p = None if yhat is None else np.asarray(yhat, float).reshape(-1)
         if p is not None and (self._y is None or len(p) != len(self._y)):
             p = None
@@ -160,12 +147,16 @@ class BoundaryView(Widget):
         self.refresh()
 
     def _look(self, field: np.ndarray) -> np.ndarray:
-        """What the renderer makes of a field: the classes, or the shade levels."""
+        """What the renderer draws of a field: in colour a level 0..LEVELS−1 per pixel
+        (two classes: 0 or LEVELS−1); with NO_COLOR an index into SHADES, or a class, per
+        character cell (the mean of its two pixels)."""
         if getattr(self.app, "no_color", False):
             rows = field.shape[0] // 2
             cell = (field[0::2][:rows] + field[1::2][:rows]) / 2
-            return shade_index(cell, len(SHADES)) if self.continuous else cell >= 0.5
-        return shade_index(field, LEVELS) if self.continuous else field >= 0.5
+            return shade_index(cell, len(SHADES)) if self.continuous else (cell >= 0.5)
+        if self.continuous:
+            return shade_index(field, LEVELS)
+        return np.where(field >= 0.5, LEVELS - 1, 0)
 
     def wanted(self) -> tuple[int, int] | None:
         """(width, pixel rows) of the field this view would draw now (None: not laid out)."""
@@ -210,15 +201,9 @@ class BoundaryView(Widget):
     def _palette(self) -> list[Style]:
         """Pixel colours by level 0..LEVELS−1 (discrete: only 0 and LEVELS−1 used)."""
         c0, c1, back = self._colors()
-        out = []
-        for k in range(LEVELS):
-            t = k / (LEVELS - 1)
-            if self.continuous:
-                col = _mix(c0, back, 2 * t) if t <= 0.5 else _mix(back, c1, 2 * t - 1)
-            else:
-                col = _mix(back, c0 if t < 0.5 else c1, 0.45)
-            out.append(col)
-        return out
+        if self.continuous:
+            return ramp(c0, back, c1, LEVELS)
+        return [_mix(back, c0 if k < (LEVELS - 1) / 2 else c1, 0.45) for k in range(LEVELS)]
 
     def _legend(self, width: int) -> Text:
         dim = self.get_component_rich_style("boundary-view--legend")
@@ -251,9 +236,7 @@ class BoundaryView(Widget):
             return Text("")
         rows = max(height - 1, 1)
         field = self.field(width, 2 * rows)
-        marks, wrong = point_marks(self._X, self._y, self._pred, width, rows, self.bounds)
-        if self._field is None and self._pred is None:
-            marks = np.where(marks >= 0, UNKNOWN, marks)  # no network: classes unknown
+        marks, wrong = self.marks(width, rows)
         text = Text(no_wrap=True, overflow="crop")
         if getattr(self.app, "no_color", False):
             self._render_chars(text, field, marks, wrong)
@@ -263,6 +246,16 @@ class BoundaryView(Widget):
             text.append("\n")
             text.append_text(self._legend(width))
         return text
+
+    def marks(self, width: int, rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """The points on a width×rows grid, the ground-truth panel's cells
+        (`scatter_grid`): each cell's majority true class and whether the predictions get
+        one of its points wrong; with no network yet, the classes are UNKNOWN."""
+        X = self._X if self._X is not None else np.empty((0, 2))
+        known = self._y is not None and (self._field is not None or self._pred is not None)
+        grid = scatter_grid(X, self._y >= 0.5 if known else None, width, rows, self.bounds,
+                            None if self._pred is None else self._pred >= 0.5)
+        return grid.cls, grid.wrong
 
     def _point_styles(self) -> dict[tuple[int, bool], Style]:
         """Point markers: bold, full class colour, on the panel's background."""
@@ -278,12 +271,7 @@ class BoundaryView(Widget):
     def _render_colour(self, text: Text, field: np.ndarray | None, marks: np.ndarray,
                        wrong: np.ndarray) -> None:
         rows, width = marks.shape
-        if field is None:
-            levels = np.full((2 * rows, width), -1)
-        elif self.continuous:
-            levels = shade_index(field, LEVELS)
-        else:
-            levels = np.where(field >= 0.5, LEVELS - 1, 0)
+        levels = np.full((2 * rows, width), -1) if field is None else self._look(field)
         palette, points = self._palette(), self._point_styles()
         cache: dict[tuple[int, int, int, bool], tuple[str, Style]] = {}
         for r in range(rows):
@@ -320,12 +308,10 @@ class BoundaryView(Widget):
         rows, width = marks.shape
         if field is None:
             chars = np.full((rows, width), " ")
+        elif self.continuous:
+            chars = np.array(list(SHADES))[self._look(field)]
         else:
-            cell = (field[0::2][:rows] + field[1::2][:rows]) / 2
-            if self.continuous:
-                chars = np.array(list(SHADES))[shade_index(cell, len(SHADES))]
-            else:
-                chars = np.where(cell >= 0.5, "#", ".")
+            chars = np.where(self._look(field), "#", ".")
         point = np.where(wrong, np.where(marks == 0, "O", "X"), np.where(marks == 0, "o", "x"))
         point = np.where(marks == UNKNOWN, "·", point)
         chars = np.where(marks >= 0, point, chars)

@@ -23,7 +23,7 @@ from textual_plotext import PlotextPlot
 
 from core.train.history import History
 
-__all__ = ["CurvesPanel"]
+__all__ = ["CurvesPanel", "epoch_ticks", "round_xticks", "short_number"]
 
 
 @dataclass(frozen=True)
@@ -93,6 +93,13 @@ def short_number(value: float) -> str:
         if abs(value) >= scale:
             return f"{value / scale:g}{suffix}"
     return f"{value:g}"
+
+
+def round_xticks(plot: PlotextPlot, last: float) -> None:
+    """Round x ticks from 0 to ``last``, about one per 12 columns (plotext's own would
+    read 21016.5), labelled 0, 500, 1k…"""
+    ticks = epoch_ticks(last, max(2, min(6, (plot.size.width or 80) // 12)))
+    plot.plt.xticks(ticks, [short_number(t) for t in ticks])
 
 
 class CurvesPanel(Widget):
@@ -232,12 +239,6 @@ class CurvesPanel(Widget):
         except Exception:  # a theme with an odd value: fall back to a named colour
             return series.fallback
 
-    def _epoch_axis(self, plot: PlotextPlot, last_epoch: int) -> None:
-        """Whole-number epoch ticks (plotext's own would read 21016.5)."""
-        width = plot.size.width or 80
-        ticks = epoch_ticks(last_epoch, max(2, min(6, width // 12)))
-        plot.plt.xticks(ticks, [short_number(t) for t in ticks])
-
     @staticmethod
     def _points(plot: PlotextPlot) -> int:
         """Samples per series: about one per column (80 before the first layout)."""
@@ -278,7 +279,7 @@ class CurvesPanel(Widget):
             plt.title(f"{title}: no data yet")
         else:
             plt.title(legend(title, shown, plot.size.width))
-            self._epoch_axis(plot, last)
+            round_xticks(plot, last)
         plot.refresh()
 
     def _draw_acc(self) -> None:
@@ -309,5 +310,5 @@ class CurvesPanel(Widget):
             plt.title(legend("Accuracy %", shown[::-1], plot.size.width))
             # A stable frame: the top is 100 %, the bottom a multiple of 10 below the data.
             plt.ylim(max(0.0, math.floor(min(lowest, 90.0) / 10.0) * 10.0), 100.0)
-            self._epoch_axis(plot, last)
+            round_xticks(plot, last)
         plot.refresh()

@@ -68,7 +68,6 @@ class ScatterPair(Widget):
         self._X: np.ndarray | None = None
         self._y: np.ndarray | None = None
         self._pred: np.ndarray | None = None
-        self._yhat: np.ndarray | None = None
         self._bounds: Bounds = (0.0, 1.0, 0.0, 1.0)
         self.set_reactive(ScatterPair.picture, picture)
 
@@ -125,7 +124,7 @@ class ScatterPair(Widget):
         X = np.array(X, dtype=float).reshape(-1, 2)
         self._y = column(y, X.shape[0], "y")
         self._X = X
-        self._pred = self._yhat = None
+        self._pred = None
         self._bounds = data_bounds(X)
         if self.is_mounted:
             self.truth_panel.set_points(X, self._y, bounds=self._bounds)
@@ -140,7 +139,7 @@ class ScatterPair(Widget):
         Raises ValueError when ŷ's length differs from the data set's.
         """
         if yhat is None:
-            self._pred = self._yhat = None
+            self._pred = None
             if self.is_mounted:
                 self.field_view.set_field(None)
         else:
@@ -151,7 +150,7 @@ class ScatterPair(Widget):
             pred = (p >= 0.5).astype(int)
             if self._pred is not None and np.array_equal(pred, self._pred):
                 return  # same classes: nothing to redraw (ŷ arrives every frame)
-            self._pred, self._yhat = pred, p
+            self._pred = pred
         if self.is_mounted:
             self._show_prediction()
 
@@ -163,7 +162,7 @@ class ScatterPair(Widget):
     def _show_prediction(self) -> None:
         truth = self._y if self._pred is not None else None
         self.predict_panel.set_points(self._X, self._pred, truth=truth, bounds=self._bounds)
-        self.field_view.set_prediction(self._yhat)
+        self.field_view.set_prediction(self._pred)
 
     # ------------------------------------------------------------ watchers
     def watch_mark_wrong(self, value: bool) -> None:
