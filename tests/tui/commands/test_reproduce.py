@@ -1,5 +1,5 @@
 """``bp-tui reproduce`` end to end: every experiment of the report run and written up
-beside the report's numbers (``--quick`` in CI; the full one under ``-m slow``)."""
+beside the report's numbers (``--quick`` in CI; the full one in the long tier (``-m long``))."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def test_bad_flags_are_one_line(tmp_path, capsys):
         assert err[0].startswith(f"bp-tui reproduce: error: argument {flag}:")
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_full_reproduction_shows_every_observation(tmp_path, bp_tui_cmd):
     text = _reproduce(bp_tui_cmd, tmp_path / "rep", timeout=900)
     assert _check_report(text, tmp_path / "rep" / "runs") == ["✓"] * 4

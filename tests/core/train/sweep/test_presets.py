@@ -1,7 +1,7 @@
 """Each preset shows the report's observation, on the preset's own settings.
 
 In CI on a faithful reduction (fewer shapes or epochs, nothing else changed); the full
-presets run under ``-m slow``.
+presets run in the long tier (``-m long``).
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def test_stuck_sits_at_the_reports_plateau(runs_root):
     _check_stuck(runs_root, _run(runs_root, "stuck", epochs=4000))
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_full_hidden_units_preset(runs_root):
     members = _run(runs_root, "hidden-units")
     obs = observe("hidden-units", members, runs_root)
@@ -75,6 +75,6 @@ def test_full_hidden_units_preset(runs_root):
     assert [round(m.loss, 2) for m in members[:4]] == [1.63, 1.43, 1.24, 0.97]
 
 
-@pytest.mark.slow
+@pytest.mark.long
 def test_full_stuck_preset_40000_epochs(runs_root):
     _check_stuck(runs_root, _run(runs_root, "stuck"))
