@@ -92,6 +92,7 @@ def test_killed_right_after_config_appears(bp_tui_cmd, tmp_path):
     _listed(root)
 
 
+@pytest.mark.long
 def test_killed_while_data_npz_is_written(bp_tui_cmd, tmp_path):
     root = tmp_path / "runs"
     _kill_when(_train(bp_tui_cmd, root, "--data", "circle", "--n", "1000000", "--hidden",
@@ -108,6 +109,7 @@ def test_killed_while_data_npz_is_written(bp_tui_cmd, tmp_path):
     assert list_runs(root)[0].status == "dead"
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("hit", [1, 2])
 def test_killed_while_weights_npz_is_written(bp_tui_cmd, tmp_path, hit):
     """The weights (2.25 M parameters, 18 MB) are written at the first epoch's checkpoint

@@ -207,6 +207,7 @@ def test_a_config_with_impossible_settings_is_damaged(tmp_path, change, reason):
     assert reason in info.damaged
 
 
+@pytest.mark.long
 def test_training_compiles_nothing_after_ensure_compiled():
     """The kernels compiled (or loaded) ahead are the ones training calls: no compile
     sneaks into the timed epochs, and the stderr note was honest."""

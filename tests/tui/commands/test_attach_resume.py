@@ -80,6 +80,7 @@ def test_attach_and_resume_refuse_what_they_cannot_do(tmp_path, capsys):
     assert changed <= {"weights.npz", "summary.json", "config.json"}  # (the test's own)
 
 
+@pytest.mark.long
 def test_resume_after_sigkill_equals_the_uninterrupted_run(tmp_path, bp_tui_cmd, capsys):
     runs = tmp_path / "runs"
     whole = _train(TRAIN, runs, "whole", 12000)

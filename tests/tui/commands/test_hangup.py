@@ -71,7 +71,7 @@ def _finished(run: Path, epochs: int) -> None:
     assert read_metrics(run)[-1]["epoch"] == epochs
 
 
-@pytest.mark.parametrize("what", ["train", "sweep"])
+@pytest.mark.parametrize("what", ["train", pytest.param("sweep", marks=pytest.mark.long)])
 def test_a_hangup_leaves_training_to_its_end(bp_tui_cmd, tmp_path, what):
     runs, epochs = tmp_path / "runs", 40000
     flags = ["--data", "linear", "--epochs", str(epochs), "--log-every", "10000"]

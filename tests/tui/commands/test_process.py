@@ -52,7 +52,8 @@ def _signalled(bp_tui_cmd, runs: Path, sig: int, after: float) -> subprocess.Com
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
-@pytest.mark.parametrize("after", [0.0, 0.05, 0.15, 0.3, 0.6, 1.0, 1.5])
+@pytest.mark.parametrize("after", [0.3, *(pytest.param(a, marks=pytest.mark.long)
+                                         for a in (0.0, 0.05, 0.15, 0.6, 1.0, 1.5))])
 def test_ctrl_c_at_any_moment_exits_130_with_one_line(bp_tui_cmd, tmp_path, after):
     res = _signalled(bp_tui_cmd, tmp_path / "runs", signal.SIGINT, after)
     assert res.returncode == 130, res.stderr
@@ -62,7 +63,8 @@ def test_ctrl_c_at_any_moment_exits_130_with_one_line(bp_tui_cmd, tmp_path, afte
         assert json.loads((run / "summary.json").read_text())["status"] == "stopped"
 
 
-@pytest.mark.parametrize("after", [0.0, 0.05, 0.3, 1.2])
+@pytest.mark.parametrize("after", [0.3, *(pytest.param(a, marks=pytest.mark.long)
+                                         for a in (0.0, 0.05, 1.2))])
 def test_sigterm_at_any_moment_exits_143_terminated(bp_tui_cmd, tmp_path, after):
     res = _signalled(bp_tui_cmd, tmp_path / "runs", signal.SIGTERM, after)
     assert res.returncode == 143, res.stderr

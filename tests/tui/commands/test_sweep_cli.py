@@ -93,6 +93,7 @@ def _status(root: Path, name: str) -> str:
     return json.loads((root / name / "summary.json").read_text())["status"]
 
 
+@pytest.mark.long
 def test_sigkill_of_the_sweep_leaves_no_process_and_starts_nothing(runs_root, bp_tui_cmd):
     proc = _start(bp_tui_cmd, *LONG, "--lr", "0.1", "0.2", "0.3", "0.4", "--workers", "2",
                   "--name", "k")
@@ -111,6 +112,7 @@ def test_sigkill_of_the_sweep_leaves_no_process_and_starts_nothing(runs_root, bp
     assert [_status(runs_root, n) for n in ("k-1", "k-2")] == ["stopped", "stopped"]
 
 
+@pytest.mark.long
 @pytest.mark.parametrize("presses", [1, 2])
 def test_ctrl_c_once_or_twice_is_clean(runs_root, bp_tui_cmd, presses):
     proc = _start(bp_tui_cmd, *LONG, "--lr", "0.1", "0.2", "0.3", "--workers", "2",
@@ -136,6 +138,7 @@ def test_ctrl_c_once_or_twice_is_clean(runs_root, bp_tui_cmd, presses):
         assert [r.split()[2] for r in rows] == ["stopped", "stopped", "cancelled"]
 
 
+@pytest.mark.long
 def test_two_sweeps_at_once_never_touch_each_other(runs_root, bp_tui_cmd):
     a = _start(bp_tui_cmd, *LONG, "--workers", "1", "--name", "twin")
     b = _start(bp_tui_cmd, "--hidden", "3,3", "--lr", "0.1", "--epochs", "2000",

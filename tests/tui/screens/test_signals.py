@@ -14,6 +14,8 @@ import subprocess
 import time
 from pathlib import Path
 
+import pytest
+
 from core.records import read_metrics
 
 
@@ -78,6 +80,7 @@ def _thread_cpu(pid: int) -> dict[str, float]:
     return out
 
 
+@pytest.mark.long
 def test_hangup_leaves_the_run_training_to_its_end(bp_tui_cmd, tmp_path):
     runs = tmp_path / "runs"
     proc, master = _dashboard(bp_tui_cmd, runs, "--epochs", "150000")
@@ -134,6 +137,7 @@ def test_sigterm_stops_the_run_cleanly(bp_tui_cmd, tmp_path):
     assert "***** Training stopped at epoch" in (run / "log.txt").read_text()
 
 
+@pytest.mark.long
 def test_detach_then_attach_with_full_control(bp_tui_cmd, tmp_path):
     """``d`` leaves the terminal; ``bp-tui attach`` in another one pauses and resumes the
     run; a second viewer sees the same state; the run ends, then its process."""
@@ -200,6 +204,7 @@ def _until(master: int, text: bytes, timeout: float, seen: bytes = b"") -> bytes
     return seen
 
 
+@pytest.mark.long
 def test_detach_under_a_job_control_shell_gives_the_prompt_back(bp_tui_cmd, tmp_path):
     """The shell gets its prompt back; the run goes on as a background job (not stopped),
     ends when stopped from a viewer, and the job exits 0 with nothing in detached.log."""

@@ -17,6 +17,8 @@ from core.train.sweep import SweepRunner, dask_executor, expand_grid, parse_spec
 GRID = ["--hidden", "3,3", "4,4", "--lr", "0.1", "--epochs", "300", "--backend", "numpy"]
 KEYS = ("status", "epoch", "loss", "soft_acc", "acc", "stuck")
 
+pytestmark = pytest.mark.long  # a Dask cluster: processes
+
 
 @pytest.fixture(scope="module")
 def cluster():
