@@ -19,6 +19,13 @@ assert core.__file__ is not None, "tests/core shadows the core package"
 assert tui.__file__ is not None, "tests/tui shadows the tui package"
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Property tests: a few examples in the default tier, many in the long tier
+# (`.ci/run` passes --hypothesis-profile=thorough with `-m "long or hypothesis"`).
+settings.register_profile("default", max_examples=30, deadline=None)
+settings.register_profile("thorough", max_examples=300, deadline=None)
+settings.load_profile("default")
 
 BP_TUI = str(Path(sys.executable).with_name("bp-tui"))
 

@@ -376,7 +376,7 @@ _CELL = st.one_of(
 _ROW = st.lists(_CELL, min_size=0, max_size=5).map(",".join)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(rows=st.lists(_ROW, max_size=12),
        newline=st.sampled_from(["\n", "\r\n", "\r"]),
        bom=st.booleans(), junk=st.binary(max_size=40), use_junk=st.booleans())

@@ -187,7 +187,7 @@ def damages(draw) -> list[tuple[str, str | None]]:
                          min_size=1, max_size=5))
 
 
-@settings(max_examples=200, deadline=None,
+@settings(deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_damaged_runs_never_hide_the_good_ones(template, tmp_path, monkeypatch, data):

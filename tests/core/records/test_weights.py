@@ -255,7 +255,7 @@ _DESCRS = ["<f8", "<f4", ">f8", "<i8", "|u1", "|b1", "|O", "<c16", "<U4", "|V8",
            [("a", "<f8")], "<f2", "not-a-dtype"]
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(members=st.dictionaries(
     st.sampled_from(["W1.npy", "B1.npy", "W2.npy", "B2.npy", "config.npy", "W1", "x.npy"]),
     st.tuples(st.sampled_from(_DESCRS), st.booleans(),
