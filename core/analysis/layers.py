@@ -9,27 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.nn.network import Network
-
-__all__ = ["LayerStats", "layer_stats", "network_from_params"]
-
-
-def network_from_params(named: dict[str, np.ndarray], activation: str = "sigmoid") -> Network:
-    """A Network whose sizes are read off ``named`` (W1 (2, h1), …, WL (hk, 1)) holding
-    copies of those arrays. Raises ValueError for missing or inconsistent arrays."""
-    n_layers = sum(1 for k in named if k.startswith("W"))
-    if n_layers < 1:
-        raise ValueError("no weight arrays W1…")
-    sizes = [int(np.shape(named["W1"])[0])]
-    for i in range(1, n_layers + 1):
-        if f"W{i}" not in named:
-            raise ValueError(f"missing array W{i}")
-        sizes.append(int(np.shape(named[f"W{i}"])[1]))
-    net = Network(
-        tuple(sizes[1:-1]), activation, "xavier", np.random.default_rng(0), n_inputs=sizes[0]
-    )
-    net.set_params(named)
-    return net
+__all__ = ["LayerStats", "layer_stats"]
 
 
 @dataclass(frozen=True)

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from core.analysis.diagnosis import detect_plateau, diagnose, measure
-from core.analysis.layers import network_from_params
 from core.nn.losses import get_loss
+from core.nn.network import Network
 from core.records import read_data, read_metrics, read_weights
 
 __all__ = [
@@ -189,7 +189,7 @@ def _diagnosis(path: Path, config, rows) -> tuple[str, float]:
     named = read_weights(path)
     if named is None:
         return "no readable weights", 0.0
-    net = network_from_params(named, config.activation)
+    net = Network.from_params(named, config.activation)
     X, y = read_data(path)
     m = measure(net, X, y, get_loss(config.loss))
     e, v = _losses(rows)

@@ -142,6 +142,28 @@ class Network:
             for B in self.Bs:
                 B[...] = rng.normal(0.0, 1.0, size=B.shape)
 
+    @classmethod
+    def from_params(cls, named: dict[str, np.ndarray], activation: str = "sigmoid",
+                    hidden: tuple[int, ...] | None = None) -> Network:
+        """The network saved as ``named`` (W1 (2, h1), …, WL (hk, 1), B1…BL): its sizes
+        read off the arrays, which it holds copies of. ``hidden``, when given, must match
+        them. The one way a network is rebuilt from saved arrays; ValueError for missing
+        or inconsistent arrays."""
+        n_layers = sum(1 for k in named if k.startswith("W"))
+        if n_layers < 1:
+            raise ValueError("no weight arrays W1…")
+        sizes = [int(np.shape(named["W1"])[0])] if "W1" in named else []
+        for i in range(1, n_layers + 1):
+            if f"W{i}" not in named or np.ndim(named[f"W{i}"]) != 2:
+                raise ValueError(f"missing array W{i}")
+            sizes.append(int(np.shape(named[f"W{i}"])[1]))
+        if hidden is not None and tuple(sizes[1:-1]) != tuple(hidden):
+            raise ValueError(f"hidden sizes {tuple(sizes[1:-1])}, expected {tuple(hidden)}")
+        net = cls(tuple(sizes[1:-1]), activation, "xavier", np.random.default_rng(0),
+                  n_inputs=sizes[0])
+        net.set_params(named)
+        return net
+
     def _scale(self, fan_in: int, fan_out: int) -> float:
         if self.init == "xavier":
             return float(np.sqrt(2.0 / (fan_in + fan_out)))

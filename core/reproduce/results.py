@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from core.analysis.layers import network_from_params
 from core.analysis.observations import Observation, observe
 from core.analysis.points import fresh_test_set
 from core.nn.losses import get_loss
 from core.nn.metrics import Metrics, evaluate
+from core.nn.network import Network
 from core.records import read_data, read_metrics, read_weights
 from core.reproduce.experiments import Plan
 from core.reproduce.reported import REPORTED, Reported
@@ -113,7 +113,7 @@ def _network(path: Path, config):
     named = read_weights(path)
     if named is None:
         return None
-    return network_from_params(named, config.activation)
+    return Network.from_params(named, config.activation)
 
 
 def _points(label: str, net, config, X: np.ndarray, y: np.ndarray) -> Points:

@@ -141,9 +141,8 @@ class Session:
             reason = (f"must be above the {ckpt.epoch} epochs run {run_dir.name} has done")
             raise SetupError(f"epochs: {reason}", "epochs", reason)
         config = config.with_changes(epochs=target)
-        net = Network(config.hidden, config.activation, "normal", np.random.default_rng(0))
         try:
-            net.set_params(ckpt.named)
+            net = Network.from_params(ckpt.named, config.activation, config.hidden)
         except ValueError as exc:
             raise SetupError(f"run {run_dir.name}: the checkpoint does not fit its config "
                              f"({exc})", "run") from None

@@ -46,8 +46,8 @@ def eval_parser() -> Parser:
 
 def _load_run(parser, args):
     """(run directory, shown name, its RunInfo, Network, Loss) or exit 2 naming why."""
-    from core.analysis.layers import network_from_params
     from core.nn.losses import get_loss
+    from core.nn.network import Network
     from core.records import read_run
     from core.records.index import RunsError, resolve_run
     from core.records.reader import printable, read_weights_or_raise
@@ -66,7 +66,7 @@ def _load_run(parser, args):
         parser.error(f"run {shown} has no readable {exc}")
     cfg = info.config
     try:
-        net = network_from_params(named, cfg.get("activation", "sigmoid"))
+        net = Network.from_params(named, cfg.get("activation", "sigmoid"))
         loss = get_loss(cfg.get("loss", "mse"))
     except (ValueError, KeyError, TypeError) as exc:
         parser.error(f"run {shown}: {printable(exc, 200)}")

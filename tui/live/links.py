@@ -285,10 +285,8 @@ class FilesLink:
         named = read_weights(self.run_dir)
         if named is None:
             return
-        net = Network(self.config.hidden, self.config.activation, "xavier",
-                      np.random.default_rng(0))
         try:
-            net.set_params(named)
+            net = Network.from_params(named, self.config.activation, self.config.hidden)
         except ValueError:
             return
         X, y = self._data

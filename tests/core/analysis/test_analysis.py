@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from core.analysis.boundary import boundary_field, grid_points
-from core.analysis.layers import layer_stats, network_from_params
+from core.analysis.layers import layer_stats
 from core.analysis.points import confusion, fresh_test_set, predictions
 from core.config import RunConfig
 from core.datasets import generate
@@ -44,12 +44,12 @@ def test_boundary_field_of_a_diverged_network_is_neutral():
 
 def test_network_from_params_round_trip():
     net = _net((4, 6, 2), seed=3, activation="tanh")
-    copy = network_from_params(net.copy_params(), "tanh")
+    copy = Network.from_params(net.copy_params(), "tanh")
     assert copy.sizes == net.sizes
     X = np.random.default_rng(0).uniform(size=(10, 2))
     np.testing.assert_array_equal(copy.predict(X), net.predict(X))
     with pytest.raises(ValueError, match="no weight arrays"):
-        network_from_params({"B1": np.zeros(3)})
+        Network.from_params({"B1": np.zeros(3)})
 
 
 @pytest.mark.parametrize(("name", "noise"), [

@@ -7,11 +7,11 @@ import re
 import numpy as np
 import pytest
 
-from core.analysis.layers import network_from_params
 from core.analysis.points import fresh_test_set
 from core.config import RunConfig
 from core.nn.losses import get_loss
 from core.nn.metrics import evaluate
+from core.nn.network import Network
 from core.records import read_weights
 from core.train.logfmt import epoch_line
 from core.train.session import Session
@@ -37,7 +37,7 @@ def _line(capsys) -> tuple[str, str]:
 def test_eval_prints_the_epoch_line_of_a_fresh_test_set(run_dir, capsys):
     assert main(["eval", str(run_dir), "--n", "50", "--seed", "4"]) == 0
     out, err = _line(capsys)
-    net = network_from_params(read_weights(run_dir))
+    net = Network.from_params(read_weights(run_dir))
     data = fresh_test_set("xor", 50, 4)
     m, _ = evaluate(net, data.X, data.y, get_loss("mse"))
     assert out == epoch_line(300, m.loss, m.soft_acc)
@@ -59,7 +59,7 @@ def test_eval_on_a_csv_file(run_dir, tmp_path, capsys):
     csv.write_text("x0,x1,label\n0,0,0\n0,1,1\n1,1,0\n1,0,1\n")
     assert main(["eval", str(run_dir), "--data-file", str(csv)]) == 0
     out, err = _line(capsys)
-    net = network_from_params(read_weights(run_dir))
+    net = Network.from_params(read_weights(run_dir))
     X = np.array([[0, 0], [0, 1], [1, 1], [1, 0]], float)
     y = np.array([[0], [1], [0], [1]], float)
     m, _ = evaluate(net, X, y, get_loss("mse"))
