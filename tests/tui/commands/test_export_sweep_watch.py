@@ -59,3 +59,18 @@ def test_sweep_cli_runs_a_small_grid(runs_root, bp_tui_cmd):
                               "class", "%", "ms/epoch", "time"]
     assert out[1].split()[:4] == ["cli-1", "3,3", "finished", "300/300"]
     assert out[2].split()[:4] == ["cli-2", "4,4", "finished", "300/300"]
+
+
+def test_smoothing_is_checked_without_assert_even_under_python_O(runs_root, tmp_path):
+    """`python -O` drops asserts; the range check must not be one."""
+    import subprocess
+    import sys
+
+    for bad in ("5", "nan", "-0.1"):
+        out = subprocess.run(
+            [sys.executable, "-O", "-m", "tui.cli", "export", "a", "--metrics",
+             str(tmp_path / "m.csv"), "--smoothing", bad],
+            capture_output=True, text=True, timeout=60)
+        assert out.returncode == 2, bad
+        assert "--smoothing" in out.stderr
+        assert "Traceback" not in out.stderr
