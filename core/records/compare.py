@@ -22,6 +22,7 @@ __all__ = [
     "ema",
     "fmt_duration",
     "load_series",
+    "markdown_table",
     "metrics_csv",
     "table_cells",
     "table_csv",
@@ -111,12 +112,30 @@ def metrics_csv(series: Sequence[Series], out: str | Path, weight: float = 0.0) 
     return count
 
 
-def fmt_duration(seconds: float | None) -> str:
-    """"7.1 s", "2 min 0.8 s" (the report's style, shortened); "" when unknown."""
-    if seconds is None:
+def fmt_duration(seconds: float | None, compact: bool = False) -> str:
+    """A duration the one way bp-tui writes it: "7.1 s", "2 min 0.8 s" (the report's
+    style, shortened), or ``compact`` for narrow columns: "9.5s", "2m40s", "1h05m"; ""
+    when unknown."""
+    if seconds is None or seconds != seconds:
         return ""
-    m, s = divmod(seconds, 60.0)
-    return f"{int(m)} min {s:.1f} s" if m else f"{s:.1f} s"
+    if not compact:
+        m, s = divmod(seconds, 60.0)
+        return f"{int(m)} min {s:.1f} s" if m else f"{s:.1f} s"
+    if seconds < 59.95:
+        return f"{seconds:.1f}s"
+    h, rem = divmod(round(seconds), 3600)
+    m, s = divmod(rem, 60)
+    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A GitHub Markdown table ('|' in a cell escaped), one line per row."""
+    def esc(text: str) -> str:
+        return str(text).replace("|", "\\|")
+
+    lines = ["| " + " | ".join(esc(h) for h in headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(esc(c) for c in r) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
 
 
 TABLE_COLUMNS = (
@@ -172,10 +191,4 @@ def table_csv(rows: Sequence[RunRow], out: str | Path) -> None:
 
 def table_markdown(rows: Sequence[RunRow]) -> str:
     """The comparison table as a GitHub Markdown table."""
-    def esc(text: str) -> str:
-        return text.replace("|", "\\|")
-
-    lines = ["| " + " | ".join(h for _, h in TABLE_COLUMNS) + " |",
-             "|" + "---|" * len(TABLE_COLUMNS)]
-    lines += ["| " + " | ".join(esc(c) for c in table_cells(r)) + " |" for r in rows]
-    return "\n".join(lines) + "\n"
+    return markdown_table([h for _, h in TABLE_COLUMNS], [table_cells(r) for r in rows])

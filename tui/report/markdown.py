@@ -11,7 +11,7 @@ from pathlib import Path
 
 from core import __version__
 from core.analysis.observations import epochs_to_converge, overshoots
-from core.records.compare import fmt_duration
+from core.records.compare import fmt_duration, markdown_table
 from core.reproduce import BOUNDARY_N, QUICK_FACTOR, Reproduction, RunResult, SectionResult
 from core.train.logfmt import epoch_line
 from tui.report.charts import line_chart
@@ -23,9 +23,7 @@ REPORT_FILE = "report.md"
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    out += ["| " + " | ".join(r) + " |" for r in rows]
-    return out
+    return markdown_table(headers, rows).splitlines()
 
 
 def _block(lines: Sequence[str] | str) -> list[str]:

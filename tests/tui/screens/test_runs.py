@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from core.records.compare import ema
+from core.records.compare import ema, fmt_duration
 from core.records.index import RunRow
 from tests.runs_fixture import make
 from tui.app import create_app
@@ -16,7 +16,6 @@ from tui.screens.overlay import OverlayScreen
 from tui.screens.runs import RunsScreen
 from tui.widgets.runs.columns import (
     compact_date,
-    compact_duration,
     detail_line,
     ellipsize,
     fit_name,
@@ -161,10 +160,10 @@ def test_snapshot_overlay(fixture_runs, snap_compare):
 
 
 def test_compact_cells():
-    assert compact_duration(None) == ""
-    assert compact_duration(9.54) == "9.5s"
-    assert compact_duration(160.0) == "2m40s"
-    assert compact_duration(3900.0) == "1h05m"
+    assert fmt_duration(None, compact=True) == ""
+    assert fmt_duration(9.54, compact=True) == "9.5s"
+    assert fmt_duration(160.0, compact=True) == "2m40s"
+    assert fmt_duration(3900.0, compact=True) == "1h05m"
     assert compact_date("2020-04-04T10:00:00+08:00") == "04-04 10:00"
     assert ellipsize("hidden-units-4", 14) == "hidden-units-4"
     assert ellipsize("a-very-long-run-name-lr-0.001", 16) == "a-very-l…r-0.001"

@@ -18,7 +18,6 @@ __all__ = [
     "NAME_MIN",
     "SCREEN_COLUMNS",
     "compact_date",
-    "compact_duration",
     "detail_line",
     "ellipsize",
     "fit_name",
@@ -77,18 +76,6 @@ def fit_name(name: str, width: int) -> str:
     return ellipsize(name, width)
 
 
-def compact_duration(seconds: float | None) -> str:
-    """ "9.5s", "2m40s", "1h05m"; "" when unknown."""
-    if seconds is None or seconds != seconds:
-        return ""
-    if seconds < 59.95:
-        return f"{seconds:.1f}s"
-    s = round(seconds)
-    h, rem = divmod(s, 3600)
-    m, s = divmod(rem, 60)
-    return f"{h}h{m:02d}m" if h else f"{m}m{s:02d}s"
-
-
 def compact_date(created: str) -> str:
     """ "MM-DD HH:MM" of an ISO timestamp ("2020-04-04T10:00:00+08:00" → "04-04 10:00")."""
     return created[5:16].replace("T", " ")
@@ -99,7 +86,7 @@ def screen_cells(row: RunRow, name_width: int = 10**6) -> list[str]:
     full = dict(zip((attr for attr, _ in TABLE_COLUMNS), table_cells(row, short=True)))
     full["name"] = fit_name(full["name"], name_width)
     full["hidden"] = ellipsize(full["hidden"], HIDDEN_MAX)
-    full["duration"] = compact_duration(row.duration)
+    full["duration"] = fmt_duration(row.duration, compact=True)
     full["created"] = compact_date(row.created)
     full["status"] = screen_status(row)
     return [full[attr] for attr, _, _ in SCREEN_COLUMNS]
