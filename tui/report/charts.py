@@ -10,19 +10,11 @@ from collections.abc import Sequence
 
 import plotext as plt
 
+from core.train.history import thin
+
 __all__ = ["MARKERS", "line_chart"]
 
 MARKERS = ("o", "x", "+", "*", "#", "%", "@", "=")
-
-
-def _thin(xs: Sequence[float], ys: Sequence[float], most: int) -> tuple[list, list]:
-    """At most ``most`` evenly spaced points of a series (its last one kept)."""
-    n = len(xs)
-    if n <= most:
-        return list(xs), list(ys)
-    step = n / most
-    idx = sorted({int(i * step) for i in range(most)} | {n - 1})
-    return [xs[i] for i in idx], [ys[i] for i in idx]
 
 
 def line_chart(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], title: str,
@@ -36,7 +28,7 @@ def line_chart(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], t
         pairs = [(x, y) for x, y in zip(xs, ys) if y is not None and (not ylog or y > 0)]
         if not pairs:
             continue
-        px, py = _thin([p[0] for p in pairs], [p[1] for p in pairs], 4 * width)
+        px, py = thin([p[0] for p in pairs], [p[1] for p in pairs], 4 * width)
         plt.plot(px, py, label=f"{label}", marker=marker)
     if ylog:
         plt.yscale("log")

@@ -22,7 +22,7 @@ from textual.widgets import Footer, Header, Input, Static
 from textual_plotext import PlotextPlot
 
 from core.records.compare import MAX_SMOOTHING, Series, ema, load_series
-from core.train.history import _even_indices
+from core.train.history import thin
 from tui.widgets.fields import FieldInput
 from tui.widgets.run.curves import round_xticks
 
@@ -38,14 +38,6 @@ OKABE_ITO = (
 MARKERS = ("•", "x", "+", "*", "o", "#", "@", "%")
 """One marker per run, so curves are told apart without colour."""
 SMOOTH_STEP = 0.1
-
-
-def _thin(xs: list[float], ys: list[float | None], n: int) -> tuple[list[float], list[float]]:
-    pts = [(x, y) for x, y in zip(xs, ys) if y is not None and math.isfinite(y)
-           and math.isfinite(x)]
-    if len(pts) > n:
-        pts = [pts[i] for i in _even_indices(len(pts), n)]
-    return [p[0] for p in pts], [p[1] for p in pts]
 
 
 class OverlayScreen(Screen):
@@ -125,14 +117,14 @@ class OverlayScreen(Screen):
                     if self.log_loss and key == "loss":
                         raw = [math.log10(max(v, 1e-12)) if v is not None else None for v in raw]
                     if w:
-                        rx, ry = _thin(xs, raw, n)
+                        rx, ry = thin(xs, raw, n)
                         if rx:
                             plt.plot(rx, ry, marker="braille", color=self._faint(rgb))
                         raw = ema(raw, w)
-                    px, py = _thin(xs, raw, n)
+                    px, py = thin(xs, raw, n)
                     if px:  # a line, and the run's marker on a few of its points
                         plt.plot(px, py, marker="braille", color=rgb)
-                        mx, my = _thin(px, py, 8)
+                        mx, my = thin(px, py, 8)
                         plt.scatter(mx, my, marker=marker, color=rgb)
                         right = max(right, px[-1])
             if not self.series:

@@ -115,3 +115,16 @@ def test_history_does_not_import_textual() -> None:
             "print('textual' in sys.modules or 'rich' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_thin_keeps_the_ends_and_drops_non_finite_points():
+    from core.train.history import thin
+
+    xs = list(range(100))
+    ys = [float(x) for x in xs]
+    ys[50] = float("nan")
+    tx, ty = thin(xs, ys, 10)
+    assert len(tx) == 10
+    assert (tx[0], tx[-1]) == (0, 99)
+    assert all(y == y for y in ty)
+    assert thin([1, 2], [None, 3.0], 5) == ([2], [3.0])
