@@ -23,6 +23,7 @@ from textual_plotext import PlotextPlot
 
 from core.records.compare import MAX_SMOOTHING, Series, ema, load_series
 from core.train.history import thin
+from tui.theme import theme_color
 from tui.widgets.fields import FieldInput
 from tui.widgets.run.curves import round_xticks
 
@@ -87,11 +88,7 @@ class OverlayScreen(Screen):
 
     # ------------------------------------------------------------ drawing
     def _faint(self, rgb: tuple[int, int, int]) -> tuple[int, int, int]:
-        bg = self.app.theme_variables.get("background", "")
-        try:
-            base = Color.parse(bg)
-        except Exception:
-            base = Color(0, 0, 0)
+        base = theme_color(self.app, "background", "black")
         return base.blend(Color(*rgb), 0.35).rgb
 
     def draw(self) -> None:

@@ -22,6 +22,7 @@ from core.records import default_runs_root
 from core.records.compare import table_cells
 from core.records.index import RunRow, RunsIndex
 from tui.screens.runs_actions import RunsActions
+from tui.theme import theme_color
 from tui.widgets.fields import FieldInput
 from tui.widgets.runs.columns import (
     NAME_MIN,
@@ -158,7 +159,7 @@ class RunsScreen(RunsActions, Screen):
             table.add_column(_pad("✓", 1, False), key="mark")
             for (attr, heading, right), w in zip(SCREEN_COLUMNS, widths):
                 table.add_column(_pad(heading, w, right), key=attr)
-            bad = self.app.current_theme.error or "red"
+            bad = theme_color(self.app, "error", "red").hex
             for name, mark, *row_cells in shown:
                 texts = [Text(_pad(c, w, right))
                          for c, w, (_, _, right) in zip(row_cells, widths, SCREEN_COLUMNS)]

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from core.analysis.points import Prediction, predictions
+from tui.theme import theme_color
 
 __all__ = ["COLUMNS", "PredictionsTable"]
 
@@ -50,7 +51,7 @@ class PredictionsTable(DataTable):
         rows = [] if X is None or yhat is None else predictions(X, y, yhat)
         rows.sort(key=_SORT_KEYS[self.sort_column], reverse=self.sort_reverse)
         self.rows_shown = rows
-        wrong = Style(color=self.app.theme_variables.get("error", "red"), bold=True)
+        wrong = Style(color=theme_color(self.app, "error", "red").hex, bold=True)
         self.clear()
         for p in rows:
             style = Style() if p.right else wrong

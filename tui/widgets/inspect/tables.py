@@ -11,10 +11,10 @@ from rich.console import Group
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
-from textual.color import Color
 from textual.widgets import Static
 
 from core.analysis.points import confusion
+from tui.theme import theme_color, theme_rgb
 from tui.widgets.inspect.units import unit_thumbnails
 
 __all__ = ["MATRIX_MAX_UNITS", "ConfusionView", "NetworkView", "confusion_table"]
@@ -105,16 +105,14 @@ class NetworkView(Static):
 
     def _unit_colours(self) -> tuple[tuple[int, int, int], ...]:
         """(low, background, high): the class-0 and class-1 colours of the boundary."""
-        variables = self.app.theme_variables
-        return tuple(Color.parse(variables.get(name, fallback)).rgb for name, fallback in
+        return tuple(theme_rgb(self.app, name, fallback) for name, fallback in
                      (("error", "red"), ("background", "black"), ("primary", "blue")))
 
     def _matrix(self, name: str, W: np.ndarray, B: np.ndarray) -> Text:
         """W (fan_in, fan_out) with the bias row B, each cell tinted by sign and size."""
-        variables = self.app.theme_variables
-        neg = Color.parse(variables.get("error", "red"))
-        pos = Color.parse(variables.get("primary", "blue"))
-        back = Color.parse(variables.get("background", "black"))
+        neg = theme_color(self.app, "error", "red")
+        pos = theme_color(self.app, "primary", "blue")
+        back = theme_color(self.app, "background", "black")
         scale = float(np.max(np.abs(np.concatenate([W.ravel(), B.ravel()])))) or 1.0
         text = Text(f"\n{name} (rows: inputs, last row: B) ", style="bold")
         for r, row in enumerate([*W, B]):

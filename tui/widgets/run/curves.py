@@ -16,12 +16,12 @@ import math
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.color import Color
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
 from core.train.history import History
+from tui.theme import theme_rgb
 
 __all__ = ["CurvesPanel", "epoch_ticks", "round_xticks", "short_number"]
 
@@ -230,14 +230,8 @@ class CurvesPanel(Widget):
         self._draw_loss()
         self._draw_acc()
 
-    def _color(self, series: _Series) -> tuple[int, int, int] | str:
-        value = self.app.theme_variables.get(series.color_var)
-        if not value:
-            return series.fallback
-        try:
-            return Color.parse(value).rgb
-        except Exception:  # a theme with an odd value: fall back to a named colour
-            return series.fallback
+    def _color(self, series: _Series) -> tuple[int, int, int]:
+        return theme_rgb(self.app, series.color_var, series.fallback)
 
     @staticmethod
     def _points(plot: PlotextPlot) -> int:
