@@ -26,6 +26,34 @@ __all__ = ["run_export"]
 
 def run_export(argv: Sequence[str]) -> int:
     """``bp-tui export RUN… --metrics out.csv --table out.md``."""
+    p = _parser()
+    args = p.parse_args(argv)
+    smoothing = _smoothing(p, args)
+    root = runs_root(args)
+    paths = _run_paths(p, root, args.runs)
+    outputs = [(flag, out) for flag, out in (("--metrics", args.metrics), ("--table", args.table))
+               if out is not None]
+    from core.records.index import RunsError
+    from core.records.paths import check_export_target
+
+    for flag, out in outputs:
+        try:
+            check_export_target(out, root, paths)
+        except RunsError as exc:
+            p.error(f"argument {flag}: {exc}")
+    for flag, out in outputs:
+        try:
+            _write(flag, out, paths, smoothing)
+        except OSError as exc:
+            if exc.errno in DISK_FULL:
+                print(f"bp-tui export: cannot write {flag} {printable(out, 200)}: "
+                      f"{exc.strerror}", file=sys.stderr)
+                return EXIT_FAILED
+            p.error(f"argument {flag}: {exc.strerror or exc}")
+    return EXIT_OK
+
+
+def _parser() -> Parser:
     p = Parser(prog="bp-tui export",
                description="Export runs' metrics (raw and smoothed) and their comparison "
                            "table (.csv or .md).")
@@ -35,7 +63,11 @@ def run_export(argv: Sequence[str]) -> int:
                    help="comparison table: Markdown (.md) or CSV (.csv)")
     p.add_argument("--smoothing", default="0", help="EMA weight 0–0.99 for *_smoothed columns")
     add_runs_dir_flag(p)
-    args = p.parse_args(argv)
+    return p
+
+
+def _smoothing(p: Parser, args) -> float:
+    """The checked EMA weight; the outputs asked for are checked here too."""
     try:
         w = float(args.smoothing)
     except ValueError:
@@ -46,38 +78,28 @@ def run_export(argv: Sequence[str]) -> int:
         p.error("give --metrics OUT.csv and/or --table OUT.md")
     if args.table is not None and not args.table.endswith((".md", ".csv")):
         p.error("argument --table: the file must end in .md or .csv")
-    from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
-    from core.records.index import RunsError, read_row, resolve_run
-    from core.records.paths import check_export_target
+    return w
 
-    root = runs_root(args)
+
+def _run_paths(p: Parser, root: Path, names: Sequence[str]) -> list[Path]:
+    from core.records.index import RunsError, resolve_run
+
     paths = []
-    for name in args.runs:
+    for name in names:
         try:
             paths.append(resolve_run(root, name))
         except RunsError as exc:
             p.error(f"argument RUN: {exc}")
-    for flag, out in (("--metrics", args.metrics), ("--table", args.table)):
-        if out is not None:
-            try:
-                check_export_target(out, root, paths)
-            except RunsError as exc:
-                p.error(f"argument {flag}: {exc}")
-    flag, out = "--metrics", args.metrics
-    try:
-        if args.metrics is not None:
-            metrics_csv([load_series(x) for x in paths], args.metrics, w)
-        flag, out = "--table", args.table
-        if args.table is not None:
-            rows = [read_row(x) for x in paths]
-            if args.table.endswith(".csv"):
-                table_csv(rows, args.table)
-            else:
-                Path(args.table).write_text(table_markdown(rows), encoding="utf-8")
-    except OSError as exc:
-        if exc.errno in DISK_FULL:
-            print(f"bp-tui export: cannot write {flag} {printable(out, 200)}: "
-                  f"{exc.strerror}", file=sys.stderr)
-            return EXIT_FAILED
-        p.error(f"argument {flag}: {exc.strerror or exc}")
-    return EXIT_OK
+    return paths
+
+
+def _write(flag: str, out: str, paths: list[Path], smoothing: float) -> None:
+    from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
+    from core.records.index import read_row
+
+    if flag == "--metrics":
+        metrics_csv([load_series(x) for x in paths], out, smoothing)
+    elif out.endswith(".csv"):
+        table_csv([read_row(x) for x in paths], out)
+    else:
+        Path(out).write_text(table_markdown([read_row(x) for x in paths]), encoding="utf-8")
