@@ -44,7 +44,7 @@ def run_export(argv: Sequence[str]) -> int:
         p.error("give --metrics OUT.csv and/or --table OUT.md")
     if args.table is not None and not args.table.endswith((".md", ".csv")):
         p.error("argument --table: the file must end in .md or .csv")
-    from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
+    from core.records.compare import load_comparison, metrics_csv, table_csv, table_markdown
     from core.records.index import RunsError, read_row, resolve_run
     from core.records.paths import check_export_target
 
@@ -64,7 +64,7 @@ def run_export(argv: Sequence[str]) -> int:
     flag, out = "--metrics", args.metrics
     try:
         if args.metrics is not None:
-            metrics_csv([load_series(x) for x in paths], args.metrics, w)
+            metrics_csv(load_comparison(paths), args.metrics, w)
         flag, out = "--table", args.table
         if args.table is not None:
             rows = [read_row(x) for x in paths]
