@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -183,6 +184,7 @@ async def main_async(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     shots = [s for s in SHOTS if not args.only or s.name in args.only]
     with tempfile.TemporaryDirectory(prefix="bp-tui-shots-") as tmp:
+        os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")  # your theme stays yours
         for shot in shots:
             path = await take(shot, out, Path(tmp) / "runs")
             print(path)

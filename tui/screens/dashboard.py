@@ -32,7 +32,7 @@ from tui.screens.dashboard_actions import DashboardActions
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.form import HyperForm
-from tui.widgets.run.pair import ScatterPair
+from tui.widgets.run.pair import PICTURES, ScatterPair
 from tui.widgets.run.status import RunStatus, StatusLine
 
 __all__ = ["HEAVY_SECONDS", "TICK_SECONDS", "DashboardScreen"]
@@ -101,6 +101,11 @@ class DashboardScreen(DashboardActions, Screen):
         self._bindings_key: tuple | None = None
 
     # ------------------------------------------------------------ layout
+    def _remembered_picture(self) -> str:
+        """The prediction picture chosen at the last launch (``b``), else the boundary."""
+        picture = getattr(getattr(self.app, "prefs", None), "picture", None)
+        return picture if picture in PICTURES else "field"
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Container(id="main"):  # a grid: the layouts are in app.tcss
@@ -109,7 +114,7 @@ class DashboardScreen(DashboardActions, Screen):
                 yield HyperForm(self.controller.config, id="form")
                 yield Static("", id="form-message", markup=False)
             yield CurvesPanel(acc_scale=1.0, id="curves")
-            yield ScatterPair(id="scatter", picture="field")
+            yield ScatterPair(id="scatter", picture=self._remembered_picture())
             yield EpochLog(id="log", max_lines=20_000, auto_scroll=True)
         yield StatusLine(id="status")
         yield Static("The terminal is too small for bp-tui.\n"

@@ -168,6 +168,7 @@ class DashboardActions:
         """The prediction panel's next picture: boundary → continuous ŷ → scatter."""
         pair = self.query_one("#scatter", ScatterPair)
         pair.picture = PICTURES[(PICTURES.index(pair.picture) + 1) % len(PICTURES)]
+        self.app.remember(picture=pair.picture)
         self.call_after_refresh(self.want_views, True)
 
     def action_predictions(self) -> None:
