@@ -88,6 +88,8 @@ SHOTS = [
           "a run paused partway"),
     _dash("finished-linear-80x24", SMALL, LINEAR, "finished", _LIN),
     _dash("finished-xor-80x24", SMALL, XOR, "finished", _XOR),
+    _dash("zoom-xor-80x24", SMALL, XOR.with_changes(name="xor-grid-64x64-2"), "finished",
+          f"{_XOR}, z z z: the prediction alone", ("z", "z", "z")),
     Shot("runs-120x40", WIDE, mode="runs", title="bp-tui: the runs screen (120×40)"),
     Shot("overlay-120x40", WIDE, mode="overlay", title="bp-tui: three runs overlaid (120×40)"),
     Shot("sweep-120x40", WIDE, mode="sweep", title="bp-tui: the sweep screen (120×40)"),

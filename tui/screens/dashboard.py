@@ -73,6 +73,7 @@ class DashboardScreen(DashboardActions, Screen):
                 tooltip="Loss per point (train and test compare) or the report's sum"),
         Binding("y", "predictions", "Predictions", show=False, id="view.predictions"),
         Binding("f", "toggle_form", "Form", show=False, id="view.form"),
+        Binding("z", "zoom", "Zoom", show=False, id="view.zoom"),
         Binding("i", "inspect", "Inspect", id="view.inspect"),
         Binding("d", "detach", "Detach", id="run.detach"),
         # priority: handled as the key arrives, so the keys after it in a burst are
@@ -99,6 +100,7 @@ class DashboardScreen(DashboardActions, Screen):
         self._shown: RunStatus | None = None
         self._ticked_at = 0.0
         self._bindings_key: tuple | None = None
+        self.zoom = ""  # the panel shown alone (``z``), "" for all
 
     # ------------------------------------------------------------ layout
     def _remembered_picture(self) -> str:
