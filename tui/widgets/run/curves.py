@@ -59,11 +59,19 @@ LABELLED_ROWS = 13
 
 
 def legend(title: str, series: list[_Series], width: int = 200) -> str:
-    """A plot's title with its legend, outside the data ("Loss  ⠿ train  • test"),
-    closer-set when the plot is narrow; the title alone when even that does not fit."""
+    """A plot's title with its legend, outside the data ("Loss  ⠿ train  • test").
+    When the plot is narrow a test series whose training twin is shown gives only its
+    mark ("⠿ soft acc  • right %  test + x"), then the legend closes up; the title alone
+    when even that does not fit."""
     keys = [(_GLYPH.get(s.marker, s.marker), s.label) for s in series]
-    for sep, gap in (("  ", " "), (" ", "")):
-        text = sep.join([title, *(f"{g}{gap}{label}" for g, label in keys)])
+    trained = {label for _, label in keys}
+    twins = [g for g, label in keys if label.startswith("test ") and label[5:] in trained]
+    short = [(g, label) for g, label in keys
+             if not (label.startswith("test ") and label[5:] in trained)]
+    tail = ["test " + " ".join(twins)] if twins else []
+    for sep, gap, items, extra in (("  ", " ", keys, []), ("  ", " ", short, tail),
+                                   (" ", "", short, tail)):
+        text = sep.join([title, *(f"{g}{gap}{label}" for g, label in items), *extra])
         if len(text) <= width - 2:
             return text
     return title
