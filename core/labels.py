@@ -12,8 +12,24 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from core.config import RunConfig
+from core.files import printable
 
-__all__ = ["describe_setting", "differing_labels", "differing_settings"]
+__all__ = [
+    "METRIC_NAMES",
+    "RIGHT",
+    "SOFT_ACC",
+    "describe_setting",
+    "differing_labels",
+    "differing_settings",
+    "run_labels",
+]
+
+SOFT_ACC = "soft acc"
+"""The report's accuracy, (1 − mean|ŷ − y|) × 100 — what its log prints as "accuracy"."""
+RIGHT = "right %"
+"""The share of points classified right (ŷ ≥ 0.5 is class 1), in percent."""
+METRIC_NAMES = {"loss": "loss", "soft_acc": SOFT_ACC, "acc": RIGHT}
+"""What every screen, table and export calls the recorded metrics (metrics.jsonl keys)."""
 
 _DATA_NAMES = {
     "linear": "linear",
@@ -86,4 +102,22 @@ def differing_labels(
     labels = [" · ".join(describe_setting(k, getattr(c, k)) for k in keys) for c in configs]
     if names is not None and len(set(labels)) < len(labels):
         labels = [f"{label} ({name})" for label, name in zip(labels, names)]
+    return labels
+
+
+def run_labels(configs: Sequence[dict[str, Any] | None], names: Sequence[str]) -> list[str]:
+    """``differing_labels`` for runs read from disk: ``configs`` are their config.json
+    dicts (None or unusable for a damaged run). Runs without usable settings are labelled
+    by their name, and the others are compared among themselves."""
+    usable: list[tuple[int, RunConfig]] = []
+    for i, raw in enumerate(configs):
+        try:
+            usable.append((i, RunConfig.from_dict(dict(raw or {}))))
+        except (TypeError, ValueError, ArithmeticError, RecursionError):
+            continue  # damaged or foreign settings: the run is named instead
+    labels = [str(n) for n in names]
+    if len(usable) >= 2:
+        texts = differing_labels([c for _, c in usable], [labels[i] for i, _ in usable])
+        for (i, _), text in zip(usable, texts):
+            labels[i] = printable(text, 120)
     return labels

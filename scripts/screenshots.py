@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import subprocess
 import sys
@@ -87,6 +88,8 @@ SHOTS = [
           "a run paused partway"),
     _dash("finished-linear-80x24", SMALL, LINEAR, "finished", _LIN),
     _dash("finished-xor-80x24", SMALL, XOR, "finished", _XOR),
+    _dash("zoom-xor-80x24", SMALL, XOR.with_changes(name="xor-grid-64x64-2"), "finished",
+          f"{_XOR}, z z z: the prediction alone", ("z", "z", "z")),
     Shot("runs-120x40", WIDE, mode="runs", title="bp-tui: the runs screen (120×40)"),
     Shot("overlay-120x40", WIDE, mode="overlay", title="bp-tui: three runs overlaid (120×40)"),
     Shot("sweep-120x40", WIDE, mode="sweep", title="bp-tui: the sweep screen (120×40)"),
@@ -183,6 +186,7 @@ async def main_async(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     shots = [s for s in SHOTS if not args.only or s.name in args.only]
     with tempfile.TemporaryDirectory(prefix="bp-tui-shots-") as tmp:
+        os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")  # your theme stays yours
         for shot in shots:
             path = await take(shot, out, Path(tmp) / "runs")
             print(path)

@@ -32,7 +32,8 @@ BP_TUI = str(Path(sys.executable).with_name("bp-tui"))
 
 @pytest.fixture(autouse=True)
 def runs_root(tmp_path_factory, monkeypatch) -> Path:
-    """Point BP_TUI_RUNS (and XDG_DATA_HOME) at a fresh temporary directory.
+    """Point BP_TUI_RUNS, XDG_DATA_HOME and XDG_CONFIG_HOME (the remembered theme and
+    picture) at a fresh temporary directory: no test reads or writes the real home.
 
     ``monkeypatch.setenv`` changes ``os.environ``, so subprocesses inherit it too.
     """
@@ -40,6 +41,7 @@ def runs_root(tmp_path_factory, monkeypatch) -> Path:
     root = base / "runs"
     monkeypatch.setenv("BP_TUI_RUNS", str(root))
     monkeypatch.setenv("XDG_DATA_HOME", str(base / "xdg"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(base / "config"))
     return root
 
 

@@ -21,6 +21,7 @@ from core.config import RunConfig
 from core.train.warmup import KernelWarmup
 from tui.live.controller import ControllerError, RunController
 from tui.screens.dashboard import DashboardScreen
+from tui.settings import load_settings, save_settings
 
 __all__ = ["BpTuiApp", "create_app"]
 
@@ -52,8 +53,14 @@ class BpTuiApp(App[int]):
         self.fps, self.start_now, self.open_runs, self.title_text = fps, start, open_runs, title
         self.detached = False  # left with the run training on (d, or a hangup)
         self.hung_up = False
+        self.prefs, self.prefs_note = load_settings()
 
     def on_mount(self) -> None:
+        if self.prefs.theme in self.available_themes:
+            self.theme = self.prefs.theme
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        if self.prefs_note:
+            self.notify(self.prefs_note, severity="warning")
         self.push_screen(DashboardScreen(self.controller, self.fps, self.start_now,
                                          self.title_text))
         self._install_signal_handlers()
@@ -66,6 +73,21 @@ class BpTuiApp(App[int]):
         must never be read as markup (a "[/]" would end the app)."""
         super().notify(message, title=title, severity=severity, timeout=timeout,
                        markup=False)
+
+    # ------------------------------------------------------------ preferences
+    def remember(self, **changes: str) -> None:
+        """Keep a preference (theme, picture) for the next launch, in the settings file
+        (``tui.settings``); a failure to write it is one line, never an error."""
+        prefs = self.prefs.with_changes(**changes)
+        if prefs == self.prefs:
+            return
+        self.prefs = prefs
+        note = save_settings(prefs)
+        if note:
+            self.notify(note, severity="warning")
+
+    def _theme_changed(self, theme) -> None:
+        self.remember(theme=theme.name)
 
     # ------------------------------------------------------------ leaving
     def _install_signal_handlers(self) -> None:

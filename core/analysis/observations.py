@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from core.analysis.diagnosis import detect_plateau, diagnose, measure
+from core.labels import SOFT_ACC
 from core.nn.losses import get_loss
 from core.nn.network import Network
 from core.records import read_data, read_metrics, read_weights
@@ -215,7 +216,7 @@ def observe_stuck(members, root: Path) -> Observation:
     text, out_sat = _diagnosis(root / m.name, m.config, rows)
     holds = flat and m.stuck and out_sat >= 0.9
     return Observation(claim, holds,
-                       f"loss {v.min():.2f}–{v.max():.2f}, accuracy {acc_text} at all "
+                       f"loss {v.min():.2f}–{v.max():.2f}, {SOFT_ACC} {acc_text} at all "
                        f"{v.size} evaluated epochs 0–{int(e[-1])}; diagnosis: {text}")
 
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from core.labels import METRIC_NAMES, run_labels
 from core.records.index import RunRow
-from core.records.reader import printable, read_metrics
+from core.records.reader import printable, read_metrics, read_run
 
 __all__ = [
     "METRICS",
@@ -21,9 +22,12 @@ __all__ = [
     "Series",
     "ema",
     "fmt_duration",
+    "load_comparison",
     "load_series",
     "markdown_table",
     "metrics_csv",
+    "row_labels",
+    "sibling_labels",
     "table_cells",
     "table_csv",
     "table_markdown",
@@ -55,12 +59,14 @@ def ema(values: Sequence[float | None], weight: float) -> list[float | None]:
 
 @dataclass(frozen=True)
 class Series:
-    """One run's metrics as columns: epoch, wall (s) and each of METRICS (None = missing)."""
+    """One run's metrics as columns: epoch, wall (s) and each of METRICS (None = missing);
+    ``label``: the settings that set it apart from the runs it is compared with."""
 
     run: str
     epoch: list[int]
     wall: list[float | None]
     values: dict[str, list[float | None]]
+    label: str = ""
 
     def x(self, axis: str) -> list[float]:
         """The x values: "epoch" or "wall" (seconds since the run started)."""
@@ -84,6 +90,39 @@ def load_series(path: str | Path) -> Series:
     )
 
 
+def _config(path: str | Path) -> dict[str, Any] | None:
+    info = read_run(path)
+    return None if info.damaged else info.config
+
+
+def load_comparison(paths: Sequence[str | Path]) -> list[Series]:
+    """The runs' Series, each labelled by the settings that differ between them
+    (``(512,512)``, ``lr 0.1``; its name when nothing does or its settings are unreadable)."""
+    series = [load_series(p) for p in paths]
+    labels = run_labels([_config(p) for p in paths], [s.run for s in series])
+    return [replace(s, label=label) for s, label in zip(series, labels)]
+
+
+def row_labels(rows: Sequence[RunRow]) -> list[str]:
+    """Each row labelled by the settings that differ between ``rows`` (damaged: its name)."""
+    return run_labels([None if r.damaged else r.config for r in rows],
+                      [printable(r.name) for r in rows])
+
+
+def sibling_labels(rows: Sequence[RunRow]) -> dict[str, str]:
+    """Run name → the settings that set it apart from the other runs of its sweep
+    (``(512,512)``), for every run that belongs to a sweep of two or more runs."""
+    by_sweep: dict[str, list[RunRow]] = {}
+    for r in rows:
+        if r.sweep:
+            by_sweep.setdefault(r.sweep, []).append(r)
+    out: dict[str, str] = {}
+    for group in by_sweep.values():
+        if len(group) > 1:
+            out.update(zip((r.name for r in group), row_labels(group)))
+    return out
+
+
 def _cell(v: float | None, fmt: str = "{:.6g}") -> str:
     return "" if v is None else fmt.format(v)
 
@@ -91,12 +130,14 @@ def _cell(v: float | None, fmt: str = "{:.6g}") -> str:
 def metrics_csv(series: Sequence[Series], out: str | Path, weight: float = 0.0) -> int:
     """Write every run's metrics, raw and smoothed, as CSV rows; returns the row count.
 
-    Columns: run, epoch, wall, then for each metric its raw value and ``<metric>_smoothed``
-    (debiased EMA with ``weight``). Missing values are empty cells.
+    Columns: run, its label (the settings that differ, ``Series.label``), epoch, wall,
+    then for each metric its raw value and "<metric> smoothed" (debiased EMA with
+    ``weight``), named as every screen names them (``core.labels.METRIC_NAMES``: loss,
+    soft acc, right %). Missing values are empty cells.
     """
-    header = ["run", "epoch", "wall"]
+    header = ["run", "settings", "epoch", "wall"]
     for k in METRICS:
-        header += [k, f"{k}_smoothed"]
+        header += [METRIC_NAMES[k], f"{METRIC_NAMES[k]} smoothed"]
     count = 0
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
@@ -104,7 +145,7 @@ def metrics_csv(series: Sequence[Series], out: str | Path, weight: float = 0.0) 
         for s in series:
             smooth = {k: s.smoothed(k, weight) for k in METRICS}
             for i, epoch in enumerate(s.epoch):
-                row: list[Any] = [s.run, epoch, _cell(s.wall[i], "{:.6f}")]
+                row: list[Any] = [s.run, s.label or s.run, epoch, _cell(s.wall[i], "{:.6f}")]
                 for k in METRICS:
                     row += [_cell(s.values[k][i]), _cell(smooth[k][i])]
                 w.writerow(row)
@@ -141,7 +182,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str
 TABLE_COLUMNS = (
     ("name", "name"), ("data", "data"), ("hidden", "hidden"), ("activation", "act"),
     ("optimizer", "opt"), ("lr", "lr"), ("epochs", "epochs"), ("loss", "loss"),
-    ("soft_acc", "soft acc %"), ("acc", "acc %"), ("duration", "time"),
+    ("soft_acc", METRIC_NAMES["soft_acc"]), ("acc", METRIC_NAMES["acc"]), ("duration", "time"),
     ("status", "status"), ("created", "date"),
 )
 """(RunRow attribute, header) of the comparison table, in order."""
@@ -180,15 +221,24 @@ def _status(row: RunRow, short: bool) -> str:
     return row.status
 
 
+def _export_rows(rows: Sequence[RunRow]) -> tuple[list[str], list[list[str]]]:
+    """The exported table: TABLE_COLUMNS with "settings" (``row_labels``) after the name."""
+    header = [h for _, h in TABLE_COLUMNS]
+    cells = [table_cells(r) for r in rows]
+    for c, label in zip(cells, row_labels(rows)):
+        c.insert(1, label)
+    return [header[0], "settings", *header[1:]], cells
+
+
 def table_csv(rows: Sequence[RunRow], out: str | Path) -> None:
     """The comparison table as CSV (one header line, one line per run)."""
+    header, cells = _export_rows(rows)
     with open(out, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
-        w.writerow([h for _, h in TABLE_COLUMNS])
-        for r in rows:
-            w.writerow(table_cells(r))
+        w.writerow(header)
+        w.writerows(cells)
 
 
 def table_markdown(rows: Sequence[RunRow]) -> str:
     """The comparison table as a GitHub Markdown table."""
-    return markdown_table([h for _, h in TABLE_COLUMNS], [table_cells(r) for r in rows])
+    return markdown_table(*_export_rows(rows))

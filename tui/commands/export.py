@@ -94,11 +94,11 @@ def _run_paths(p: Parser, root: Path, names: Sequence[str]) -> list[Path]:
 
 
 def _write(flag: str, out: str, paths: list[Path], smoothing: float) -> None:
-    from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
+    from core.records.compare import load_comparison, metrics_csv, table_csv, table_markdown
     from core.records.index import read_row
 
     if flag == "--metrics":
-        metrics_csv([load_series(x) for x in paths], out, smoothing)
+        metrics_csv(load_comparison(paths), out, smoothing)
     elif out.endswith(".csv"):
         table_csv([read_row(x) for x in paths], out)
     else:

@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from core.labels import RIGHT, SOFT_ACC
 from tui.commands.common import EXIT_OK, Parser, add_runs_dir_flag, runs_root
 
 __all__ = ["LIST_COLUMNS", "LIST_WIDTH", "list_json", "list_text", "run_runs"]
@@ -21,18 +22,20 @@ LIST_COLUMNS: tuple[tuple[str, str, int, bool], ...] = (
     ("lr", "lr", 7, True),
     ("epochs", "epochs", 11, True),
     ("loss", "loss", 8, True),
-    ("soft_acc", "soft%", 6, True),
-    ("acc", "acc%", 6, True),
+    ("soft_acc", SOFT_ACC, 8, True),
+    ("acc", RIGHT, 7, True),
 )
 """(key, heading, width, right-aligned); the status takes the rest of the line, and a
 damaged run's "damaged: <reason>" everything after its name."""
 
 
 def list_text(rows) -> list[str]:
-    """The runs table as lines of at most ``LIST_WIDTH`` characters (names and reasons
-    cut by an ellipsis in the middle; every cell ``printable``)."""
+    """The runs table as lines of at most ``LIST_WIDTH`` characters (every cell
+    ``printable``): names fitted so that they stay told apart (``fit_names``: a made-up
+    name drops its date first, names alike keep the part that differs), reasons cut by
+    an ellipsis in the middle."""
     from core.records.compare import TABLE_COLUMNS, table_cells
-    from tui.widgets.runs.columns import ellipsize
+    from tui.widgets.runs.columns import ellipsize, fit_names
 
     name_w = LIST_COLUMNS[0][2]
     used = sum(w + 1 for *_, w, _ in LIST_COLUMNS)
@@ -43,8 +46,10 @@ def list_text(rows) -> list[str]:
         return (" ".join(parts) + " " + ellipsize(cells["status"], LIST_WIDTH - used)).rstrip()
 
     out = [line({"status": "status", **{k: h for k, h, _, _ in LIST_COLUMNS}})]
-    for row in rows:
+    names = fit_names([table_cells(r)[0] for r in rows], name_w)
+    for row, name in zip(rows, names):
         cells = dict(zip((attr for attr, _ in TABLE_COLUMNS), table_cells(row)))
+        cells["name"] = name
         if row.damaged:
             name = ellipsize(cells["name"], name_w).ljust(name_w)
             out.append(f"{name} {ellipsize(cells['status'], LIST_WIDTH - name_w - 1)}")

@@ -10,18 +10,18 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from core.labels import RIGHT, SOFT_ACC
 from core.train.sweep import (
     MEMBER_COLUMNS,
     CellSummary,
     MemberState,
+    member_labels,
     member_row,
-    varying_settings,
 )
 
 __all__ = ["LiveTable", "cell_lines", "format_table", "member_lines"]
 
-LEFT = {"run", "status", "cell", "data", "hidden", "activation", "optimizer", "loss fn",
-        "init"}
+LEFT = {"run", "settings", "status", "cell"}
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -37,10 +37,11 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[
 
 
 def member_lines(members: Sequence[MemberState]) -> list[str]:
-    """The members table: run, the settings that vary, status, epoch, loss, accuracy…"""
-    keys = varying_settings([m.config for m in members])
-    headers = ["run", *("loss fn" if k == "loss" else k for k in keys), *MEMBER_COLUMNS]
-    return format_table(headers, [member_row(m, keys) for m in members])
+    """The members table: run, its settings (those that differ), status, epoch, loss,
+    both accuracies, time."""
+    headers = ["run", "settings", *MEMBER_COLUMNS]
+    labels = member_labels(members)
+    return format_table(headers, [member_row(m, lab) for m, lab in zip(members, labels)])
 
 
 def _median(x: float | None, spec: str) -> str:
@@ -49,8 +50,8 @@ def _median(x: float | None, spec: str) -> str:
 
 def cell_lines(cells: Sequence[CellSummary]) -> list[str]:
     """Per grid cell: runs, how many stuck or failed, medians of the others."""
-    headers = ["cell", "runs", "stuck", "failed", "median loss", "median acc %",
-               "median class %", "median ms/epoch"]
+    headers = ["cell", "runs", "stuck", "failed", "median loss", f"median {SOFT_ACC}",
+               f"median {RIGHT}", "median ms/epoch"]
     rows = [[c.label, str(c.runs), str(c.stuck), str(c.failed), _median(c.loss, ".4f"),
              _median(c.soft_acc, ".2f"), _median(c.acc, ".2f"),
              _median(c.ms_per_epoch, ".3f")] for c in cells]

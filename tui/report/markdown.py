@@ -11,9 +11,11 @@ from pathlib import Path
 
 from core import __version__
 from core.analysis.observations import epochs_to_converge, overshoots
+from core.labels import RIGHT, SOFT_ACC
 from core.records.compare import fmt_duration, markdown_table
 from core.reproduce import BOUNDARY_N, QUICK_FACTOR, Reproduction, RunResult, SectionResult
 from core.train.logfmt import epoch_line
+from core.train.sweep import member_status
 from tui.report.charts import line_chart
 from tui.report.maps import LEGEND, class_map, point_map, side_by_side
 
@@ -40,8 +42,7 @@ def _first(rows, key: str) -> float | None:
 
 
 def _status(r: RunResult) -> str:
-    m = r.member
-    return "stuck" if m.stuck and m.status == "finished" else m.status
+    return member_status(r.member)
 
 
 def _series(runs: Sequence[RunResult], key: str) -> list[tuple[str, list, list]]:
@@ -59,8 +60,9 @@ def _head(rep: Reproduction) -> list[str]:
         f"{datetime.now():%Y-%m-%d %H:%M}: {fmt_duration(rep.wall)} on {rep.workers}.",
         f"Every run is recorded in `{rep.root}` (sweep `{rep.sweep}`): "
         f"`bp-tui runs --runs-dir {rep.root}` opens them. Loss is the report's "
-        "Σ(y − ŷ)² over the training points, accuracy its soft (1 − mean|ŷ − y|) × 100; "
-        "\"class %\" is the share of points classified right.", "",
+        f"Σ(y − ŷ)² over the training points; \"{SOFT_ACC}\" is its accuracy, the soft "
+        f"(1 − mean|ŷ − y|) × 100; \"{RIGHT}\" is the share of points classified right.",
+        "",
     ]
 
 
@@ -88,8 +90,8 @@ def _results(rep: Reproduction) -> list[str]:
         rows.append([r.label, str(m.epoch), *ours, _num(m.acc, ".2f"),
                      fmt_duration(m.duration), *theirs])
     return ["## bp-tui's numbers beside the report's", "",
-            *_table(["run", "epochs", "loss", "accuracy", "class %", "time",
-                     "report: loss", "report: accuracy", "report: time"], rows),
+            *_table(["run", "epochs", "loss", SOFT_ACC, RIGHT, "time",
+                     "report: loss", f"report: {SOFT_ACC}", "report: time"], rows),
             "", "Seeds differ from the report's (it does not give them), so single numbers "
             "differ; the observations above are what should — and do or do not — carry "
             "over.", ""]
@@ -130,10 +132,10 @@ def _hidden(s: SectionResult) -> list[str]:
         rows.append([r.label.removeprefix("hidden "), _num(m.loss), _num(m.soft_acc, ".2f"),
                      _status(r), fmt_duration(m.duration), _num(ms, ".3f"),
                      "—" if rp is None else _num(rp.loss), speed])
-    chart = line_chart(_series(s.runs, "soft_acc"), "accuracy history", "epoch",
-                       "accuracy %")
+    chart = line_chart(_series(s.runs, "soft_acc"), f"{SOFT_ACC} history", "epoch",
+                       f"{SOFT_ACC} %")
     return [f"## {s.title}", "", *_table(
-        ["hidden", "loss", "accuracy %", "status", "time", "ms/epoch", "report: loss",
+        ["hidden", "loss", SOFT_ACC, "status", "time", "ms/epoch", "report: loss",
          "× the report's speed per epoch"], rows), "", *_block(chart), ""]
 
 
@@ -143,17 +145,17 @@ def _rates(s: SectionResult) -> list[str]:
              _num(r.member.soft_acc, ".2f"), _status(r)] for r in s.runs]
     chart = line_chart(_series(s.runs, "loss"), "loss history", "epoch", "loss")
     return [f"## {s.title}", "", *_table(
-        ["lr", "epochs to 10 % of the first loss", "overshoots", "loss", "accuracy %",
+        ["lr", "epochs to 10 % of the first loss", "overshoots", "loss", SOFT_ACC,
          "status"], rows), "", *_block(chart), ""]
 
 
 def _linear_xor(s: SectionResult) -> list[str]:
     rows = [[r.label, str(r.member.config.n_points), _num(epochs_to_converge(r.rows), "d"),
              _num(r.member.loss), _num(r.member.soft_acc, ".2f")] for r in s.runs]
-    chart = line_chart(_series(s.runs, "soft_acc"), "accuracy history", "epoch",
-                       "accuracy %")
+    chart = line_chart(_series(s.runs, "soft_acc"), f"{SOFT_ACC} history", "epoch",
+                       f"{SOFT_ACC} %")
     return [f"## {s.title}", "", *_table(
-        ["data", "points", "epochs to 10 % of the first loss", "loss", "accuracy %"], rows),
+        ["data", "points", "epochs to 10 % of the first loss", "loss", SOFT_ACC], rows),
         "", *_block(chart), ""]
 
 
@@ -163,17 +165,17 @@ def _stuck(s: SectionResult) -> list[str]:
     return [f"## {s.title}", "",
             f"xor-grid, {c.n_points} points, hidden {','.join(map(str, c.hidden))}, lr "
             f"{c.lr:g}, seed {c.seed}, {c.epochs} epochs (the report: lr 0.0005, 40000 "
-            "epochs, loss 34.00 and accuracy 50.72 % at every epoch):", "",
+            f"epochs, loss 34.00 and {SOFT_ACC} 50.72 % at every epoch):", "",
             *_block(_log_lines(r, most=8)), "",
             f"{s.observation.line if s.observation else ''}", ""]
 
 
 def _fresh_line(rep: Reproduction) -> str:
     f, t = rep.fresh, rep.training.get("linear")
-    train = "" if t is None else (f"training points {t.metrics.soft_acc:.2f} % "
-                                  f"({t.metrics.acc:.2f} % classified right), ")
+    train = "" if t is None else (f"training points {SOFT_ACC} {t.metrics.soft_acc:.2f} "
+                                  f"({RIGHT} {t.metrics.acc:.2f}), ")
     return (f"the linear model on {len(f.y)} new linear points: {train}fresh points "
-            f"{f.metrics.soft_acc:.2f} % ({f.metrics.acc:.2f} % classified right, "
+            f"{SOFT_ACC} {f.metrics.soft_acc:.2f} ({RIGHT} {f.metrics.acc:.2f}, "
             f"{int(f.wrong.sum())} misclassified)")
 
 

@@ -32,7 +32,7 @@ from tui.screens.dashboard_actions import DashboardActions
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.form import HyperForm
-from tui.widgets.run.pair import ScatterPair
+from tui.widgets.run.pair import PICTURES, ScatterPair
 from tui.widgets.run.status import RunStatus, StatusLine
 
 __all__ = ["HEAVY_SECONDS", "TICK_SECONDS", "DashboardScreen"]
@@ -73,6 +73,7 @@ class DashboardScreen(DashboardActions, Screen):
                 tooltip="Loss per point (train and test compare) or the report's sum"),
         Binding("y", "predictions", "Predictions", show=False, id="view.predictions"),
         Binding("f", "toggle_form", "Form", show=False, id="view.form"),
+        Binding("z", "zoom", "Zoom", show=False, id="view.zoom"),
         Binding("i", "inspect", "Inspect", id="view.inspect"),
         Binding("d", "detach", "Detach", id="run.detach"),
         # priority: handled as the key arrives, so the keys after it in a burst are
@@ -99,8 +100,14 @@ class DashboardScreen(DashboardActions, Screen):
         self._shown: RunStatus | None = None
         self._ticked_at = 0.0
         self._bindings_key: tuple | None = None
+        self.zoom = ""  # the panel shown alone (``z``), "" for all
 
     # ------------------------------------------------------------ layout
+    def _remembered_picture(self) -> str:
+        """The prediction picture chosen at the last launch (``b``), else the boundary."""
+        picture = getattr(getattr(self.app, "prefs", None), "picture", None)
+        return picture if picture in PICTURES else "field"
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
         with Container(id="main"):  # a grid: the layouts are in app.tcss
@@ -109,7 +116,7 @@ class DashboardScreen(DashboardActions, Screen):
                 yield HyperForm(self.controller.config, id="form")
                 yield Static("", id="form-message", markup=False)
             yield CurvesPanel(acc_scale=1.0, id="curves")
-            yield ScatterPair(id="scatter", picture="field")
+            yield ScatterPair(id="scatter", picture=self._remembered_picture())
             yield EpochLog(id="log", max_lines=20_000, auto_scroll=True)
         yield StatusLine(id="status")
         yield Static("The terminal is too small for bp-tui.\n"

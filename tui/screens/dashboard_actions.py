@@ -17,9 +17,13 @@ from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.form import FIELDS
 from tui.widgets.run.pair import PICTURES, ScatterPair
 
-__all__ = ["DashboardActions", "describe_changes"]
+__all__ = ["ZOOMS", "DashboardActions", "describe_changes"]
 
 _LABELS = {f.name: f.label.lower() for f in FIELDS}
+ZOOMS = ("", "curves", "truth", "predict", "log")
+"""What ``z`` shows alone, in turn ("" every panel)."""
+ZOOM_NAMES = {"": "every panel", "curves": "the curves", "truth": "Ground truth",
+              "predict": "Predict result", "log": "the epoch log"}
 
 
 def _text(value) -> str:
@@ -168,6 +172,7 @@ class DashboardActions:
         """The prediction panel's next picture: boundary → continuous ŷ → scatter."""
         pair = self.query_one("#scatter", ScatterPair)
         pair.picture = PICTURES[(PICTURES.index(pair.picture) + 1) % len(PICTURES)]
+        self.app.remember(picture=pair.picture)
         self.call_after_refresh(self.want_views, True)
 
     def action_predictions(self) -> None:
@@ -177,6 +182,20 @@ class DashboardActions:
             self.say("No predictions yet: start a run first.")
             return
         self.query_one("#log", EpochLog).write_lines(prediction_lines(yhat))
+
+    def action_zoom(self) -> None:
+        """Zoom: one panel alone at the terminal's full size — curves → Ground truth →
+        Predict result → epoch log → all panels again."""
+        zoom = ZOOMS[(ZOOMS.index(self.zoom) + 1) % len(ZOOMS)]
+        self.zoom = zoom
+        for z in ZOOMS[1:]:
+            self.set_class(zoom == z, f"-zoom-{z}")
+        self.set_class(bool(zoom), "-zoomed")
+        pair = self.query_one("#scatter", ScatterPair)
+        pair.zoom = zoom if zoom in ("truth", "predict") else ""
+        self.notify(f"zoom: {ZOOM_NAMES[zoom]}" + (" (z: next)" if zoom else ""),
+                    timeout=2)
+        self.call_after_refresh(self.want_views, True)
 
     def action_toggle_form(self) -> None:
         """Hide or show the hyperparameters form (more room for the panels)."""

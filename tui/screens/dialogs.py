@@ -16,7 +16,7 @@ from textual.widgets import Button, DataTable, Input, Static
 from core.config import ConfigError, parse_field
 from core.files import printable
 from core.records import default_runs_root
-from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
+from core.records.compare import load_comparison, metrics_csv, table_csv, table_markdown
 from core.records.index import RunRow
 from core.records.paths import RunsError, check_export_target
 from tui.widgets.fields import FieldInput
@@ -172,7 +172,7 @@ def export_runs(rows: list[RunRow], folder: Path, smoothing: float,
     for root in roots:
         check_export_target(folder, root, [r.path for r in rows])
     folder.mkdir(parents=True, exist_ok=True)
-    metrics_csv([load_series(r.path) for r in rows], folder / "metrics.csv", smoothing)
+    metrics_csv(load_comparison([r.path for r in rows]), folder / "metrics.csv", smoothing)
     table_csv(rows, folder / "runs.csv")
     (folder / "runs.md").write_text(table_markdown(rows), encoding="utf-8")
     return [folder / "metrics.csv", folder / "runs.csv", folder / "runs.md"]

@@ -7,8 +7,10 @@ command palette cannot drift apart.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import replace
 
+from textual.actions import parse as parse_action
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -19,11 +21,24 @@ __all__ = ["HelpScreen", "binding_rows", "help_markdown"]
 
 
 def _describe(owner: type, binding: Binding) -> str:
+    """The binding's tooltip, else the first line of its action's docstring with the
+    binding's arguments put in for the parameters it names (``factor`` → 2.0)."""
     if binding.tooltip:
         return binding.tooltip
-    method = getattr(owner, f"action_{binding.action.split('(')[0]}", None)
+    _, name, args = parse_action(binding.action)
+    method = getattr(owner, f"action_{name}", None)
     doc = (method.__doc__ or "").strip().splitlines() if method else []
-    return doc[0] if doc else binding.description
+    if not doc:
+        return binding.description
+    line = doc[0]
+    try:
+        params = list(inspect.signature(method).parameters)[1:]
+    except (TypeError, ValueError):
+        params = []
+    for param, value in zip(params, args):
+        line = line.replace(f"``{param}``", f"{value:g}" if isinstance(value, float)
+                            else str(value))
+    return line
 
 
 def _md(text: str) -> str:

@@ -40,6 +40,15 @@ REDRAW_SECONDS = 1.0
 the training thread needs between chunks (bench/views.py)."""
 _TITLES = ("Boundary", "Test", "Predictions", "Confusion", "Activation", "Diagnosis",
            "Network")
+_TAB_HELP = (
+    "Boundary: ŷ over the input square, the training points on top",
+    "Test: draw a test set (fresh or uniform points, or a CSV) and see how it fares",
+    "Predictions: every point with x0, x1, label, ŷ and whether it is right",
+    "Confusion: the confusion matrices of the training and test sets",
+    "Activation: the activation, its derivative, histograms of pre-activations",
+    "Diagnosis: gradient norms and saturated units over time; the plateau verdict",
+    "Network: layer sizes, weight statistics, small weight matrices",
+)
 
 
 class InspectScreen(Screen):
@@ -47,8 +56,8 @@ class InspectScreen(Screen):
 
     BINDINGS = [
         Binding("escape,i", "close", "Back", id="inspect.close"),
-        *(Binding(str(k + 1), f"tab('{t}')", _TITLES[k], show=False, id=f"inspect.tab-{t}")
-          for k, t in enumerate(TABS)),
+        *(Binding(str(k + 1), f"tab('{t}')", _TITLES[k], show=False, id=f"inspect.tab-{t}",
+                  tooltip=_TAB_HELP[k]) for k, t in enumerate(TABS)),
         Binding("m", "boundary_mode", "Mode", id="inspect.boundary-mode",
                 tooltip="Boundary: two classes ↔ continuous ŷ"),
         Binding("d", "draw_test", "Draw test", id="inspect.draw-test"),

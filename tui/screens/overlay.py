@@ -1,7 +1,9 @@
 """Overlay: several runs' loss and accuracy curves on shared axes.
 
 Each run has its own colour from the Okabe-Ito palette (safe for colour-blind readers)
-and its own marker, so curves read without colour too; a legend names them. Smoothing
+and its own marker, so curves read without colour too; a legend names each by the
+settings that set it apart (``(512,512)``, ``lr 0.1``; ``core.labels``), with its final
+loss, soft acc and right %. Smoothing
 is TensorBoard's debiased EMA (0 to 0.99, default 0); when on, the raw line stays faint
 behind the smoothed one. The x axis is the epoch or the wall time.
 """
@@ -21,7 +23,8 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual_plotext import PlotextPlot
 
-from core.records.compare import MAX_SMOOTHING, Series, ema, load_series
+from core.labels import RIGHT, SOFT_ACC
+from core.records.compare import MAX_SMOOTHING, Series, ema, load_comparison
 from core.train.history import thin
 from tui.theme import theme_color
 from tui.widgets.fields import FieldInput
@@ -96,7 +99,7 @@ class OverlayScreen(Screen):
         w = self.smoothing
         for plot_id, keys, title in (
             ("#overlay-loss", ("loss",), "Loss" + (" (log10)" if self.log_loss else "")),
-            ("#overlay-acc", ("soft_acc",), "Accuracy (%)"),
+            ("#overlay-acc", ("soft_acc",), f"{SOFT_ACC} (%)"),
         ):
             plot = self.query_one(plot_id, PlotextPlot)
             plt = plot.plt
@@ -137,14 +140,16 @@ class OverlayScreen(Screen):
             _, rgb = OKABE_ITO[i % len(OKABE_ITO)]
             marker = MARKERS[i % len(MARKERS)]
             style = "bold rgb({},{},{})".format(*rgb)
-            last = s.values["soft_acc"][-1] if s.values["soft_acc"] else None
-            loss = s.values["loss"][-1] if s.values["loss"] else None
-            text.append(f" {marker}━ {s.run}", style=style)
+            last = {k: next((v for v in reversed(s.values[k]) if v is not None), None)
+                    for k in ("loss", "soft_acc", "acc")}
+            text.append(f" {marker}━ {s.label or s.run}", style=style)
             figures = []
-            if loss is not None:
-                figures.append(f"loss {loss:.4f}")
-            if last is not None:
-                figures.append(f"{last:.2f}%")
+            if last["loss"] is not None:
+                figures.append(f"loss {last['loss']:.4f}")
+            if last["soft_acc"] is not None:
+                figures.append(f"{SOFT_ACC} {last['soft_acc']:.2f}")
+            if last["acc"] is not None:
+                figures.append(f"{RIGHT} {last['acc']:.2f}")
             if s.wall and s.wall[-1] is not None:
                 figures.append(f"{s.wall[-1]:.1f} s")
             text.append(f" ({', '.join(figures) or 'no metrics'})  ")
@@ -195,7 +200,7 @@ class OverlayScreen(Screen):
 
     def action_reload(self) -> None:
         """Re-read the runs' metrics (live runs grow)."""
-        self.series = [load_series(p) for p in self.paths]
+        self.series = load_comparison(self.paths)
         self.draw()
 
     def action_export(self) -> None:

@@ -19,7 +19,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from core.files import printable
 from core.records import default_runs_root
-from core.records.compare import table_cells
+from core.records.compare import row_labels, sibling_labels, table_cells
 from core.records.index import RunRow, RunsIndex
 from tui.screens.runs_actions import RunsActions
 from tui.theme import theme_color
@@ -28,7 +28,7 @@ from tui.widgets.runs.columns import (
     NAME_MIN,
     SCREEN_COLUMNS,
     detail_line,
-    fit_name,
+    fit_names,
     screen_cells,
 )
 
@@ -91,6 +91,7 @@ class RunsScreen(RunsActions, Screen):
         self.sort_reverse = True
         self._shown: list[tuple] | None = None
         self._width = 0
+        self.sweep_labels: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         """Filter box, table, the highlighted run's detail line, status line."""
@@ -147,8 +148,9 @@ class RunsScreen(RunsActions, Screen):
         rows = self.visible_rows()
         cells = [screen_cells(r) for r in rows]
         name_w = self.name_width(cells)
-        for r, c in zip(rows, cells):
-            c[0] = fit_name(printable(r.name), name_w)
+        for c, name in zip(cells, fit_names([printable(r.name) for r in rows], name_w)):
+            c[0] = name
+        self.sweep_labels = sibling_labels(self.index.rows)
         shown = [(r.name, r.name in self.marked, *c) for r, c in zip(rows, cells)]
         if shown != self._shown:
             table = self.table
@@ -178,13 +180,22 @@ class RunsScreen(RunsActions, Screen):
         arrow = "↓" if self.sort_reverse else "↑"
         row = self.index.get(self.current_name() or "")
         detail = self.query_one("#runs-detail", Static)
-        detail.update(Text(detail_line(row)) if row is not None else "")
+        detail.update(Text(detail_line(row, self.sweep_labels.get(row.name, "")))
+                      if row is not None else "")
         detail.set_class(row is not None and (bool(row.damaged) or row.status == "error"), "-bad")
-        marked = ", ".join(printable(n, 40) for n in self.marked)
+        marked = ", ".join(self.marked_labels())
         text = (f"{shown} of {total} runs  ·  {live} live  ·  sorted by "
                 f"{HEADINGS[self.sort_attr]} {arrow}  ·  marked: "
                 f"{marked or 'none (space marks)'}")
         self.query_one("#runs-status", Static).update(Text(text))
+
+    def marked_labels(self) -> list[str]:
+        """The marked runs, each named by the settings that set it apart from the other
+        marked ones (``(512,512)``, ``lr 0.1``), as the overlay's legend will."""
+        rows = [r for r in (self.index.get(n) for n in self.marked) if r is not None]
+        if len(rows) < 2:
+            return [printable(r.name, 40) for r in rows]
+        return [printable(label, 40) for label in row_labels(rows)]
 
     def on_resize(self) -> None:
         """Give the name column what the new width leaves."""

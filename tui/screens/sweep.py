@@ -16,7 +16,7 @@ from concurrent.futures import Executor
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -29,12 +29,13 @@ from core.train.sweep import (
     SweepError,
     SweepRunner,
     local_executor,
+    member_labels,
     member_row,
+    member_status,
     parse_spec,
     prepare,
     preset,
     summarise,
-    varying_settings,
 )
 from tui.widgets.fields import FieldInput
 
@@ -80,7 +81,10 @@ class SweepScreen(Screen):
         self.poll_seconds = poll
         self.runner: SweepRunner | None = None
         self.executor: Executor | None = None
-        self.keys: list[str] = []
+        self.preset: str | None = None
+        self.labels: dict[str, str] = {}
+        self.ended = ""
+        self.verdict = ""
         self.opened_overlay = False
 
     def compose(self) -> ComposeResult:
@@ -101,15 +105,14 @@ class SweepScreen(Screen):
     def on_mount(self) -> None:
         """Columns and the poll timer."""
         self.query_one("#sweep-form").border_title = "Sweep grid"
-        self._columns(["hidden", "lr"])
+        self._columns()
         self.set_interval(self.poll_seconds, self.poll, name="sweep-poll")
 
-    def _columns(self, keys: list[str]) -> None:
+    def _columns(self) -> None:
         table = self.query_one("#sweep-table", DataTable)
         table.clear(columns=True)
-        for col in ("run", *keys, *MEMBER_COLUMNS):
+        for col in ("run", "settings", *MEMBER_COLUMNS):
             table.add_column(col, key=col)
-        self.keys = keys
 
     def status(self, text: str) -> None:
         """The status line, shown as plain text (never parsed as markup)."""
@@ -142,6 +145,7 @@ class SweepScreen(Screen):
         workers; SweepError naming the field if the form is not a valid sweep."""
         values = {fid: self.value(fid) for fid, _label, _default in FIELDS}
         spec = parse_spec(values)
+        self.preset = spec.preset
         return prepare(spec, self.root), spec.workers
 
     def action_start(self) -> None:
@@ -163,10 +167,12 @@ class SweepScreen(Screen):
             return
         self.runner = runner
         self.opened_overlay = False
-        self._columns(varying_settings([m.config for m in runner.members]))
+        self._columns()
         table = self.query_one("#sweep-table", DataTable)
+        self.labels = dict(zip((m.name for m in runner.members),
+                               member_labels(runner.members)))
         for m in runner.members:
-            table.add_row(*(Text(c) for c in member_row(m, self.keys)), key=m.name)
+            table.add_row(*(Text(c) for c in member_row(m, self.labels[m.name])), key=m.name)
         self.poll()
 
     def poll(self) -> None:
@@ -175,14 +181,14 @@ class SweepScreen(Screen):
         if runner is None:
             return
         table = self.query_one("#sweep-table", DataTable)
-        cols = ("run", *self.keys, *MEMBER_COLUMNS)
+        cols = ("run", "settings", *MEMBER_COLUMNS)
         for m in runner.poll():
-            for col, text in zip(cols, member_row(m, self.keys)):
+            for col, text in zip(cols, member_row(m, self.labels[m.name])):
                 if col in MEMBER_COLUMNS:
                     table.update_cell(m.name, col, Text(text), update_width=True)
         counts: dict[str, int] = {}
         for m in runner.members:
-            status = "stuck" if m.stuck and m.status == "finished" else m.status
+            status = member_status(m)
             counts[status] = counts.get(status, 0) + 1
         summary = ", ".join(f"{v} {k}" for k, v in counts.items())
         if runner.done and not self.opened_overlay:
@@ -201,9 +207,31 @@ class SweepScreen(Screen):
             f" ({c.stuck} of {c.runs} stuck)" for c in cells)
         failed = runner.failed
         why = f" — {failed[0].name}: {failed[0].message}" if failed else ""
-        self.status(f"sweep {runner.name} ended: {summary}{why}"
-                    + (f"\n{medians}" if medians else ""))
+        self.ended = f"sweep {runner.name} ended: {summary}{why}" + (
+            f"\n{medians}" if medians else "")
+        self.status(self.ended)
+        if self.preset and not runner.cancelled and not failed:
+            self.status(f"{self.ended}\n… checking the preset's observation")
+            self._observe(self.preset, runner)
         self.action_overlay()
+
+    @work(thread=True, exclusive=True, group="sweep-observe")
+    def _observe(self, preset_name: str, runner: SweepRunner) -> None:
+        """The preset's verdict (✓/✗ and its numbers, as ``bp-tui sweep`` prints it),
+        read from the members' records off the UI thread."""
+        from core.analysis.observations import observe
+
+        try:
+            obs = observe(preset_name, runner.members, runner.root)
+        except (OSError, ValueError) as exc:
+            line = f"✗ the observation could not be checked: {exc}"
+        else:
+            line = "" if obs is None else obs.line
+        self.app.call_from_thread(self._show_verdict, line)
+
+    def _show_verdict(self, line: str) -> None:
+        self.verdict = line
+        self.status(f"{self.ended}\n{line}" if line else self.ended)
 
     def action_cancel(self) -> None:
         """Cancel the sweep: running members stop cleanly, queued ones never start."""

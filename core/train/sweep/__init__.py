@@ -32,10 +32,10 @@ from core.train.sweep.summary import (
     MEMBER_COLUMNS,
     STUCK_NOTE,
     CellSummary,
+    member_labels,
     member_row,
-    setting_text,
+    member_status,
     summarise,
-    varying_settings,
 )
 
 __all__ = [
@@ -56,15 +56,15 @@ __all__ = [
     "expand_grid",
     "is_stuck",
     "local_executor",
+    "member_labels",
     "member_row",
+    "member_status",
     "parse_spec",
     "parse_workers",
     "prepare",
     "preset",
     "reserve_name",
     "run_member",
-    "setting_text",
     "start_resource_tracker",
     "summarise",
-    "varying_settings",
 ]

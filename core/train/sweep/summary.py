@@ -1,5 +1,6 @@
-"""What a sweep's tables say: the settings that tell its members apart, and one line
-per grid cell with medians over its repeats, stuck runs counted apart.
+"""What a sweep's tables say: each member named by the settings that tell it apart
+(``core.labels``), and one line per grid cell with medians over its repeats, stuck
+runs counted apart.
 
 Shared by the CLI and the sweep screen (no Textual). A stuck run (see
 ``core.train.sweep.member``: every training point answered the same class) is not
@@ -13,49 +14,23 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from core.config import RunConfig
+from core.labels import RIGHT, SOFT_ACC, describe_setting, differing_labels, differing_settings
 from core.records.compare import fmt_duration
 from core.train.sweep.runner import MemberState
 
 __all__ = [
     "MEMBER_COLUMNS",
-    "SETTING_KEYS",
     "STUCK_NOTE",
     "CellSummary",
+    "member_labels",
     "member_row",
-    "setting_text",
+    "member_status",
     "summarise",
-    "varying_settings",
 ]
 
-SETTING_KEYS = ("data", "n", "hidden", "lr", "activation", "optimizer", "loss", "init",
-                "epochs", "seed")
-"""Settings a table may show, in column order."""
-
-
-def setting_text(config: RunConfig, key: str) -> str:
-    """One setting as a table shows it: hidden ``64,64``, lr ``0.01``, n the point count."""
-    if key == "hidden":
-        return ",".join(map(str, config.hidden))
-    if key == "lr":
-        return f"{config.lr:g}"
-    if key == "n":
-        n = config.n_points
-        return "file" if n is None else str(n)
-    return str(getattr(config, key))
-
-
-def varying_settings(configs: Sequence[RunConfig]) -> list[str]:
-    """The keys of ``SETTING_KEYS`` whose shown value differs between ``configs`` (for
-    a single run: its hidden sizes and lr, so a row is never without settings)."""
-    keys = [k for k in SETTING_KEYS
-            if len({setting_text(c, k) for c in configs}) > 1]
-    return keys or ["hidden", "lr"]
-
-
-MEMBER_COLUMNS = ("status", "epoch", "loss", "acc %", "class %", "ms/epoch", "time")
-"""The columns after ``run`` and the varying settings, in both sweep tables: the live
-epoch, loss, soft accuracy (the report's), classification accuracy, time per epoch."""
+MEMBER_COLUMNS = ("status", "epoch", "loss", SOFT_ACC, RIGHT, "ms/epoch", "time")
+"""The columns after ``run`` and ``settings``, in both sweep tables: the status, live
+epoch, loss, the report's soft accuracy, the share classified right, time per epoch."""
 
 
 def _num(x: float | None, spec: str) -> str:
@@ -66,11 +41,21 @@ STUCK_NOTE = ("stuck: finished with every training point answered the same class
               "(the constant-answer plateau); left out of the medians")
 
 
-def member_row(m: MemberState, keys: Sequence[str]) -> list[str]:
-    """One member as table cells: its name, its ``keys`` settings, then MEMBER_COLUMNS
-    (status "stuck" for a finished run that ended stuck)."""
-    status = "stuck" if m.stuck and m.status == "finished" else m.status
-    return [m.name, *(setting_text(m.config, k) for k in keys), status,
+def member_labels(members: Sequence[MemberState]) -> list[str]:
+    """Each member named by the settings that set it apart (``(512,512) · lr 0.1``),
+    as every comparison names runs (``core.labels.differing_labels``)."""
+    return differing_labels([m.config for m in members], [m.name for m in members])
+
+
+def member_status(m: MemberState) -> str:
+    """What happened to the run (its status, as the runs screen says it), with the
+    diagnosis "stuck" beside it for a finished run that answers one class throughout."""
+    return f"{m.status} · stuck" if m.stuck and m.status == "finished" else m.status
+
+
+def member_row(m: MemberState, label: str) -> list[str]:
+    """One member as table cells: its name, its settings ``label``, then MEMBER_COLUMNS."""
+    return [m.name, label, member_status(m),
             f"{m.epoch}/{m.config.epochs}", _num(m.loss, ".4f"), _num(m.soft_acc, ".2f"),
             _num(m.acc, ".2f"), _num(m.ms_per_epoch, ".3f"), fmt_duration(m.duration)]
 
@@ -80,7 +65,7 @@ class CellSummary:
     """One grid cell over its repeats. Medians are over the runs that finished and were
     not stuck (None when there are none)."""
 
-    settings: tuple[tuple[str, str], ...]
+    settings: tuple[str, ...]
     runs: int
     finished: int
     stuck: int
@@ -92,8 +77,8 @@ class CellSummary:
 
     @property
     def label(self) -> str:
-        """The cell's settings as ``key value`` pairs."""
-        return "  ".join(f"{k} {v}" for k, v in self.settings)
+        """The cell's settings as every comparison writes them (``(64,64) · lr 0.1``)."""
+        return " · ".join(self.settings) or "all runs"
 
 
 def _median(values: list[float | None]) -> float | None:
@@ -103,10 +88,10 @@ def _median(values: list[float | None]) -> float | None:
 
 def summarise(members: Sequence[MemberState]) -> list[CellSummary]:
     """One CellSummary per grid cell (members equal but for their seed), in grid order."""
-    keys = [k for k in varying_settings([m.config for m in members]) if k != "seed"]
-    cells: dict[tuple[tuple[str, str], ...], list[MemberState]] = {}
+    keys = [k for k in differing_settings([m.config for m in members]) if k != "seed"]
+    cells: dict[tuple[str, ...], list[MemberState]] = {}
     for m in members:
-        cell = tuple((k, setting_text(m.config, k)) for k in keys)
+        cell = tuple(describe_setting(k, getattr(m.config, k)) for k in keys)
         cells.setdefault(cell, []).append(m)
     out = []
     for cell, group in cells.items():

@@ -88,15 +88,17 @@ def test_metrics_csv_line_by_line(runs_root, tmp_path):
     out = tmp_path / "m.csv"
     assert metrics_csv([load_series(d)], out, 0.5) == 2
     assert out.read_text().splitlines() == [
-        "run,epoch,wall,loss,loss_smoothed,soft_acc,soft_acc_smoothed,acc,acc_smoothed",
-        "r,0,0.000000,4,4,50,50,50,50",
-        "r,10,1.500000,2,2.66667,70,63.3333,80,70",
+        "run,settings,epoch,wall,loss,loss smoothed,soft acc,soft acc smoothed,right %,"
+        "right % smoothed",
+        "r,r,0,0.000000,4,4,50,50,50,50",
+        "r,r,10,1.500000,2,2.66667,70,63.3333,80,70",
     ]
 
 
 def test_markdown_table(runs_root):
     make(runs_root, "h1", hidden=(128, 128), lr=0.1, created="2020-04-01T10:00:00+08:00")
     md = table_markdown(list_runs(runs_root)).splitlines()
-    assert md[0].startswith("| name | data | hidden | act | opt | lr | epochs | loss |")
-    assert md[2] == ("| h1 | xor-grid | 128,128 | sigmoid | sgd | 0.1 | 2000 | 2.7930 | 95.81 "
-                     "| 97.21 | 40.0 s | finished | 2020-04-01 10:00 |")
+    assert md[0] == ("| name | settings | data | hidden | act | opt | lr | epochs | loss "
+                     "| soft acc | right % | time | status | date |")
+    assert md[2] == ("| h1 | h1 | xor-grid | 128,128 | sigmoid | sgd | 0.1 | 2000 | 2.7930 "
+                     "| 95.81 | 97.21 | 40.0 s | finished | 2020-04-01 10:00 |")

@@ -17,14 +17,15 @@ def test_export_writes_metrics_and_table(runs_root, tmp_path):
     assert main(["export", "a", "b", "--metrics", str(m), "--table", str(t),
                  "--smoothing", "0.6"]) == 0
     lines = m.read_text().splitlines()
-    assert lines[0].startswith("run,epoch,wall,loss,loss_smoothed")
+    assert lines[0].startswith("run,settings,epoch,wall,loss,loss smoothed,soft acc,")
     assert len(lines) == 1 + 9 + 9
-    assert lines[1] == "a,0,0.000000,33.5,33.5,49.75,49.75,66.5,66.5"
+    assert lines[1] == "a,\"(64,64)\",0,0.000000,33.5,33.5,49.75,49.75,66.5,66.5"
+    assert lines[10].startswith("b,\"(128,128)\",0,")  # labelled by what differs
     md = t.read_text().splitlines()
     assert len(md) == 4
-    assert md[2].startswith("| a | xor-grid | 64,64 |")
+    assert md[2].startswith("| a | (64,64) | xor-grid | 64,64 |")
     assert main(["export", "a", "--table", str(c)]) == 0
-    assert c.read_text().splitlines()[1].startswith("a,xor-grid,\"64,64\",sigmoid,sgd,0.1,2000,")
+    assert c.read_text().splitlines()[1].startswith("a,a,xor-grid,\"64,64\",sigmoid,sgd,0.1,2000,")
 
 
 @pytest.mark.parametrize(("argv", "flag"), [
@@ -55,10 +56,10 @@ def test_sweep_cli_runs_a_small_grid(runs_root, bp_tui_cmd):
         capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.splitlines()
-    assert out[0].split() == ["run", "hidden", "status", "epoch", "loss", "acc", "%",
-                              "class", "%", "ms/epoch", "time"]
-    assert out[1].split()[:4] == ["cli-1", "3,3", "finished", "300/300"]
-    assert out[2].split()[:4] == ["cli-2", "4,4", "finished", "300/300"]
+    assert out[0].split() == ["run", "settings", "status", "epoch", "loss", "soft", "acc",
+                              "right", "%", "ms/epoch", "time"]
+    assert out[1].split()[:4] == ["cli-1", "(3,3)", "finished", "300/300"]
+    assert out[2].split()[:4] == ["cli-2", "(4,4)", "finished", "300/300"]
 
 
 def test_smoothing_is_checked_without_assert_even_under_python_O(runs_root, tmp_path):

@@ -29,8 +29,8 @@ def test_runs_list_prints_every_run_within_100_columns(hostile_root, capsys):
     assert main(["runs", "--list"]) == 0
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].split() == ["name", "data", "hidden", "lr", "epochs", "loss", "soft%",
-                                "acc%", "status"]
+    assert lines[0].split() == ["name", "data", "hidden", "lr", "epochs", "loss", "soft",
+                                "acc", "right", "%", "status"]
     assert all(len(line) <= 100 for line in lines)
     assert "\x1b" not in out
     by_name = {line.split()[0]: line for line in lines[1:]}

@@ -197,7 +197,7 @@ async def test_columns_fit_120_and_show_a_damaged_runs_reason(fixture_runs):
         screen = app.screen
         table = screen.table
         assert table.virtual_size.width <= table.size.width  # no sideways scrolling
-        assert _cells(screen, 5)[1] == "a-very-long-ru…sweep-lr-0.001"  # the room left
+        assert _cells(screen, 5)[1] == "a-very-long-…ep-lr-0.001"  # the room left
         detail = screen.query_one("#runs-detail")
         assert "hidden-units-4  ·  sweep hidden-units" in str(detail.render())
         assert not detail.has_class("-bad")
@@ -213,7 +213,7 @@ async def test_the_main_columns_come_first_at_80(fixture_runs):
         await pilot.pause()
         table = app.screen.table
         labels = [str(c.label).strip() for c in table.ordered_columns]
-        assert labels[:8] == ["✓", "name", "data", "hidden", "lr", "loss", "acc%", "status"]
+        assert labels[:8] == ["✓", "name", "data", "hidden", "lr", "loss", "right %", "status"]
         status_end = sum(c.get_render_width(table) for c in table.ordered_columns[:8])
         assert status_end <= table.size.width
         assert _cells(app.screen, 0)[1] == "hidden-units-4"  # the name is not cut at 80

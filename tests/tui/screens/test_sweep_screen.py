@@ -39,10 +39,11 @@ async def test_a_sweep_started_from_the_runs_screen_finishes(runs_root):
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(app.screen, OverlayScreen), timeout=90)
         table = screen.query_one("#sweep-table", DataTable)
-        assert [str(c.label) for c in table.columns.values()][:3] == ["run", "hidden", "status"]
+        assert [str(c.label) for c in table.columns.values()][:3] == ["run", "settings",
+                                                                       "status"]
         rows = _cells(table)
-        assert [r[:4] for r in rows] == [["ui-1", "3,3", "finished", "300/300"],
-                                        ["ui-2", "4,4", "finished", "300/300"]]
+        assert [r[:4] for r in rows] == [["ui-1", "(3,3)", "finished", "300/300"],
+                                        ["ui-2", "(4,4)", "finished", "300/300"]]
         assert all(r[4] and r[5] for r in rows)  # loss and accuracy shown
         status = str(screen.query_one("#sweep-status", Static).render())
         assert status.startswith("sweep ui ended: 2 finished")
@@ -51,6 +52,34 @@ async def test_a_sweep_started_from_the_runs_screen_finishes(runs_root):
         await pilot.press("escape")  # back from the overlay to the finished sweep
         await wait_for(pilot, lambda: app.screen is screen)
         assert _cells(table)[0][2] == "finished"
+
+
+async def test_a_preset_sweep_shows_its_verdict_like_the_cli(runs_root):
+    """The sweep screen ends a preset's sweep with its observation (✓/✗ and the
+    numbers), the line ``bp-tui sweep --preset`` prints."""
+    from core.analysis.observations import observe
+
+    app = create_app(runs_dir=runs_root, open_runs=True)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("w")
+        await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
+        screen = app.screen
+        await _fill(pilot, screen, {"preset": "linear-vs-xor"})
+        await pilot.press("enter")  # the preset fills the grid
+        await _fill(pilot, screen, {"hidden": "4,4", "epochs": "200", "workers": "2",
+                                    "name": "pv"})
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: screen.verdict != "" and
+                       isinstance(app.screen, OverlayScreen), timeout=90)
+        await pilot.pause()
+        table = screen.query_one("#sweep-table", DataTable)
+        assert [r[1] for r in _cells(table)] == ["linear", "XOR"]
+        expected = observe("linear-vs-xor", screen.runner.members, runs_root).line
+        assert screen.verdict == expected
+        assert expected[0] in "✓✗"
+        status = str(screen.query_one("#sweep-status", Static).render())
+        assert status.endswith(expected)
 
 
 REFUSALS = [

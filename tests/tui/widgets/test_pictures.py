@@ -233,3 +233,43 @@ async def test_the_two_classes_and_the_background_stay_apart_in_256_colours(them
         eight_bit = {(c if isinstance(c, RichColor) else RichColor.parse(str(c)))
                      .downgrade(ColorSystem.EIGHT_BIT).number for c in looks}
         assert len(eight_bit) == 5
+
+
+async def test_boundary_legend_has_corner_ticks_and_a_region_key() -> None:
+    """The boundary's last line: the square's bottom-left and top-right corners at its
+    ends, and between them which region colour is which class (and the point marks)."""
+    from textual.app import App
+
+    from tui.widgets.run.boundary import LEVELS, BoundaryView
+
+    class One(App):
+        CSS = "BoundaryView { width: 80; height: 10; }"
+
+        def compose(self):
+            yield BoundaryView()
+
+    app = One()
+    async with app.run_test(size=(90, 12)) as pilot:
+        view = app.query_one(BoundaryView)
+        X = np.array([[-2.0, -3.0], [4.0, 5.0], [0.0, 1.0]])
+        view.set_points(X, np.array([0.0, 1.0, 1.0]))
+        view.set_field(np.linspace(0, 1, 18 * 80).reshape(18, 80), 7)
+        await pilot.pause()
+        line = view.render().plain.splitlines()[-1]
+        assert line.startswith("↙-2.3,-3.4 ")  # the bounds widen the data by 5 %
+        assert line.endswith(" 4.3,5.4↗")
+        assert "██ class 0 ██ class 1 (ŷ ≥ 0.5 is 1)  o x points" in line
+        legend = view._legend(80)
+        swatches = [sp for sp in legend.spans if legend.plain[sp.start:sp.end] == "██"]
+        palette = view._palette()
+        assert swatches[0].style.color == palette[0]
+        assert swatches[1].style.color == palette[LEVELS - 1]
+        view.styles.width = 24
+        await pilot.pause()
+        small = view.render().plain.splitlines()[-1]
+        assert small.rstrip() == "██0 ██1 ŷ≥½ ox"  # too narrow for long corners: the key
+        view.set_points(X.clip(0, 1), np.array([0.0, 1.0, 1.0]))  # the unit square
+        await pilot.pause()
+        line = view.render().plain.splitlines()[-1]
+        assert line.startswith("↙0,0 ██0 ██1 ŷ≥½")  # short corners fit beside the key
+        assert line.endswith(" 1,1↗")

@@ -233,7 +233,10 @@ async def test_curves_test_overlay_and_theme_switch() -> None:
         panel.set_test_history(filled_history(500))
         await pilot.pause()
         assert "test" in plot_text(panel.loss_plot)
-        assert "test soft" in plot_text(panel.acc_plot)
+        acc_title = plot_text(panel.acc_plot)
+        assert "soft acc" in acc_title
+        assert "right %" in acc_title
+        assert "test + x" in acc_title  # the test twins by their marks, when narrow
         before = panel.redraw_count
         app.theme = "textual-light"
         await pilot.pause()
@@ -245,7 +248,7 @@ async def test_curves_test_overlay_and_theme_switch() -> None:
         assert "log10 loss" in plot_text(panel.loss_plot)
         panel.set_test_history(None)
         await pilot.pause()
-        assert "test soft" not in plot_text(panel.acc_plot)
+        assert "test" not in plot_text(panel.acc_plot)
 
 
 async def test_curves_redraw_skipped_when_data_unchanged() -> None:

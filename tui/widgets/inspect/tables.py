@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from core.analysis.points import confusion
+from core.labels import RIGHT
 from tui.theme import theme_color, theme_rgb
 from tui.widgets.inspect.units import unit_thumbnails
 
@@ -28,7 +29,7 @@ def confusion_table(title: str, C: np.ndarray | None) -> Table:
     table.add_column("true \\ predicted", justify="right")
     table.add_column("0", justify="right")
     table.add_column("1", justify="right")
-    table.add_column("acc", justify="right")
+    table.add_column(RIGHT, justify="right")
     if C is None:
         table.add_row("–", "–", "–", "–")
         return table

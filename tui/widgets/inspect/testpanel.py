@@ -15,6 +15,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
+from core.labels import RIGHT, SOFT_ACC
 from core.nn.metrics import Metrics
 from tui.widgets.fields import FieldInput
 from tui.widgets.run.pair import ScatterPair
@@ -100,5 +101,5 @@ class TestPanel(Vertical):
             line.update(f"{source}: no network yet{track}")
             return
         wrong = int(np.count_nonzero((yhat.reshape(-1) >= 0.5) != (y.reshape(-1) >= 0.5)))
-        line.update(f"{source} @ epoch {epoch}: loss {m.loss:.4f}  soft {m.soft_acc:.2f}%  "
-                    f"acc {m.acc:.2f}%  {wrong} wrong{track}")
+        line.update(f"{source} @ epoch {epoch}: loss {m.loss:.4f}  {SOFT_ACC} "
+                    f"{m.soft_acc:.2f}  {RIGHT} {m.acc:.2f}  {wrong} wrong{track}")

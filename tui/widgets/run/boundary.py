@@ -68,7 +68,8 @@ class BoundaryView(Widget):
 
     Attributes down: `set_points` (X (n, 2), y (n, 1)) and `set_field` (ŷ on a pixel
     grid, with the epoch it comes from); `continuous` switches the colour mode. The
-    last row is a legend.
+    last row is the legend: the square's corners ("↙0,0" … "1,1↗") and the key (which
+    region is which class, the point marks).
     """
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -205,29 +206,72 @@ class BoundaryView(Widget):
             return ramp(c0, back, c1, LEVELS)
         return [_mix(back, c0 if k < (LEVELS - 1) / 2 else c1, 0.45) for k in range(LEVELS)]
 
+    def _swatch(self, c: int) -> tuple[str, Style]:
+        """How a class-``c`` region looks, as a legend swatch: its colour (the confident
+        end of the ramp when continuous), or its NO_COLOR character."""
+        if getattr(self.app, "no_color", False):
+            return ("·" if self.continuous else ".") if c == 0 else "█" if self.continuous \
+                else "#", Style()
+        palette = self._palette()
+        return "██", Style(color=palette[0 if c == 0 else LEVELS - 1])
+
+    def corner_ticks(self) -> tuple[str, str]:
+        """The input square's corners as the legend line shows them: "↙0,0" (bottom
+        left: x0, x1 at their lowest) and "1,1↗" (top right: at their highest)."""
+        x0, x1, y0, y1 = self.bounds
+        return f"↙{x0:.3g},{y0:.3g}", f"{x1:.3g},{y1:.3g}↗"
+
     def _legend(self, width: int) -> Text:
+        """The line under the field: the bottom-left corner's coordinates at the left,
+        the top-right corner's at the right, and between them the key — which region
+        is which class (ŷ ≥ 0.5 is class 1), the point marks, the misclassified count.
+        Narrow, the key shortens, then gives way to the corners."""
         dim = self.get_component_rich_style("boundary-view--legend")
         wrong = self.get_component_rich_style("boundary-view--wrong")
-        long = width >= 40
+        left, right = self.corner_ticks()
+        room = width - len(left) - len(right) - 2
+        for long, points, epoch in ((True, True, True), (True, True, False),
+                                    (False, True, False), (False, False, False)):
+            key = self._key(long, points, epoch, dim, wrong)
+            if key.cell_len <= room:
+                break
+        else:
+            key = self._key(False, True, False, dim, wrong)  # no room for the corners
         text = Text(no_wrap=True, overflow="crop")
-        for c in (0, 1):
-            style = self.get_component_rich_style(f"boundary-view--class-{c}") + Style(bold=True)
-            text.append(" o" if c == 0 else "  x", style)
-            text.append(f" class {c}" if long else f" {c}", dim)
-        if self.wrong_count:
-            text.append("  ")
-            text.append("O", wrong + self.get_component_rich_style("boundary-view--class-0"))
-            text.append("X", wrong + self.get_component_rich_style("boundary-view--class-1"))
-            text.append(f" {self.wrong_count} wrong" if long else f" {self.wrong_count}✗", dim)
-        mode = "continuous ŷ" if self.continuous else "ŷ ≥ 0.5"
-        if self._field is None:
-            mode = "no network yet"
-        if not long:
-            mode = {"continuous ŷ": "ŷ", "ŷ ≥ 0.5": "ŷ≥½", "no network yet": "no net"}[mode]
-        text.append(f"  {mode}" if long else f" {mode}", dim)
-        if self.epoch is not None and long and self.show_epoch:
-            text.append(f"  epoch {self.epoch}", dim)
+        if key.cell_len <= room:
+            text.append(left + " ", dim)
+            text.append_text(key)
+            text.append(" " * (room - key.cell_len) + " " + right, dim)
+        else:
+            text.append_text(key)
         return text
+
+    def _key(self, long: bool, points: bool, epoch: bool, dim: Style, wrong: Style) -> Text:
+        key = Text(no_wrap=True)
+        if self._field is None:
+            key.append("no network yet" if long else "no net", dim)
+        else:
+            for c in (0, 1):
+                mark, style = self._swatch(c)
+                key.append(mark, style)
+                key.append(f" class {c} " if long else f"{c} ", dim)
+            mode = "(continuous ŷ)" if self.continuous else "(ŷ ≥ 0.5 is 1)"
+            key.append(mode if long else ("ŷ" if self.continuous else "ŷ≥½"), dim)
+        if points:
+            key.append("  " if long else " ")
+            for c in (0, 1):
+                style = self.get_component_rich_style(f"boundary-view--class-{c}") + Style(
+                    bold=True)
+                key.append(" x" if c and long else "x" if c else "o", style)
+            key.append(" points" if long else "", dim)
+        if self.wrong_count:
+            key.append("  " if long else " ")
+            key.append("O", wrong + self.get_component_rich_style("boundary-view--class-0"))
+            key.append("X", wrong + self.get_component_rich_style("boundary-view--class-1"))
+            key.append(f" {self.wrong_count} wrong" if long else f"{self.wrong_count}✗", dim)
+        if self.epoch is not None and epoch and self.show_epoch:
+            key.append(f"  epoch {self.epoch}", dim)
+        return key
 
     def render(self) -> Text:
         """The field (all rows but the last) and the legend line."""

@@ -6,8 +6,9 @@ plot width, the log switch or the theme changed, and down-samples every series t
 the plot's width in columns, so a redraw costs the same at epoch 10 and epoch 10**6.
 
 Series are told apart by marker as well as colour (so NO_COLOR and 256-colour terminals
-still read): training loss and soft accuracy are braille lines, the training threshold
-accuracy ``•``; the test overlay uses ``•`` (loss), ``+`` (soft) and ``x`` (accuracy).
+still read): training loss and soft acc (the report's accuracy) are braille lines, the
+training right % (the share classified right) ``•``; the test overlay uses ``•`` (loss),
+``+`` (soft acc) and ``x`` (right %).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
+from core.labels import RIGHT, SOFT_ACC
 from core.train.history import History
 from tui.theme import theme_rgb
 
@@ -42,12 +44,12 @@ _LOSS_TEST = _Series("loss", "test", "dot", "warning", "orange")
 # Drawn in this order (test, then train; the report's soft accuracy last) so the
 # training soft accuracy stays on top where curves share a row.
 _ACC_TRAIN = (
-    _Series("acc", "acc", "dot", "success", "green"),
-    _Series("soft_acc", "soft", "braille", "primary", "blue"),
+    _Series("acc", RIGHT, "dot", "success", "green"),
+    _Series("soft_acc", SOFT_ACC, "braille", "primary", "blue"),
 )
 _ACC_TEST = (
-    _Series("acc", "test acc", "x", "error", "red"),
-    _Series("soft_acc", "test soft", "+", "warning", "orange"),
+    _Series("acc", f"test {RIGHT}", "x", "error", "red"),
+    _Series("soft_acc", f"test {SOFT_ACC}", "+", "warning", "orange"),
 )
 _LOG_FLOOR = 1e-12  # log10 of a zero loss is drawn at -12
 _GLYPH = {"braille": "⠿", "dot": "•", "x": "x", "+": "+"}
@@ -57,11 +59,19 @@ LABELLED_ROWS = 13
 
 
 def legend(title: str, series: list[_Series], width: int = 200) -> str:
-    """A plot's title with its legend, outside the data ("Loss  ⠿ train  • test"),
-    closer-set when the plot is narrow; the title alone when even that does not fit."""
+    """A plot's title with its legend, outside the data ("Loss  ⠿ train  • test").
+    When the plot is narrow a test series whose training twin is shown gives only its
+    mark ("⠿ soft acc  • right %  test + x"), then the legend closes up; the title alone
+    when even that does not fit."""
     keys = [(_GLYPH.get(s.marker, s.marker), s.label) for s in series]
-    for sep, gap in (("  ", " "), (" ", "")):
-        text = sep.join([title, *(f"{g}{gap}{label}" for g, label in keys)])
+    trained = {label for _, label in keys}
+    twins = [g for g, label in keys if label.startswith("test ") and label[5:] in trained]
+    short = [(g, label) for g, label in keys
+             if not (label.startswith("test ") and label[5:] in trained)]
+    tail = ["test " + " ".join(twins)] if twins else []
+    for sep, gap, items, extra in (("  ", " ", keys, []), ("  ", " ", short, tail),
+                                   (" ", "", short, tail)):
+        text = sep.join([title, *(f"{g}{gap}{label}" for g, label in items), *extra])
         if len(text) <= width - 2:
             return text
     return title

@@ -9,7 +9,8 @@ The prediction side shows one of three pictures (`PICTURES`):
 
 Both panels always get the same width (an odd column is left empty rather than given to
 one of them), the same height and the same bounds, so a point lands in the same cell on
-both sides. The field is computed off the UI thread by the run's analyst; this widget
+both sides. ``zoom`` shows one side alone at the pair's whole size (the dashboard's
+``z``). The field is computed off the UI thread by the run's analyst; this widget
 only draws what it is handed.
 """
 
@@ -60,6 +61,8 @@ class ScatterPair(Widget):
     """Flag misclassified points (upper case, bold reverse) in the scatter picture."""
     picture: reactive[str] = reactive("scatter")
     """One of `PICTURES`."""
+    zoom: reactive[str] = reactive("")
+    """"truth" or "predict": that side alone, at the pair's whole size ("" both)."""
 
     def __init__(self, *, picture: str = "scatter", name: str | None = None,
                  id: str | None = None, classes: str | None = None) -> None:
@@ -91,7 +94,9 @@ class ScatterPair(Widget):
         stacked = self.styles.layout is not None and self.styles.layout.name == "vertical"
         width, height = self.size
         for child in (self.truth_panel, self.predict_panel, self.field_view):
-            if stacked:
+            if self.zoom:
+                child.styles.width, child.styles.height = width, height
+            elif stacked:
                 child.styles.width, child.styles.height = width, max(height // 2, 1)
             else:
                 child.styles.width, child.styles.height = max(width // 2, 1), height
@@ -176,9 +181,18 @@ class ScatterPair(Widget):
         if self.is_mounted:
             self._apply_picture()
 
+    def watch_zoom(self, zoom: str) -> None:
+        """One side alone at full size, or both again."""
+        if zoom not in ("", "truth", "predict"):
+            raise ValueError("zoom must be '', 'truth' or 'predict'")
+        if self.is_mounted:
+            self._apply_picture()
+            self.on_resize()
+
     def _apply_picture(self) -> None:
-        picture, field = self.picture, self.field_view
-        field.display = picture != "scatter"
-        self.predict_panel.display = picture == "scatter"
+        picture, field, zoom = self.picture, self.field_view, self.zoom
+        self.truth_panel.display = zoom != "predict"
+        field.display = picture != "scatter" and zoom != "truth"
+        self.predict_panel.display = picture == "scatter" and zoom != "truth"
         field.continuous = picture == "continuous"
         field.border_title = self.PREDICT_TITLE

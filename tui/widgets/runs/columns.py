@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from core.files import printable
+from core.labels import RIGHT, SOFT_ACC
 from core.records.compare import TABLE_COLUMNS, fmt_duration, table_cells
 from core.records.index import RunRow
 
@@ -21,6 +22,7 @@ __all__ = [
     "detail_line",
     "ellipsize",
     "fit_name",
+    "fit_names",
     "screen_cells",
     "screen_status",
 ]
@@ -31,9 +33,9 @@ SCREEN_COLUMNS: tuple[tuple[str, str, bool], ...] = (
     ("hidden", "hidden", False),
     ("lr", "lr", True),
     ("loss", "loss", True),
-    ("acc", "acc%", True),
+    ("acc", RIGHT, True),
     ("status", "status", False),
-    ("soft_acc", "soft%", True),
+    ("soft_acc", SOFT_ACC, True),
     ("epochs", "epochs", True),
     ("activation", "act", False),
     ("optimizer", "opt", False),
@@ -76,6 +78,36 @@ def fit_name(name: str, width: int) -> str:
     return ellipsize(name, width)
 
 
+def _common_prefix(names: list[str]) -> int:
+    first, last = min(names), max(names)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return n
+
+
+def fit_names(names: list[str], width: int) -> list[str]:
+    """``fit_name`` of each name, except that names which would then read alike keep
+    the part where they differ: "…1-xor-grid" ×3 becomes "…215301-xor-grid",
+    "…215302-xor-grid"… (their common start gives way instead)."""
+    fitted = [fit_name(n, width) for n in names]
+    groups: dict[str, list[int]] = {}
+    for i, text in enumerate(fitted):
+        groups.setdefault(text, []).append(i)
+    for idx in groups.values():
+        full = list(dict.fromkeys(names[i] for i in idx))
+        if len(full) < 2:
+            continue
+        start = _common_prefix(full)
+        for i in idx:
+            name = names[i]
+            if len(name) - start + 1 <= width:  # the tail, from where they differ
+                fitted[i] = "…" + name[len(name) - (width - 1):]
+            else:
+                fitted[i] = "…" + ellipsize(name[start:], width - 1)
+    return fitted
+
+
 def compact_date(created: str) -> str:
     """ "MM-DD HH:MM" of an ISO timestamp ("2020-04-04T10:00:00+08:00" → "04-04 10:00")."""
     return created[5:16].replace("T", " ")
@@ -101,9 +133,10 @@ def screen_status(row: RunRow) -> str:
     return row.status
 
 
-def detail_line(row: RunRow) -> str:
-    """What the table leaves out of one run: the full name, the sweep, the damage reason,
-    the full date and time taken."""
+def detail_line(row: RunRow, label: str = "") -> str:
+    """What the table leaves out of one run: the full name, the sweep and ``label`` (the
+    settings that set it apart from its siblings there), the damage reason, the full
+    date and time taken."""
     name = printable(row.name)
     if row.damaged:
         return f"✗ {name}: damaged: {row.damaged}"
@@ -115,7 +148,7 @@ def detail_line(row: RunRow) -> str:
     elif row.status == "running":
         parts.append("says running, but serves no control socket here: enter opens it read-only")
     if row.sweep:
-        parts.append(f"sweep {row.sweep}")
+        parts.append(f"sweep {printable(row.sweep, 60)}" + (f": {label}" if label else ""))
     if row.created:
         parts.append(f"created {row.created[:16].replace('T', ' ')}")
     if row.duration is not None:

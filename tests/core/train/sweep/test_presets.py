@@ -60,7 +60,7 @@ def _check_stuck(runs_root, members):
     obs = observe("stuck", members, runs_root)
     assert obs.holds, obs.line
     assert "output saturated on 100% of points" in obs.evidence
-    assert obs.evidence.startswith("loss 34.00–34.00, accuracy 50.72 %")
+    assert obs.evidence.startswith("loss 34.00–34.00, soft acc 50.72 %")
 
 
 def test_stuck_sits_at_the_reports_plateau(runs_root):

@@ -13,9 +13,12 @@ import pytest
 from core.config import RunConfig
 from core.records.index import list_runs
 from core.train.sweep import (
+    MEMBER_COLUMNS,
     SweepRunner,
     expand_grid,
     local_executor,
+    member_labels,
+    member_row,
     parse_spec,
     prepare,
     reserve_name,
@@ -187,5 +190,20 @@ def test_summary_takes_medians_and_counts_stuck_runs_apart():
         m.loss, m.stuck = loss, loss >= 34
     cells = summarise(members)
     assert [(c.label, c.runs, c.stuck, c.loss) for c in cells] == [
-        ("hidden 4,4", 3, 1, 2.0), ("hidden 8,8", 3, 2, 2.0)]
+        ("(4,4)", 3, 1, 2.0), ("(8,8)", 3, 2, 2.0)]
     assert cells[0].ms_per_epoch == pytest.approx(10.0)
+
+
+def test_member_rows_name_runs_by_their_settings_and_keep_the_status():
+    """One vocabulary: a sweep's rows are labelled like every comparison
+    (``core.labels``), and a stuck run's status is still "finished" (stuck beside it)."""
+    cfgs = expand_grid(TINY, {"hidden": ["4,4", "8,8"], "lr": ["0.1", "0.01"]}, "s")
+    members = [MemberState(c.name, c, status="finished", epoch=40) for c in cfgs]
+    members[1].stuck = True
+    labels = member_labels(members)
+    assert labels == ["(4,4) · lr 0.1", "(4,4) · lr 0.01", "(8,8) · lr 0.1",
+                      "(8,8) · lr 0.01"]
+    rows = [member_row(m, lab) for m, lab in zip(members, labels)]
+    assert [r[:3] for r in rows[:2]] == [["s-1", "(4,4) · lr 0.1", "finished"],
+                                          ["s-2", "(4,4) · lr 0.01", "finished · stuck"]]
+    assert MEMBER_COLUMNS[3:5] == ("soft acc", "right %")
