@@ -1,0 +1,82 @@
+"""A recorded run's state as the back-propagation of one point needs it: the network at
+its saved weights (the latest checkpoint), its optimiser with the saved state, the epoch,
+the learning rate in force and the training points — read through ``core.records``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from core.analysis.backprop import PointBackprop, backprop_point
+from core.analysis.layers import network_from_params
+from core.config import RunConfig
+from core.nn.network import Network
+from core.nn.optimizers import Optimizer, make_optimizer
+from core.records import read_data, read_run
+from core.records.checkpoint import CheckpointError, read_checkpoint
+from core.records.reader import as_float, as_int, printable, read_weights_or_raise
+
+__all__ = ["SavedRun", "load_saved_run", "saved_optimizer"]
+
+
+@dataclass(frozen=True)
+class SavedRun:
+    """What a run's files hold for ``backprop_point``; ``optimizer`` None when the run
+    recorded no optimiser state (weights without a checkpoint)."""
+
+    config: RunConfig
+    net: Network
+    optimizer: Optimizer | None
+    epoch: int
+    lr: float
+    X: np.ndarray
+    y: np.ndarray
+
+    def backprop(self, point: int) -> PointBackprop:
+        """The back-propagation of training point ``point``; IndexError if outside."""
+        return backprop_point(self.net, self.X, self.y, point, self.config.loss,
+                              self.optimizer, epoch=self.epoch, lr=self.lr,
+                              optimizer_name=self.config.optimizer)
+
+
+def saved_optimizer(config: RunConfig, net: Network, state: dict) -> Optimizer | None:
+    """The run's optimiser holding a checkpoint's ``state`` (``Trainer.state()`` layout),
+    or None if that state does not fit the network."""
+    opt = make_optimizer(config.optimizer, float(state["lr"]), config.momentum)
+    opt.bind(net.layout.size)
+    try:
+        opt.load_state(state["optimizer"])
+    except (ValueError, KeyError):
+        return None
+    return opt
+
+
+def load_saved_run(run_dir: str | Path) -> SavedRun:
+    """The run in ``run_dir`` at its saved weights; ValueError with one line naming what
+    is wrong (damaged, no weights, no training points)."""
+    path = Path(run_dir)
+    info = read_run(path)
+    if info.damaged:
+        raise ValueError(f"damaged: {info.damaged}")
+    config = RunConfig.from_dict(info.config)
+    try:
+        ckpt = read_checkpoint(path)
+        named, state = ckpt.named, ckpt.state
+    except CheckpointError:
+        named, state = read_weights_or_raise(path), None  # weights of an older run
+    try:
+        net = network_from_params(named, config.activation)
+    except (ValueError, KeyError) as exc:
+        raise ValueError(f"weights.npz: {printable(str(exc), 200)}") from None
+    X, y = read_data(path)
+    if net.sizes[0] != X.shape[1]:
+        raise ValueError(f"the network has {net.sizes[0]} inputs, the points {X.shape[1]}")
+    if state is None:
+        epoch = as_int(info.summary.get("epoch"), 0) or 0
+        lr = as_float(info.summary.get("lr")) or config.lr
+        return SavedRun(config, net, None, epoch, lr, X, y)
+    opt = saved_optimizer(config, net, state)
+    return SavedRun(config, net, opt, int(state["epoch"]), float(state["lr"]), X, y)
