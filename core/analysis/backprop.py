@@ -34,7 +34,7 @@ from core.nn.optimizers import Optimizer, make_optimizer
 from core.nn.reference import point_loss, train_step
 
 __all__ = ["CHECK_OK", "SATURATED", "GradCheck", "LayerTrace", "PointBackprop", "Summary",
-           "WeightUpdate", "backprop_point"]
+           "WeightUpdate", "backprop_point", "optimizer_with_state"]
 
 SATURATED = 0.01
 """A unit is saturated on the point when f′(Z) < this: it passes back almost no gradient."""
@@ -180,15 +180,15 @@ class PointBackprop:
 
     def to_wire(self) -> dict[str, Any]:
         """Everything, as JSON types, for a viewer on a socket (``from_wire`` reverses it)."""
-        head = {k: getattr(self, k) for k in _HEAD}
-        head["x"], head["sizes"] = list(self.x), list(self.sizes)
+        head = {k: _num(getattr(self, k)) for k in _HEAD}
+        head["x"], head["sizes"] = _list(np.array(self.x)), list(self.sizes)
         return {**head, "layers": [_layer_wire(lay) for lay in self.layers]}
 
     @classmethod
     def from_wire(cls, d: dict[str, Any]) -> PointBackprop:
         """The result ``to_wire`` sent; KeyError / TypeError / ValueError if malformed."""
-        head = {k: d[k] for k in _HEAD}
-        return cls(**head, x=tuple(float(v) for v in d["x"]),
+        head = {k: _unnum(d[k]) for k in _HEAD}
+        return cls(**head, x=tuple(_array(d["x"]).tolist()),
                    sizes=tuple(int(s) for s in d["sizes"]),
                    layers=tuple(_layer_unwire(lay) for lay in d["layers"]))
 
@@ -197,36 +197,57 @@ _HEAD = ("epoch", "point", "n_points", "y", "yhat", "loss", "dyhat", "lr", "opti
          "state_known", "steps_before", "activation", "loss_name")
 
 
+def _num(v: Any) -> Any:
+    """A float as JSON allows it (None for NaN and ±inf); other values unchanged."""
+    return v if not isinstance(v, float) or np.isfinite(v) else None
+
+
+def _unnum(v: Any) -> Any:
+    return float("nan") if v is None else v
+
+
+def _list(a: np.ndarray) -> list:
+    """An array as nested lists, NaN and ±inf as None (JSON without NaN)."""
+    return np.where(np.isfinite(a), a, None).tolist()
+
+
+def _array(v: Any) -> np.ndarray:
+    return np.array(v, dtype=float)  # None → nan
+
+
 def _layer_wire(lay: LayerTrace) -> dict[str, Any]:
     def arr(a):
-        return None if a is None else a.tolist()
+        return None if a is None else _list(a)
 
     s = lay.dW_summary
     small = lay.dW is not None and lay.dW.size <= WIRE_MAX
     return {"index": lay.index, **{k: arr(getattr(lay, k)) for k in
                                    ("Z", "A", "deriv", "dZ", "dB", "dA_prev")},
             "dW": arr(lay.dW) if small else None,
-            "dW_summary": [list(s.shape), s.norm, s.min, s.max,
-                           [[list(i), v] for i, v in s.largest]],
-            "updates": [[u.name, u.before, u.step, u.after] for u in lay.updates],
-            "check": [lay.check.checked, lay.check.total, lay.check.max_rel]}
+            "dW_summary": [list(s.shape), _num(s.norm), _num(s.min), _num(s.max),
+                           [[list(i), _num(v)] for i, v in s.largest]],
+            "updates": [[u.name, _num(u.before), _num(u.step), _num(u.after)]
+                        for u in lay.updates],
+            "check": [lay.check.checked, lay.check.total, _num(lay.check.max_rel)]}
 
 
 def _layer_unwire(d: dict[str, Any]) -> LayerTrace:
     shape, norm, lo, hi, largest = d["dW_summary"]
-    summary = Summary(tuple(int(v) for v in shape), float(norm), float(lo), float(hi),
-                      tuple((tuple(int(v) for v in i), float(v)) for i, v in largest))
+    def f(v: Any) -> float:
+        return float(_unnum(v))
+
+    summary = Summary(tuple(int(v) for v in shape), f(norm), f(lo), f(hi),
+                      tuple((tuple(int(v) for v in i), f(v)) for i, v in largest))
 
     def arr(key):
         v = d.get(key)
-        return None if v is None else np.asarray(v, dtype=float)
+        return None if v is None else _array(v)
 
     c = d["check"]
     return LayerTrace(int(d["index"]), arr("Z"), arr("A"), arr("deriv"), arr("dZ"), arr("dW"),
                       arr("dB"), arr("dA_prev"),
-                      tuple(WeightUpdate(str(n), float(b), float(s), float(a))
-                            for n, b, s, a in d["updates"]),
-                      GradCheck(int(c[0]), int(c[1]), float(c[2])), summary)
+                      tuple(WeightUpdate(str(n), f(b), f(s), f(a)) for n, b, s, a in d["updates"]),
+                      GradCheck(int(c[0]), int(c[1]), f(c[2])), summary)
 
 
 # ------------------------------------------------------------------ the computation
@@ -269,6 +290,21 @@ def backprop_point(net: Network, X: np.ndarray, y: np.ndarray, point: int, loss:
         float(yhat[0, 0]), loss.value(yhat, t), dyhat, float(opt.lr), opt.name, known,
         int(optimizer.t[0]) if known else 0, net.act.name, loss.name, tuple(net.sizes),
         tuple(layers))
+
+
+def optimizer_with_state(name: str, lr: float, momentum: float, size: int,
+                         state: dict[str, np.ndarray] | None) -> Optimizer | None:
+    """The optimiser ``name`` for ``size`` parameters holding ``state`` (``Optimizer.state()``
+    layout: t, s1, s2); None when there is no state or it does not fit."""
+    if state is None:
+        return None
+    opt = make_optimizer(name, lr, momentum)
+    opt.bind(size)
+    try:
+        opt.load_state(state)
+    except (ValueError, KeyError):
+        return None
+    return opt
 
 
 def _clone(net: Network) -> Network:

@@ -7,19 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from core.analysis.backprop import PointBackprop, backprop_point
+from core.analysis.backprop import PointBackprop, backprop_point, optimizer_with_state
 from core.analysis.layers import network_from_params
 from core.config import RunConfig
 from core.nn.network import Network
-from core.nn.optimizers import Optimizer, make_optimizer
+from core.nn.optimizers import Optimizer
 from core.records import read_data, read_run
 from core.records.checkpoint import CheckpointError, read_checkpoint
 from core.records.reader import as_float, as_int, printable, read_weights_or_raise
 
-__all__ = ["SavedRun", "load_saved_run", "saved_optimizer"]
+__all__ = ["SavedRun", "load_saved_run", "saved_weights"]
 
 
 @dataclass(frozen=True)
@@ -42,16 +43,15 @@ class SavedRun:
                               optimizer_name=self.config.optimizer)
 
 
-def saved_optimizer(config: RunConfig, net: Network, state: dict) -> Optimizer | None:
-    """The run's optimiser holding a checkpoint's ``state`` (``Trainer.state()`` layout),
-    or None if that state does not fit the network."""
-    opt = make_optimizer(config.optimizer, float(state["lr"]), config.momentum)
-    opt.bind(net.layout.size)
+def saved_weights(run_dir: str | Path) -> tuple[dict[str, np.ndarray], dict[str, Any] | None]:
+    """A run's latest weights and, when they are a checkpoint, the trainer's state
+    (``Trainer.state()`` layout: epoch, lr, optimizer…); ValueError "weights.npz: …"."""
+    named = read_weights_or_raise(run_dir)  # refuses a symbolic link, names the problem
     try:
-        opt.load_state(state["optimizer"])
-    except (ValueError, KeyError):
-        return None
-    return opt
+        ckpt = read_checkpoint(run_dir)
+    except CheckpointError:
+        return named, None  # weights of an older run, or a checkpoint of another format
+    return ckpt.named, ckpt.state
 
 
 def load_saved_run(run_dir: str | Path) -> SavedRun:
@@ -62,11 +62,7 @@ def load_saved_run(run_dir: str | Path) -> SavedRun:
     if info.damaged:
         raise ValueError(f"damaged: {info.damaged}")
     config = RunConfig.from_dict(info.config)
-    try:
-        ckpt = read_checkpoint(path)
-        named, state = ckpt.named, ckpt.state
-    except CheckpointError:
-        named, state = read_weights_or_raise(path), None  # weights of an older run
+    named, state = saved_weights(path)
     try:
         net = network_from_params(named, config.activation)
     except (ValueError, KeyError) as exc:
@@ -78,5 +74,6 @@ def load_saved_run(run_dir: str | Path) -> SavedRun:
         epoch = as_int(info.summary.get("epoch"), 0) or 0
         lr = as_float(info.summary.get("lr")) or config.lr
         return SavedRun(config, net, None, epoch, lr, X, y)
-    opt = saved_optimizer(config, net, state)
+    opt = optimizer_with_state(config.optimizer, float(state["lr"]), config.momentum,
+                               net.layout.size, state["optimizer"])
     return SavedRun(config, net, opt, int(state["epoch"]), float(state["lr"]), X, y)
