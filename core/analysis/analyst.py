@@ -4,10 +4,10 @@ The training thread never computes views: between chunks (and every 0.1 s while
 paused) it asks ``wants_snapshot()`` and, when the analyst is idle and due, hands over a
 copy of the parameters and of the optimiser's state (``offer``; a memcpy). The analyst
 then computes — off the training thread and off the UI thread — the plateau verdict and
-whatever its viewers asked for (``want``), and publishes small immutable results in the run's journal. It
-computes at most every ``interval`` seconds and keeps its busy share of a core under
-``budget`` (a 0.3 s boundary field waits 1.5 s before the next), so views cost the
-trainer nothing and the UI thread little.
+whatever its viewers asked for (``want``), and publishes small immutable results in the
+run's journal. It computes at most every ``interval`` seconds and keeps its busy share
+of a core under ``budget`` (a 0.3 s boundary field waits 1.5 s before the next), so
+views cost the trainer nothing and the UI thread little.
 """
 
 from __future__ import annotations
