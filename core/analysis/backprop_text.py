@@ -24,7 +24,7 @@ __all__ = ["STAGES", "Line", "backprop_lines", "backprop_text", "number"]
 STAGES = ("forward", "backward", "update", "check")
 VECTOR_MAX = 8  # vectors up to this long are printed whole
 MATRIX_MAX = 8  # matrices up to this many rows and columns are printed whole
-PER_ROW = 8  # numbers per printed row of a long vector
+PER_ROW = 6  # numbers per printed row of a long vector
 NAME_WIDTH, SHAPE_WIDTH = 34, 16  # columns of "name = formula" and of the shape
 
 _ACT = {"sigmoid": ("σ({Z})", "{A}(1 − {A})"), "tanh": ("tanh({Z})", "(1 − {A}²)"),
@@ -58,7 +58,7 @@ def number(v: float) -> str:
     return f"{v:.4g}"
 
 
-def _vector(a: np.ndarray, full: bool, base: int = 0) -> tuple[str, ...]:
+def _vector(a: np.ndarray, full: bool, saturated: int | None = None) -> tuple[str, ...]:
     a = np.asarray(a, dtype=float).ravel()
     if full or a.size <= VECTOR_MAX:
         rows = [", ".join(number(v) for v in a[i : i + PER_ROW])
@@ -66,18 +66,24 @@ def _vector(a: np.ndarray, full: bool, base: int = 0) -> tuple[str, ...]:
         if len(rows) == 1:
             return (f"[{rows[0]}]",)
         return (f"[{rows[0]},", *(f" {r}," for r in rows[1:-1]), f" {rows[-1]}]")
-    return (_summary(Summary.of(a)),)
+    return _summary(Summary.of(a), None if saturated is None else saturated / a.size)
 
 
-def _summary(s: Summary) -> str:
+def _summary(s: Summary, saturated: float | None = None) -> tuple[str, str]:
+    """Two rows: norm, min, max (and the share of units saturated); the largest entries."""
     top = ", ".join(f"[{','.join(str(i) for i in idx)}] {number(v)}" for idx, v in s.largest)
-    return (f"‖·‖ {number(s.norm)}  min {number(s.min)}  max {number(s.max)}  "
+    share = "" if saturated is None else f"  saturated {saturated:.0%}"
+    return (f"‖·‖ {number(s.norm)}  min {number(s.min)}  max {number(s.max)}{share}",
             f"largest: {top}")
 
 
 def _matrix(a: np.ndarray | None, s: Summary, full: bool) -> tuple[str, ...]:
+    """A matrix row by row; a column (k, 1) as one transposed row; a wide one summarised."""
     if a is None or not (full or max(a.shape) <= MATRIX_MAX):
-        return (_summary(s),)
+        return _summary(s)
+    if a.shape[1] == 1 and a.shape[0] > 1:
+        *rows, last = _vector(a[:, 0], True)
+        return (*rows, last + "ᵀ")
     return tuple(f"[{', '.join(number(v) for v in row)}]" for row in a)
 
 
@@ -98,7 +104,8 @@ def _saturated(lay: LayerTrace, hidden: bool, activation: str) -> str:
         return ""
     word = "dead" if hidden and activation in ("relu", "leaky-relu") else "saturated"
     units = ", ".join(str(i) for i in lay.saturated[:6]) + (" …" if k > 6 else "")
-    return f"{k} of {lay.A.size} units {word} (f′ < {SATURATED:g}): {units}"
+    return (f"{k} of {lay.A.size} unit{'s' if lay.A.size > 1 else ''} {word} "
+            f"(f′ < {SATURATED:g}): {units}")
 
 
 def _forward(bp: PointBackprop, full: bool) -> list[Line]:
@@ -112,7 +119,8 @@ def _forward(bp: PointBackprop, full: bool) -> list[Line]:
         f, _ = _act(bp, k)
         name = f"ŷ = A{k}" if k == L else f"A{k}"
         flag = _saturated(lay, k < L, bp.activation)
-        out.append(Line("forward", name, f, _shape(1, n), _vector(lay.A, full), flag, layer=k))
+        out.append(Line("forward", name, f, _shape(1, n),
+                        _vector(lay.A, full, len(lay.saturated)), flag, layer=k))
     value, _ = _LOSS[bp.loss_name]
     out.append(Line("forward", "L", value, "", (f"{number(bp.loss)}   (y = {number(bp.y)}, "
                                                  f"ŷ = {number(bp.yhat)})",)))

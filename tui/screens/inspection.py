@@ -1,4 +1,4 @@
-"""The inspect screen: seven views of the shown run, one tab each.
+"""The inspect screen: eight views of the shown run, one tab each.
 
     1 Boundary     ŷ over the input square, training points on top (m: discrete/continuous)
     2 Test         fresh or CSV test set, metrics, ground truth vs prediction, misclassified
@@ -7,6 +7,8 @@
     5 Activation   the activation and its derivative; histograms of pre-activations
     6 Diagnosis    gradient norms and saturated units over time; the plateau verdict
     7 Network      layer sizes, weight statistics, small weight matrices
+    8 Backprop     one training point's forward pass, backward pass, update and
+                   gradient check (←/→ walk the points, click one, g index, s step-through)
 
 The screen computes nothing from the network: it tells the run controller which views
 the visible tab needs (renewed on its timer) and draws the small results the run's
@@ -26,6 +28,7 @@ from textual.widgets import Footer, Static, TabbedContent, TabPane
 
 from core.analysis.derived import TestSpec, ViewRequest
 from tui.live.controller import RunController
+from tui.widgets.inspect.backprop import BackpropView
 from tui.widgets.inspect.plots import ActivationView, DiagnosisView
 from tui.widgets.inspect.predictions import PredictionsTable
 from tui.widgets.inspect.tables import ConfusionView, NetworkView
@@ -34,12 +37,13 @@ from tui.widgets.run.boundary import BoundaryView
 
 __all__ = ["TABS", "InspectScreen"]
 
-TABS = ("boundary", "test", "predictions", "confusion", "activation", "diagnosis", "network")
+TABS = ("boundary", "test", "predictions", "confusion", "activation", "diagnosis", "network",
+        "backprop")
 REDRAW_SECONDS = 1.0
 """While a run trains, each view redraws at most this often: its drawing holds the GIL
 the training thread needs between chunks (bench/views.py)."""
 _TITLES = ("Boundary", "Test", "Predictions", "Confusion", "Activation", "Diagnosis",
-           "Network")
+           "Network", "Backprop")
 
 
 class InspectScreen(Screen):
@@ -85,6 +89,7 @@ class InspectScreen(Screen):
             "activation": lambda: ActivationView(id="activation-view"),
             "diagnosis": lambda: DiagnosisView(id="diagnosis-view"),
             "network": lambda: NetworkView(id="network-view"),
+            "backprop": lambda: BackpropView(id="backprop-view"),
         }[tab]()
 
     def on_mount(self) -> None:
@@ -101,14 +106,16 @@ class InspectScreen(Screen):
     def request(self) -> ViewRequest:
         """What the visible tab needs from the analyst."""
         tab = self.active
+        backprop = self.query_one("#backprop-view", BackpropView)
         boundary = self.query_one("#boundary-view", BoundaryView).wanted() \
-            if tab == "boundary" else None
+            if tab == "boundary" else backprop.picker.wanted() if tab == "backprop" else None
         wants_test = tab in ("test", "confusion") or (
             tab == "predictions" and self.table_source == "test")
         return ViewRequest(boundary=boundary, measures=tab in ("activation", "diagnosis"),
                            layers=tab == "network",
                            test=self.test_spec if wants_test or (
-                               self.test_spec is not None and self.test_spec.every) else None)
+                               self.test_spec is not None and self.test_spec.every) else None,
+                           backprop=backprop.point if tab == "backprop" else None)
 
     def tick(self, force: bool = False) -> None:
         """Timer: renew the request; redraw the visible view if its inputs changed."""
@@ -206,10 +213,26 @@ class InspectScreen(Screen):
             c.config.activation, v.epoch if v is not None else None,
             v.units if v is not None else None)
 
+    def _show_backprop(self) -> None:
+        c, v = self.controller, self.controller.views
+        view = self.query_one("#backprop-view", BackpropView)
+        X, y = c.data if c.data is not None else (None, None)
+        view.set_points(X, y, c.yhat)
+        if v is not None and v.grid is not None:
+            view.picker.set_field(v.grid, v.epoch)
+        view.show(v.backprop if v is not None else None,
+                  v.error if v is not None and v.error.startswith("back-propagation") else "")
+
     # ------------------------------------------------------------ events and actions
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
+        if self.active == "backprop":
+            self.query_one("#backprop-view", BackpropView).focus()
         self.tick(force=True)
+
+    @on(BackpropView.Chosen)
+    def _point_chosen(self) -> None:
+        self.tick(force=True)  # ask the analyst for the chosen point at once
 
     @on(TestPanel.Requested)
     def _test_requested(self, event: TestPanel.Requested) -> None:
