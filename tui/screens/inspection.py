@@ -1,8 +1,10 @@
 """The inspect screen: eight views of the shown run, one tab each.
 
-    1 Boundary     ŷ over the input square, training points on top (m: discrete/continuous)
+    1 Boundary     ŷ over the input square, training points on top (m: discrete/continuous;
+                   click a point: its back-propagation)
     2 Test         fresh or CSV test set, metrics, ground truth vs prediction, misclassified
-    3 Predictions  every point with x0, x1, label, ŷ, right? (sortable; t: train/test)
+    3 Predictions  every point with x0, x1, label, ŷ, right? (sortable; t: train/test;
+                   enter on a training point: its back-propagation)
     4 Confusion    confusion matrices of the training and test sets
     5 Activation   the activation and its derivative; histograms of pre-activations
     6 Diagnosis    gradient norms and saturated units over time; the plateau verdict
@@ -24,11 +26,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from core.analysis.derived import TestSpec, ViewRequest
 from tui.live.controller import RunController
-from tui.widgets.inspect.backprop import BackpropView
+from tui.widgets.inspect.backprop import BackpropView, PointPicker
 from tui.widgets.inspect.plots import ActivationView, DiagnosisView
 from tui.widgets.inspect.predictions import PredictionsTable
 from tui.widgets.inspect.tables import ConfusionView, NetworkView
@@ -82,7 +84,7 @@ class InspectScreen(Screen):
     @staticmethod
     def _view(tab: str):
         return {
-            "boundary": lambda: BoundaryView(id="boundary-view"),
+            "boundary": lambda: PointPicker(id="boundary-view"),
             "test": lambda: TestPanel(id="test-panel"),
             "predictions": lambda: PredictionsTable(id="predictions-table"),
             "confusion": lambda: ConfusionView(id="confusion-view"),
@@ -231,8 +233,24 @@ class InspectScreen(Screen):
         self.tick(force=True)
 
     @on(BackpropView.Chosen)
-    def _point_chosen(self) -> None:
+    def _point_chosen(self, event: BackpropView.Chosen) -> None:
+        self.query_one("#boundary-view", PointPicker).choose(event.index)
         self.tick(force=True)  # ask the analyst for the chosen point at once
+
+    @on(PointPicker.Picked, "#boundary-view")
+    def _boundary_picked(self, event: PointPicker.Picked) -> None:
+        self._show_point(event.index)
+
+    @on(DataTable.RowSelected, "#predictions-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if self.table_source == "train" and event.row_key.value is not None:
+            self._show_point(int(event.row_key.value))
+
+    def _show_point(self, index: int) -> None:
+        """The Backprop tab on training point ``index`` (a click on the boundary, enter
+        on a row of the training set's predictions)."""
+        self.query_one("#backprop-view", BackpropView).select(index)
+        self.action_tab("backprop")
 
     @on(TestPanel.Requested)
     def _test_requested(self, event: TestPanel.Requested) -> None:

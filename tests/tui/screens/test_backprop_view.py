@@ -86,6 +86,22 @@ async def test_values_are_the_networks_and_points_are_chosen_by_key_index_and_cl
         assert picker.chosen == target
         assert "◉" in picker.render().plain
         np.testing.assert_array_equal(view.result.x, X[target])
+        # enter on a row of the training set's predictions, a click on the boundary tab
+        await pilot.press("3")
+        table = app.screen.query_one("#predictions-table")
+        table.focus()
+        await pilot.press("down", "down", "down", "down", "enter")
+        assert app.screen.active == "backprop"
+        await _shown(pilot, view, 4)
+        await pilot.press("1")
+        await pilot.pause(0.3)
+        boundary = app.screen.query_one("#boundary-view")
+        assert boundary.chosen == 4  # the chosen point is marked in this picture too
+        w, rows = boundary.content_size.width, boundary.content_size.height - 1
+        row, col = cell_index(X, w, rows, boundary.bounds)
+        await pilot.click("#boundary-view", offset=(int(col[9]) + 1, int(row[9]) + 1))
+        assert app.screen.active == "backprop"
+        await _shown(pilot, view, 9)
 
 
 async def test_step_through_walks_forward_backward_update(runs_root):
@@ -112,6 +128,17 @@ async def test_step_through_walks_forward_backward_update(runs_root):
         assert "▶" not in _lines_text(view)
         await pilot.press("f")  # full vectors: more rows, same lines
         assert view.full
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "Step-through [s]" in titles
+        assert "Go to point [g]" in titles
+        await pilot.press("question_mark")
+        await pilot.pause(0.3)
+        from tui.screens.help import HelpScreen, help_markdown
+
+        assert isinstance(app.screen, HelpScreen)
+        assert [t for t, _ in app.screen.sections][:2] == ["Inspect", "Inspect · Backprop tab"]
+        assert "Step-through on (at the first line) / off." in help_markdown(
+            app, app.screen.sections)
 
 
 async def test_read_only_finished_run_from_its_files(runs_root):

@@ -46,11 +46,16 @@ class PointPicker(BoundaryView):
     """The prediction panel with the chosen training point marked; click a point to pick it."""
 
     class Picked(Message):
-        """The user clicked near training point ``index``."""
+        """The user clicked near training point ``index`` of ``picker``."""
 
-        def __init__(self, index: int) -> None:
+        def __init__(self, picker: PointPicker, index: int) -> None:
             super().__init__()
-            self.index = index
+            self.picker, self.index = picker, index
+
+        @property
+        def control(self) -> PointPicker:
+            """The picture clicked (so ``@on(PointPicker.Picked, "#id")`` works)."""
+            return self.picker
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {*BoundaryView.COMPONENT_CLASSES,
                                              "point-picker--chosen"}
@@ -93,7 +98,7 @@ class PointPicker(BoundaryView):
             return
         row, col, _, _ = cells
         distance = (2.0 * (row - where.y)) ** 2 + (col - where.x) ** 2
-        self.post_message(self.Picked(int(np.argmin(distance))))
+        self.post_message(self.Picked(self, int(np.argmin(distance))))
 
 
 class BackpropView(Vertical, can_focus=True):
