@@ -24,6 +24,7 @@ __all__ = ["STAGES", "Line", "backprop_lines", "backprop_text", "number"]
 STAGES = ("forward", "backward", "update", "check")
 VECTOR_MAX = 8  # vectors up to this long are printed whole
 MATRIX_MAX = 8  # matrices up to this many rows and columns are printed whole
+FULL_MAX = 4096  # with ``full``, matrices up to this many entries (more: the JSON form)
 PER_ROW = 6  # numbers per printed row of a long vector
 NAME_WIDTH, SHAPE_WIDTH = 34, 16  # columns of "name = formula" and of the shape
 
@@ -81,10 +82,12 @@ def _matrix(a: np.ndarray | None, s: Summary, full: bool) -> tuple[str, ...]:
     """A matrix row by row; a column (k, 1) as one transposed row; a wide one summarised."""
     if a is None or not (full or max(a.shape) <= MATRIX_MAX):
         return _summary(s)
+    if a.size > FULL_MAX:
+        return (*_summary(s), f"({a.size} entries: too many to print; --json has them all)")
     if a.shape[1] == 1 and a.shape[0] > 1:
         *rows, last = _vector(a[:, 0], True)
         return (*rows, last + "ᵀ")
-    return tuple(f"[{', '.join(number(v) for v in row)}]" for row in a)
+    return tuple(printed for row in a for printed in _vector(row, True))
 
 
 def _shape(*dims: int) -> str:

@@ -142,6 +142,7 @@ class BackpropView(Vertical, can_focus=True):
         self.result: PointBackprop | None = None
         self.error = ""
         self._rows: list[int] = []  # the first text row of each line shown
+        self._lines: tuple[object, bool, tuple[Line, ...]] = (None, False, ())
 
     def compose(self) -> ComposeResult:
         """The header row, then the picture beside the lines."""
@@ -184,7 +185,9 @@ class BackpropView(Vertical, can_focus=True):
         r = self.result
         if r is None or r.point != self.point:
             return ()
-        return backprop_lines(r, self.full)
+        if self._lines[0] is not r or self._lines[1] != self.full:
+            self._lines = (r, self.full, backprop_lines(r, self.full))
+        return self._lines[2]
 
     @property
     def steps(self) -> list[int]:
