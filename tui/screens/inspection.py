@@ -30,12 +30,13 @@ from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from core.analysis.derived import TestSpec, ViewRequest
 from tui.live.controller import RunController
-from tui.widgets.inspect.backprop import BackpropView, PointPicker
+from tui.widgets.inspect.backprop import BackpropView
 from tui.widgets.inspect.plots import ActivationView, DiagnosisView
 from tui.widgets.inspect.predictions import PredictionsTable
 from tui.widgets.inspect.tables import ConfusionView, NetworkView
 from tui.widgets.inspect.testpanel import TestPanel
 from tui.widgets.run.boundary import BoundaryView
+from tui.widgets.run.picker import PointPicker
 
 __all__ = ["TABS", "InspectScreen"]
 
@@ -63,9 +64,13 @@ class InspectScreen(Screen):
         Binding("question_mark,f1", "help", "Help", show=False, id="inspect.help"),
     ]
 
-    def __init__(self, controller: RunController, fps: float = 4.0) -> None:
+    def __init__(self, controller: RunController, fps: float = 4.0,
+                 point: int | None = None) -> None:
+        """Views of ``controller``'s run; with ``point``, open on that training point's
+        back-propagation."""
         super().__init__()
         self.controller = controller
+        self.point = point
         self.fps = fps
         self.table_source = "train"
         self.test_spec: TestSpec | None = None
@@ -97,6 +102,8 @@ class InspectScreen(Screen):
     def on_mount(self) -> None:
         """Ask for the first views, then follow the run."""
         self.set_interval(1.0 / self.fps, self.tick, name="inspect-frame")
+        if self.point is not None:
+            self._show_point(self.point)
         self.call_after_refresh(self.tick)
 
     @property

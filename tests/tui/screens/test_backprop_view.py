@@ -107,7 +107,22 @@ async def test_values_are_the_networks_and_points_are_chosen_by_key_index_and_cl
 async def test_step_through_walks_forward_backward_update(runs_root):
     app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
     async with app.run_test(size=(120, 40)) as pilot:
-        view = await _open(pilot)
+        await pilot.press("s")
+        await wait_for(pilot, lambda: pilot.app.controller.status.value == "finished")
+        # a click on a point of the dashboard's prediction panel opens its back-propagation
+        field = app.screen.query_one("#field")
+        X = app.controller.data[0]
+        w, rows = field.content_size.width, field.content_size.height - 1
+        row, col = cell_index(X, w, rows, field.bounds)
+        await pilot.click("#field", offset=(int(col[6]) + 1, int(row[6]) + 1))
+        await pilot.pause()
+        assert app.screen.active == "backprop"
+        view = app.screen.query_one(BackpropView)
+        await _shown(pilot, view, 6)
+        await pilot.press("escape")
+        await pilot.pause()
+        view = await _open(pilot, finish=False)
+        assert view.point == 0  # a new inspect screen starts at point 0
         expected = [ln.name for ln in backprop_lines(view.result) if ln.stage in STEP_STAGES]
         await pilot.press("s")
         seen = []

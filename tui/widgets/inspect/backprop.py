@@ -1,11 +1,10 @@
 """The back-propagation view: one training point's forward pass, backward pass, update and
 gradient check, in the report's notation, with the point chosen on a picture.
 
-- ``PointPicker``: the prediction panel (a ``BoundaryView``) with the chosen point marked
-  ``◉``; a click picks the nearest point (posts ``PointPicker.Picked``).
 - ``BackpropView``: a header (the point's index, editable, and its x, y, ŷ, loss), the
   picker and the lines of ``core.analysis.backprop_text`` — the same lines ``bp-tui
-  backprop`` prints. Keys: ``←/→`` walk the points, ``g`` type an index, ``f`` wide
+  backprop`` prints; the picture is a ``PointPicker`` (the chosen point marked ``◉``, a
+  click picks one). Keys: ``←/→`` walk the points, ``g`` type an index, ``f`` wide
   vectors whole or summarised, ``s`` step-through (``n`` / ``N`` next / previous line: the
   current line and its numbers highlighted, forward → backward → update).
 
@@ -30,75 +29,15 @@ from textual.widgets import Input, Label, Static
 
 from core.analysis.backprop import PointBackprop
 from core.analysis.backprop_text import Line, backprop_lines, number
-from tui.widgets.run.boundary import BoundaryView
-from tui.widgets.run.scatter import cell_index
+from tui.widgets.run.picker import PointPicker
 
-__all__ = ["STEP_STAGES", "BackpropView", "PointPicker"]
+__all__ = ["STEP_STAGES", "BackpropView"]
 
 STEP_STAGES = ("forward", "backward", "update")
 """The stages step-through walks, in this order (the check is not a step of training)."""
 _HEADINGS = {"forward": "Forward pass", "backward": "Backward pass — chain rule, in the "
              "order computed", "update": "Update by one training step on this point",
              "check": "Gradient check — (L(w + h) − L(w − h)) / 2h, h = 1e-5, float64"}
-
-
-class PointPicker(BoundaryView):
-    """The prediction panel with the chosen training point marked; click a point to pick it."""
-
-    class Picked(Message):
-        """The user clicked near training point ``index`` of ``picker``."""
-
-        def __init__(self, picker: PointPicker, index: int) -> None:
-            super().__init__()
-            self.picker, self.index = picker, index
-
-        @property
-        def control(self) -> PointPicker:
-            """The picture clicked (so ``@on(PointPicker.Picked, "#id")`` works)."""
-            return self.picker
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {*BoundaryView.COMPONENT_CLASSES,
-                                             "point-picker--chosen"}
-    DEFAULT_CSS = """
-    PointPicker > .point-picker--chosen { color: $warning; text-style: bold reverse; }
-    """
-
-    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__(id=id, classes=classes)
-        self.chosen: int | None = None
-
-    def choose(self, index: int | None) -> None:
-        """Mark training point ``index`` (None: none)."""
-        self.chosen = index
-        self.refresh()
-
-    def _cells(self) -> tuple[np.ndarray, np.ndarray, int, int] | None:
-        width, rows = self.content_size.width, self.content_size.height - 1
-        if self._X is None or width <= 0 or rows <= 0:
-            return None
-        row, col = cell_index(self._X, width, rows, self.bounds)
-        return row, col, width, rows
-
-    def render(self) -> Text:
-        """The boundary view with the chosen point's cell drawn as ``◉``."""
-        text = super().render()
-        cells = self._cells()
-        if cells is None or self.chosen is None or not 0 <= self.chosen < len(cells[0]):
-            return text
-        row, col, width, _ = cells
-        at = int(row[self.chosen]) * (width + 1) + int(col[self.chosen])
-        style = self.get_component_rich_style("point-picker--chosen")
-        return Text.assemble(text[:at], Text("◉", style), text[at + 1 :], no_wrap=True,
-                             overflow="crop")
-
-    def on_click(self, event: events.Click) -> None:
-        """Pick the training point nearest the click (cells are about twice as tall as wide)."""
-        cells, where = self._cells(), event.get_content_offset(self)
-        if cells is None or where is None:
-            return
-        row, col, _, _ = cells
-        distance = (2.0 * (row - where.y)) ** 2 + (col - where.x) ** 2
-        self.post_message(self.Picked(self, int(np.argmin(distance))))
 
 
 class BackpropView(Vertical, can_focus=True):
