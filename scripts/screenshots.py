@@ -83,6 +83,9 @@ SHOTS = [
           "circle, (16,16), lr 0.5, 3000 epochs"),
     _dash("inspect-network-120x40", WIDE, CIRCLE.with_changes(name="circle-16x16-2"),
           "finished", "inspect, the network and its hidden units", ("i", "7")),
+    _dash("inspect-backprop-120x40", WIDE, LINEAR.with_changes(name="linear-64x64-2"),
+          "finished", "inspect, back-propagation of point 61 (misclassified)",
+          ("i", "8", "g", "6", "1", "enter")),
     _dash("idle-80x24", SMALL, LINEAR.with_changes(name=None), "idle", "ready"),
     _dash("midrun-80x24", SMALL, MID.with_changes(name="linear-64x64-long-2"), "mid",
           "a run paused partway"),
@@ -123,6 +126,11 @@ async def _dashboard(pilot, shot: Shot) -> None:
         await until(pilot, lambda: c.views is not None and c.views.grid is not None
                     and c.views.epoch == c.state.epoch)
     await pilot.press(*shot.keys)
+    if "8" in shot.keys:  # the chosen point's back-propagation, computed and drawn
+        from tui.widgets.inspect.backprop import BackpropView
+
+        view = app.screen.query_one(BackpropView)
+        await until(pilot, lambda: bool(view.lines) and view.picker._field is not None)
     await pilot.pause(2.0 if "i" in shot.keys else 1.2)
 
 

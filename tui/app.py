@@ -168,19 +168,26 @@ class BpTuiApp(App[int]):
         from tui.screens.overlay import OverlayScreen
         from tui.screens.runs import RunsScreen
         from tui.screens.sweep import SweepScreen
+        from tui.widgets.inspect.backprop import BackpropView
 
         sections = [("Dashboard", DashboardScreen), ("Inspect", InspectScreen),
+                    ("Inspect · Backprop tab", BackpropView),
                     ("Runs", RunsScreen), ("Overlay", OverlayScreen),
                     ("Sweeps", SweepScreen), ("Everywhere", type(self))]
-        sections.sort(key=lambda s: s[1] is not current)
+        first = (InspectScreen, BackpropView) if current is InspectScreen else (current,)
+        sections.sort(key=lambda s: s[1] not in first)
         self.push_screen(HelpScreen(sections, HELP_NOTES))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette offers every key action of the current screen and the app, with
-        its key and its docstring, besides Textual's own commands (themes, quit…)."""
+        """The palette offers every key action of the focused view (when it has its own,
+        as the Backprop tab does), the current screen and the app, with its key and its
+        docstring, besides Textual's own commands (themes, quit…)."""
         yield from super().get_system_commands(screen)
         seen: set[str] = {"quit"}  # Textual's own Quit command calls our action_quit
-        for node in (screen, self):
+        focused = [w for w in screen.focused.ancestors_with_self  # an inspect view's own keys
+                   if type(w).__module__.startswith("tui.widgets.inspect")
+                   and "BINDINGS" in vars(type(w))][:1] if screen.focused else []
+        for node in (*focused, screen, self):
             for binding in node.BINDINGS:
                 if not isinstance(binding, Binding) or binding.action in seen:
                     continue

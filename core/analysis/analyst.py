@@ -2,12 +2,12 @@
 
 The training thread never computes views: between chunks (and every 0.1 s while
 paused) it asks ``wants_snapshot()`` and, when the analyst is idle and due, hands over a
-copy of the parameters (``offer``; a memcpy). The analyst then computes — off the
-training thread and off the UI thread — the plateau verdict and whatever its viewers
-asked for (``want``), and publishes small immutable results in the run's journal. It
-computes at most every ``interval`` seconds and keeps its busy share of a core under
-``budget`` (a 0.3 s boundary field waits 1.5 s before the next), so views cost the
-trainer nothing and the UI thread little.
+copy of the parameters and of the optimiser's state (``offer``; a memcpy). The analyst
+then computes — off the training thread and off the UI thread — the plateau verdict and
+whatever its viewers asked for (``want``), and publishes small immutable results in the
+run's journal. It computes at most every ``interval`` seconds and keeps its busy share
+of a core under ``budget`` (a 0.3 s boundary field waits 1.5 s before the next), so
+views cost the trainer nothing and the UI thread little.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ from core.train.journal import Cursor, Journal
 __all__ = ["Analyst"]
 
 REQUEST_TTL = 5.0  # a viewer's request lapses unless renewed within this many seconds
+Snapshot = tuple[int, np.ndarray, float, dict[str, np.ndarray] | None]
+"""(epoch, theta, lr, the optimiser's state or None) handed over by ``offer``."""
 
 
 class Analyst:
@@ -43,7 +45,7 @@ class Analyst:
         self.history = History(cap=2000)
         self._cursor = Cursor()
         self._wants: dict[str, tuple[float, ViewRequest]] = {}
-        self._snapshot: tuple[int, np.ndarray, float] | None = None
+        self._snapshot: Snapshot | None = None
         self._due = 0.0
         self._fresh = False  # a snapshot or a request arrived since the last computation
         self._busy = False
@@ -88,12 +90,13 @@ class Analyst:
         """True when the analyst is idle and due (cheap: the trainer asks often)."""
         return not self._busy and self._snapshot is None and self.clock() >= self._due
 
-    def offer(self, epoch: int, theta: np.ndarray, lr: float, force: bool = False) -> None:
+    def offer(self, epoch: int, theta: np.ndarray, lr: float, force: bool = False,
+              opt_state: dict[str, np.ndarray] | None = None) -> None:
         """A copy of the parameters after ``epoch`` (the caller copies; ``force``: even
-        when not due, e.g. the final network)."""
+        when not due, e.g. the final network) and, if known, of the optimiser's state."""
         with self._cond:
             if force or self.wants_snapshot():
-                self._snapshot, self._fresh = (epoch, theta, lr), True
+                self._snapshot, self._fresh = (epoch, theta, lr, opt_state), True
                 if force:
                     self._due = 0.0
                 self._cond.notify_all()
@@ -101,7 +104,7 @@ class Analyst:
     # ------------------------------------------------------------ the analyst's thread
     def _loop(self) -> None:
         name_os_thread()
-        last: tuple[int, np.ndarray, float] | None = None
+        last: Snapshot | None = None
         while True:
             with self._cond:
                 while not self._closed and (self.clock() < self._due or not self._fresh or (
@@ -121,7 +124,8 @@ class Analyst:
                     self._busy = False
                     self._due = self.clock() + max(self.interval, cost / self.budget)
 
-    def _compute(self, epoch: int, theta: np.ndarray, lr: float) -> None:
+    def _compute(self, epoch: int, theta: np.ndarray, lr: float,
+                 opt_state: dict[str, np.ndarray] | None) -> None:
         update = self.journal.since(self._cursor)
         self._cursor = update.cursor
         for e, loss, soft, acc, _lr, _wall in update.rows:
@@ -130,7 +134,8 @@ class Analyst:
         with np.errstate(all="ignore"):
             verdict = self.deriver.verdict(self.net, self.history, lr)
             request = self.request()
-            views = None if request.empty else self.deriver.compute(self.net, epoch, request)
+            views = None if request.empty else self.deriver.compute(self.net, epoch, request,
+                                                                    lr, opt_state)
         if update.state.verdict != verdict:
             self.journal.set_state(verdict=verdict)
         if views is not None:

@@ -1,5 +1,6 @@
 """Derived views of a run — the decision-boundary field, saturation and gradient norms,
-layer statistics, a test set's evaluation, the plateau verdict — computed only when a
+layer statistics, a test set's evaluation, one point's back-propagation, the plateau
+verdict — computed only when a
 screen asks for them, from the live network, and handed over as small immutable results.
 
 ``Deriver.compute(net, epoch, request)`` does the work; whoever owns the network (the run
@@ -16,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from core.analysis.backprop import PointBackprop, backprop_point, optimizer_with_state
 from core.analysis.boundary import Bounds, boundary_field, data_bounds, grid_points
 from core.analysis.diagnosis import Measures, detect_plateau, diagnose, measure
 from core.analysis.layers import LayerStats, layer_stats
@@ -53,28 +55,34 @@ class TestSpec:
 @dataclass(frozen=True)
 class ViewRequest:
     """What a screen needs: the boundary field at (width, pixel rows), the measures
-    (saturation, gradient norms, pre-activation histograms), the layers, a test set."""
+    (saturation, gradient norms, pre-activation histograms), the layers, a test set,
+    the back-propagation of training point ``backprop``."""
 
     boundary: tuple[int, int] | None = None
     measures: bool = False
     layers: bool = False
     test: TestSpec | None = None
+    backprop: int | None = None
 
     @property
     def empty(self) -> bool:
-        return self.boundary is None and not (self.measures or self.layers) and self.test is None
+        return self.boundary is None and not (self.measures or self.layers) and \
+            self.test is None and self.backprop is None
 
     def merge(self, other: ViewRequest) -> ViewRequest:
-        """What either of two viewers needs (the larger boundary; the first test set)."""
+        """What either of two viewers needs (the larger boundary; the first test set and
+        point)."""
         b = self.boundary if other.boundary is None else other.boundary if self.boundary is None \
             else max(self.boundary, other.boundary, key=lambda s: s[0] * s[1])
         return ViewRequest(b, self.measures or other.measures, self.layers or other.layers,
-                           self.test if self.test is not None else other.test)
+                           self.test if self.test is not None else other.test,
+                           self.backprop if self.backprop is not None else other.backprop)
 
     def to_json(self) -> dict[str, Any]:
         return {"boundary": list(self.boundary) if self.boundary else None,
                 "measures": self.measures, "layers": self.layers,
-                "test": None if self.test is None else vars(self.test)}
+                "test": None if self.test is None else vars(self.test),
+                "backprop": self.backprop}
 
     @classmethod
     def from_json(cls, d: Any) -> ViewRequest:
@@ -93,7 +101,10 @@ class ViewRequest:
                                 int(t.get("every", 0)))
             except (TypeError, ValueError, OverflowError):
                 test = None
-        return cls(boundary, d.get("measures") is True, d.get("layers") is True, test)
+        point = d.get("backprop")
+        point = point if isinstance(point, int) and not isinstance(point, bool) \
+            and 0 <= point < 2**31 else None
+        return cls(boundary, d.get("measures") is True, d.get("layers") is True, test, point)
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,7 @@ class Views:
     test: TestResult | None = None
     test_rows: tuple[tuple[int, float, float, float], ...] = ()
     diag_rows: tuple[tuple[int, tuple[float, ...], tuple[float, ...]], ...] = ()
+    backprop: PointBackprop | None = None
     error: str = ""
 
     def to_json(self) -> dict[str, Any]:
@@ -144,13 +156,17 @@ class Deriver:
     activation: str
     noise: float = 0.0
     data_name: str = "linear"
+    optimizer: str = "sgd"
+    momentum: float = 0.9
     _test: tuple[TestSpec, Dataset, str] | None = field(default=None, repr=False)
     _test_history: list = field(default_factory=list, repr=False)
     _diag: History = field(default_factory=lambda: History(cap=500), repr=False)
     _last_test_epoch: int = -1
 
-    def compute(self, net: Network, epoch: int, request: ViewRequest) -> Views:
-        """The views ``request`` asks for, of ``net`` after ``epoch`` epochs."""
+    def compute(self, net: Network, epoch: int, request: ViewRequest, lr: float = 0.1,
+                opt_state: dict[str, np.ndarray] | None = None) -> Views:
+        """The views ``request`` asks for, of ``net`` after ``epoch`` epochs (``lr`` and
+        the optimiser's ``opt_state``, if known, for the back-propagation's update)."""
         bounds = data_bounds(self.data.X)
         views = Views(epoch, bounds)
         if request.boundary is not None:
@@ -166,7 +182,22 @@ class Deriver:
                             units=unit_outputs(net, bounds) if small else None)
         if request.test is not None:
             views = self._with_test(views, net, epoch, request.test)
+        if request.backprop is not None:
+            views = self._with_backprop(views, net, epoch, request.backprop, lr, opt_state)
         return views
+
+    def _with_backprop(self, views: Views, net: Network, epoch: int, point: int, lr: float,
+                       opt_state: dict[str, np.ndarray] | None) -> Views:
+        if not net.all_finite():
+            return replace(views, error="back-propagation: the weights are not finite")
+        if not 0 <= point < len(self.data.X):
+            return replace(views, error=f"back-propagation: point {point} is outside the "
+                                        f"training set (0 … {len(self.data.X) - 1})")
+        opt = optimizer_with_state(self.optimizer, lr, self.momentum, net.layout.size,
+                                   opt_state)
+        bp = backprop_point(net, self.data.X, self.data.y, point, self.loss_name, opt,
+                            epoch=epoch, lr=lr, optimizer_name=self.optimizer)
+        return replace(views, backprop=bp)
 
     def _with_measures(self, views: Views, net: Network, epoch: int) -> Views:
         m = measure(net, self.data.X, self.data.y, get_loss(self.loss_name))
@@ -286,6 +317,7 @@ def _views_to_json(v: Views) -> dict[str, Any]:
             "yhat": _arr(v.test.yhat), "metrics": vars(v.test.metrics)},
         "test_rows": [list(r) for r in v.test_rows],
         "diag_rows": [[e, list(g), list(s)] for e, g, s in v.diag_rows],
+        "backprop": None if v.backprop is None else v.backprop.to_wire(),
     }
 
 
@@ -308,4 +340,14 @@ def _views_from_json(d: dict[str, Any]) -> Views:
                                                _unarr(t["yhat"]), Metrics(**t["metrics"])),
         test_rows=tuple(tuple(r) for r in d.get("test_rows", [])),
         diag_rows=tuple((int(e), tuple(g), tuple(s)) for e, g, s in d.get("diag_rows", [])),
+        backprop=_backprop_from_json(d.get("backprop")),
     )
+
+
+def _backprop_from_json(d: Any) -> PointBackprop | None:
+    if not isinstance(d, dict):
+        return None
+    try:
+        return PointBackprop.from_wire(d)
+    except (KeyError, TypeError, ValueError):
+        return None

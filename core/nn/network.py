@@ -25,7 +25,7 @@ import numpy as np
 from core.nn.activations import Activation, get_activation, sigmoid
 from core.nn.losses import Loss
 
-__all__ = ["ALIGN", "INITS", "Cache", "Network", "ParamLayout", "aligned_zeros"]
+__all__ = ["ALIGN", "INITS", "Cache", "Grads", "Network", "ParamLayout", "aligned_zeros"]
 
 INITS = ("normal", "xavier", "he")
 ALIGN = 8
@@ -108,6 +108,19 @@ class Cache:
 
     Zs: list[np.ndarray]
     As: list[np.ndarray]
+
+
+@dataclass
+class Grads:
+    """Everything the backward pass computes, by layer l = 1..L at index l − 1:
+    ``dZs[l-1]`` = ∂loss/∂Z_l (n, fan_out), ``dWs``, ``dBs`` shaped like W_l, B_l, and
+    ``dAs[l-1]`` = ∂loss/∂A_{l-1} = dZ_l · W_lᵀ (n, fan_in), None for l = 1 (∂loss/∂X is
+    never needed)."""
+
+    dZs: list[np.ndarray]
+    dAs: list[np.ndarray | None]
+    dWs: list[np.ndarray]
+    dBs: list[np.ndarray]
 
 
 class Network:
@@ -233,7 +246,13 @@ class Network:
     def backward(
         self, cache: Cache, y: np.ndarray, loss: Loss
     ) -> tuple[list[np.ndarray], list[np.ndarray]]:
-        """Gradients of the summed ``loss`` over the cached batch: (dWs, dBs).
+        """Gradients of the summed ``loss`` over the cached batch: (dWs, dBs) (see
+        ``backprop``)."""
+        g = self.backprop(cache, y, loss)
+        return g.dWs, g.dBs
+
+    def backprop(self, cache: Cache, y: np.ndarray, loss: Loss) -> Grads:
+        """The backward pass of the summed ``loss`` over the cached batch, every line kept:
 
         dZ_L = loss.dZ(ŷ, y)                       (n, 1)
         dW_l = A_{l-1}ᵀ · dZ_l                      (fan_in, fan_out)
@@ -245,14 +264,17 @@ class Network:
         L = self.n_layers
         dWs: list[np.ndarray] = [np.empty(0)] * L
         dBs: list[np.ndarray] = [np.empty(0)] * L
+        dZs: list[np.ndarray] = [np.empty(0)] * L
+        dAs: list[np.ndarray | None] = [None] * L
         dZ = loss.dZ(As[L], np.asarray(y, dtype=float).reshape(-1, 1))
         for i in range(L - 1, -1, -1):
+            dZs[i] = dZ
             dWs[i] = As[i].T @ dZ
             dBs[i] = dZ.sum(axis=0)
             if i > 0:
-                dA = dZ @ self.Ws[i].T
+                dA = dAs[i] = dZ @ self.Ws[i].T
                 dZ = self.act.backward(dA, Zs[i], As[i])
-        return dWs, dBs
+        return Grads(dZs, dAs, dWs, dBs)
 
     def gradient(self, X: np.ndarray, y: np.ndarray, loss: Loss) -> np.ndarray:
         """∂loss/∂theta (flat, laid out like ``theta``) of the summed loss over X, y."""

@@ -145,7 +145,8 @@ class RunHost:
         s = self.session
         self.analyst = Analyst(
             Deriver(s.data, s.config.loss, s.config.activation, s.config.noise,
-                    "linear" if s.config.data_file else s.config.data),
+                    "linear" if s.config.data_file else s.config.data, s.config.optimizer,
+                    s.config.momentum),
             self.journal, s.net).start()
         self.controls.on_idle = self._offer_snapshot
         paused = self.controls.paused
@@ -156,12 +157,16 @@ class RunHost:
             for listener in self._listeners:
                 listener(p)
             self._offer_snapshot()
-        self.analyst.offer(s.trainer.epoch, s.net.theta.copy(), s.trainer.lr, force=True)
+        self.analyst.offer(s.trainer.epoch, s.net.theta.copy(), s.trainer.lr, force=True,
+                           opt_state=s.trainer.optimizer.state())
 
     def _offer_snapshot(self) -> None:
+        """Hand the analyst a copy of the parameters and of the optimiser's state (a
+        point's back-propagation shows the update it makes) when it is due."""
         s, a = self.session, self.analyst
         if s is not None and a is not None and a.wants_snapshot():
-            a.offer(s.trainer.epoch, s.net.theta.copy(), s.trainer.lr)
+            a.offer(s.trainer.epoch, s.net.theta.copy(), s.trainer.lr,
+                    opt_state=s.trainer.optimizer.state())
 
     def _publish(self, p: Progress) -> None:
         """One journal update per report (a chunk of epochs: ~50 a second)."""

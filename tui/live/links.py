@@ -25,10 +25,11 @@ from typing import Any
 import numpy as np
 
 from core.analysis.analyst import Analyst
+from core.analysis.backprop_run import saved_weights
 from core.analysis.derived import Deriver, ViewRequest, Views
 from core.config import RunConfig
 from core.nn.network import Network
-from core.records import TailReader, layout, read_data, read_run, read_weights
+from core.records import TailReader, layout, read_data, read_run
 from core.records.reader import parse_metrics_line
 from core.train.endpoint import socket_address
 from core.train.host import RunHost
@@ -282,8 +283,9 @@ class FilesLink:
         if mtime == self._weights_mtime or self._data is None:
             return
         self._weights_mtime = mtime
-        named = read_weights(self.run_dir)
-        if named is None:
+        try:
+            named, state = saved_weights(self.run_dir)
+        except ValueError:
             return
         try:
             net = Network.from_params(named, self.config.activation, self.config.hidden)
@@ -298,9 +300,11 @@ class FilesLink:
 
             self.analyst = Analyst(Deriver(Dataset("run", X, y), self.config.loss,
                                            self.config.activation, self.config.noise,
-                                           self.config.data), self.journal, net).start()
-        self.analyst.offer(self.journal.state.epoch, net.theta.copy(), self.config.lr,
-                           force=True)
+                                           self.config.data, self.config.optimizer,
+                                           self.config.momentum), self.journal, net).start()
+        lr = self.config.lr if state is None else float(state["lr"])
+        self.analyst.offer(self.journal.state.epoch, net.theta.copy(), lr, force=True,
+                           opt_state=None if state is None else state["optimizer"])
 
     def poll(self) -> Update:
         update = self.journal.since(self._cursor)

@@ -33,6 +33,7 @@ from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.form import HyperForm
 from tui.widgets.run.pair import PICTURES, ScatterPair
+from tui.widgets.run.picker import PointPicker
 from tui.widgets.run.status import RunStatus, StatusLine
 
 __all__ = ["HEAVY_SECONDS", "TICK_SECONDS", "DashboardScreen"]
@@ -297,6 +298,12 @@ class DashboardScreen(DashboardActions, Screen):
     # ------------------------------------------------------------ form events
     def _show_summary(self) -> None:
         self.query_one("#summary", Static).update(self.form.summary())
+
+    @on(PointPicker.Picked)
+    def _point_picked(self, event: PointPicker.Picked) -> None:
+        """A click on a point of the prediction panel: its back-propagation."""
+        if self.controller.data is not None:
+            self.show_backprop(event.index)
 
     @on(HyperForm.Changed)
     def _form_changed(self, event: HyperForm.Changed) -> None:

@@ -226,6 +226,13 @@ class DashboardActions:
 
         self.app.push_screen(InspectScreen(self.controller))
 
+    def show_backprop(self, index: int) -> None:
+        """Open the inspect screen on training point ``index``'s back-propagation (a
+        click on a point in the prediction panel)."""
+        from tui.screens.inspection import InspectScreen
+
+        self.app.push_screen(InspectScreen(self.controller, point=index))
+
     def action_detach(self) -> None:
         """Leave the dashboard and let this run train on (bp-tui attach brings it back)."""
         self.app.detach()

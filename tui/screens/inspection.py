@@ -1,12 +1,16 @@
-"""The inspect screen: seven views of the shown run, one tab each.
+"""The inspect screen: eight views of the shown run, one tab each.
 
-    1 Boundary     ŷ over the input square, training points on top (m: discrete/continuous)
+    1 Boundary     ŷ over the input square, training points on top (m: discrete/continuous;
+                   click a point: its back-propagation)
     2 Test         fresh or CSV test set, metrics, ground truth vs prediction, misclassified
-    3 Predictions  every point with x0, x1, label, ŷ, right? (sortable; t: train/test)
+    3 Predictions  every point with x0, x1, label, ŷ, right? (sortable; t: train/test;
+                   enter on a training point: its back-propagation)
     4 Confusion    confusion matrices of the training and test sets
     5 Activation   the activation and its derivative; histograms of pre-activations
     6 Diagnosis    gradient norms and saturated units over time; the plateau verdict
     7 Network      layer sizes, weight statistics, small weight matrices
+    8 Backprop     one training point's forward pass, backward pass, update and
+                   gradient check (←/→ walk the points, click one, g index, s step-through)
 
 The screen computes nothing from the network: it tells the run controller which views
 the visible tab needs (renewed on its timer) and draws the small results the run's
@@ -22,24 +26,27 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Static, TabbedContent, TabPane
+from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from core.analysis.derived import TestSpec, ViewRequest
 from tui.live.controller import RunController
+from tui.widgets.inspect.backprop import BackpropView
 from tui.widgets.inspect.plots import ActivationView, DiagnosisView
 from tui.widgets.inspect.predictions import PredictionsTable
 from tui.widgets.inspect.tables import ConfusionView, NetworkView
 from tui.widgets.inspect.testpanel import TestPanel
 from tui.widgets.run.boundary import BoundaryView
+from tui.widgets.run.picker import PointPicker
 
 __all__ = ["TABS", "InspectScreen"]
 
-TABS = ("boundary", "test", "predictions", "confusion", "activation", "diagnosis", "network")
+TABS = ("boundary", "test", "predictions", "confusion", "activation", "diagnosis", "network",
+        "backprop")
 REDRAW_SECONDS = 1.0
 """While a run trains, each view redraws at most this often: its drawing holds the GIL
 the training thread needs between chunks (bench/views.py)."""
 _TITLES = ("Boundary", "Test", "Predictions", "Confusion", "Activation", "Diagnosis",
-           "Network")
+           "Network", "Backprop")
 _TAB_HELP = (
     "Boundary: ŷ over the input square, the training points on top",
     "Test: draw a test set (fresh or uniform points, or a CSV) and see how it fares",
@@ -48,6 +55,7 @@ _TAB_HELP = (
     "Activation: the activation, its derivative, histograms of pre-activations",
     "Diagnosis: gradient norms and saturated units over time; the plateau verdict",
     "Network: layer sizes, weight statistics, small weight matrices",
+    "Backprop: one training point's forward pass, backward pass, update and gradient check",
 )
 
 
@@ -66,9 +74,13 @@ class InspectScreen(Screen):
         Binding("question_mark,f1", "help", "Help", show=False, id="inspect.help"),
     ]
 
-    def __init__(self, controller: RunController, fps: float = 4.0) -> None:
+    def __init__(self, controller: RunController, fps: float = 4.0,
+                 point: int | None = None) -> None:
+        """Views of ``controller``'s run; with ``point``, open on that training point's
+        back-propagation."""
         super().__init__()
         self.controller = controller
+        self.point = point
         self.fps = fps
         self.table_source = "train"
         self.test_spec: TestSpec | None = None
@@ -87,18 +99,21 @@ class InspectScreen(Screen):
     @staticmethod
     def _view(tab: str):
         return {
-            "boundary": lambda: BoundaryView(id="boundary-view"),
+            "boundary": lambda: PointPicker(id="boundary-view"),
             "test": lambda: TestPanel(id="test-panel"),
             "predictions": lambda: PredictionsTable(id="predictions-table"),
             "confusion": lambda: ConfusionView(id="confusion-view"),
             "activation": lambda: ActivationView(id="activation-view"),
             "diagnosis": lambda: DiagnosisView(id="diagnosis-view"),
             "network": lambda: NetworkView(id="network-view"),
+            "backprop": lambda: BackpropView(id="backprop-view"),
         }[tab]()
 
     def on_mount(self) -> None:
         """Ask for the first views, then follow the run."""
         self.set_interval(1.0 / self.fps, self.tick, name="inspect-frame")
+        if self.point is not None:
+            self._show_point(self.point)
         self.call_after_refresh(self.tick)
 
     @property
@@ -110,14 +125,16 @@ class InspectScreen(Screen):
     def request(self) -> ViewRequest:
         """What the visible tab needs from the analyst."""
         tab = self.active
+        backprop = self.query_one("#backprop-view", BackpropView)
         boundary = self.query_one("#boundary-view", BoundaryView).wanted() \
-            if tab == "boundary" else None
+            if tab == "boundary" else backprop.picker.wanted() if tab == "backprop" else None
         wants_test = tab in ("test", "confusion") or (
             tab == "predictions" and self.table_source == "test")
         return ViewRequest(boundary=boundary, measures=tab in ("activation", "diagnosis"),
                            layers=tab == "network",
                            test=self.test_spec if wants_test or (
-                               self.test_spec is not None and self.test_spec.every) else None)
+                               self.test_spec is not None and self.test_spec.every) else None,
+                           backprop=backprop.point if tab == "backprop" else None)
 
     def tick(self, force: bool = False) -> None:
         """Timer: renew the request; redraw the visible view if its inputs changed."""
@@ -215,10 +232,42 @@ class InspectScreen(Screen):
             c.config.activation, v.epoch if v is not None else None,
             v.units if v is not None else None)
 
+    def _show_backprop(self) -> None:
+        c, v = self.controller, self.controller.views
+        view = self.query_one("#backprop-view", BackpropView)
+        X, y = c.data if c.data is not None else (None, None)
+        view.set_points(X, y, c.yhat)
+        if v is not None and v.grid is not None:
+            view.picker.set_field(v.grid, v.epoch)
+        view.show(v.backprop if v is not None else None,
+                  v.error if v is not None and v.error.startswith("back-propagation") else "")
+
     # ------------------------------------------------------------ events and actions
     @on(TabbedContent.TabActivated)
     def _tab_activated(self) -> None:
+        if self.active == "backprop":
+            self.query_one("#backprop-view", BackpropView).focus()
         self.tick(force=True)
+
+    @on(BackpropView.Chosen)
+    def _point_chosen(self, event: BackpropView.Chosen) -> None:
+        self.query_one("#boundary-view", PointPicker).choose(event.index)
+        self.tick(force=True)  # ask the analyst for the chosen point at once
+
+    @on(PointPicker.Picked, "#boundary-view")
+    def _boundary_picked(self, event: PointPicker.Picked) -> None:
+        self._show_point(event.index)
+
+    @on(DataTable.RowSelected, "#predictions-table")
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        if self.table_source == "train" and event.row_key.value is not None:
+            self._show_point(int(event.row_key.value))
+
+    def _show_point(self, index: int) -> None:
+        """The Backprop tab on training point ``index`` (a click on the boundary, enter
+        on a row of the training set's predictions)."""
+        self.query_one("#backprop-view", BackpropView).select(index)
+        self.action_tab("backprop")
 
     @on(TestPanel.Requested)
     def _test_requested(self, event: TestPanel.Requested) -> None:

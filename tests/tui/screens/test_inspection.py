@@ -12,6 +12,7 @@ from core.train import kernels
 from tests.tui.helpers import FakeClock, wait_for
 from tui.app import create_app
 from tui.screens.inspection import TABS, InspectScreen
+from tui.widgets.inspect.backprop import BackpropView
 from tui.widgets.inspect.predictions import PredictionsTable
 from tui.widgets.run.boundary import BoundaryView
 from tui.widgets.run.pair import ScatterPair
@@ -164,11 +165,11 @@ async def test_no_color_degrades_to_characters(runs_root, monkeypatch):
 
 NEEDS = {1: lambda v: v.grid is not None, 2: lambda v: v.test is not None,
          5: lambda v: v.measures is not None, 6: lambda v: v.measures is not None,
-         7: lambda v: v.layers is not None}
+         7: lambda v: v.layers is not None, 8: lambda v: v.backprop is not None}
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("tab", range(1, 8), ids=lambda k: TABS[k - 1])
+@pytest.mark.parametrize("tab", range(1, 9), ids=lambda k: TABS[k - 1])
 def test_snapshot(snap_compare, size, tab, runs_root):
     app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
 
@@ -179,6 +180,10 @@ def test_snapshot(snap_compare, size, tab, runs_root):
             await pilot.press("d")
         if tab in NEEDS:
             await _views(pilot, NEEDS[tab])
+        if tab == 8:  # the chosen point's lines, and the picture's field at its size
+            view = pilot.app.screen.query_one(BackpropView)
+            await wait_for(pilot, lambda: bool(view.lines) and view.picker._field is not None
+                           and view.picker._field.shape[::-1] == view.picker.wanted())
         if tab == 1:  # the field this view asked for (the dashboard's smaller one may be first)
             view = pilot.app.screen.query_one(BoundaryView)
             await wait_for(pilot, lambda: view._field is not None

@@ -23,6 +23,7 @@ from textual.widget import Widget
 
 from core.analysis.boundary import Bounds, data_bounds
 from tui.widgets.run.boundary import BoundaryView
+from tui.widgets.run.picker import PointPicker
 from tui.widgets.run.scatter import ScatterPanel, column
 
 __all__ = ["PICTURES", "ScatterPair"]
@@ -77,7 +78,7 @@ class ScatterPair(Widget):
     def compose(self) -> ComposeResult:
         yield ScatterPanel(self.TRUTH_TITLE, id="truth")
         yield ScatterPanel(self.PREDICT_TITLE, id="predict")
-        yield BoundaryView(id="field")
+        yield PointPicker(id="field")
 
     def on_mount(self) -> None:
         """Show whatever was set before mounting."""

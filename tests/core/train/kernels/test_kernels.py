@@ -16,6 +16,7 @@ from core.nn.losses import LOSSES, get_loss
 from core.nn.metrics import evaluate
 from core.nn.network import Network
 from core.nn.optimizers import OPTIMIZERS, make_optimizer
+from core.nn.reference import train_orders, train_step
 from core.train import kernels
 from core.train.kernels import dispatch
 
@@ -39,13 +40,6 @@ def _net(hidden, act_name="sigmoid", seed=7) -> Network:
         net.theta *= 0.5
     assert all(np.any(B != 0) for B in net.Bs)
     return net
-
-
-def _readable(net: Network, X, y, orders, opt, loss) -> None:
-    """Network.forward/backward on one point, then the optimiser's step, point by point."""
-    for order in orders:
-        for k in order:
-            opt.step(net.theta, net.gradient(X[k : k + 1], y[k : k + 1], loss))
 
 
 def _engine(backend, net, loss, X, y, batch=1):
@@ -91,7 +85,7 @@ def _check(backend, hidden, opt_name, loss_name, act_name):
     ref, fast = _net(hidden, act_name), _net(hidden, act_name)
     ref_opt, opt = make_optimizer(opt_name, LR[opt_name]), make_optimizer(opt_name, LR[opt_name])
     with np.errstate(all="ignore"):
-        _readable(ref, X, y, orders, ref_opt, loss)
+        train_orders(ref, X, y, orders, ref_opt, loss)
     _run(backend, fast, X, y, orders, opt, loss)
     assert _rel(fast.theta, ref.theta) <= 1e-9
     assert opt.t[0] == ref_opt.t[0] == N_EPOCHS * len(X)
@@ -112,7 +106,7 @@ def test_mini_batches_match_readable_network(opt_name, batch):
     for order in orders:
         for s in range(0, len(order), batch):
             idx = order[s : s + batch]
-            ref_opt.step(ref.theta, ref.gradient(X[idx], y[idx], loss))
+            train_step(ref, X[idx], y[idx], ref_opt, loss)
     kernels.train_chunk(_engine("numpy", fast, loss, X, y, batch), fast.theta, orders, opt,
                         np.zeros(N_EPOCHS, bool), fast.layout)
     assert _rel(fast.theta, ref.theta) <= 1e-12
@@ -143,7 +137,7 @@ def test_adam_bias_correction_at_steps_1_2_3():
     ref, fast = _net((2, 2)), _net((2, 2))
     ref_opt, k_opt = Adam(lr), Adam(lr)
     orders = np.zeros((3, 1), dtype=np.int64)
-    _readable(ref, X, y, orders, ref_opt, loss)
+    train_orders(ref, X, y, orders, ref_opt, loss)
     _run("numba", fast, X, y, orders, k_opt, loss)
     assert k_opt.t[0] == 3
     assert _rel(fast.theta, ref.theta) <= 1e-14
@@ -212,7 +206,7 @@ def test_gradient_uses_weights_before_the_update():
     loss = get_loss("mse")
     for backend in ("numba", "numpy"):
         ref, fast = _net((3, 2)), _net((3, 2))
-        _readable(ref, X, y, [[0]], make_optimizer("sgd", 5.0), loss)
+        train_orders(ref, X, y, [[0]], make_optimizer("sgd", 5.0), loss)
         _run(backend, fast, X, y, np.zeros((1, 1), np.int64), make_optimizer("sgd", 5.0), loss)
         assert _rel(fast.theta, ref.theta) <= 1e-12
 
