@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from core.analysis.backprop import PointBackprop, backprop_point, optimizer_with_state
-from core.analysis.layers import network_from_params
 from core.config import RunConfig
 from core.nn.network import Network
 from core.nn.optimizers import Optimizer
@@ -64,7 +63,7 @@ def load_saved_run(run_dir: str | Path) -> SavedRun:
     config = RunConfig.from_dict(info.config)
     named, state = saved_weights(path)
     try:
-        net = network_from_params(named, config.activation)
+        net = Network.from_params(named, config.activation)
     except (ValueError, KeyError) as exc:
         raise ValueError(f"weights.npz: {printable(str(exc), 200)}") from None
     X, y = read_data(path)

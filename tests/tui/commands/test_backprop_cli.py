@@ -9,9 +9,9 @@ import shutil
 import numpy as np
 import pytest
 
-from core.analysis.layers import network_from_params
 from core.config import RunConfig
 from core.nn.losses import get_loss
+from core.nn.network import Network
 from core.nn.optimizers import make_optimizer
 from core.records import read_data
 from core.records.checkpoint import read_checkpoint
@@ -38,7 +38,7 @@ def _json(capsys, *argv) -> dict:
 def test_json_holds_the_gradients_at_the_saved_weights(root, capsys):
     d = _json(capsys, "m1", "--runs-dir", str(root), "--point", "7", "--json")
     ckpt = read_checkpoint(root / "m1")
-    net = network_from_params(ckpt.named)
+    net = Network.from_params(ckpt.named)
     X, y = read_data(root / "m1")
     _, cache = net.forward(X[7:8])
     dWs, dBs = net.backward(cache, y[7:8], get_loss("mse"))
@@ -62,7 +62,7 @@ def test_text_form_with_the_runs_momentum_state(root, capsys):
         assert piece in out, piece
     # the W after shown is one momentum step from the checkpoint's state
     ckpt = read_checkpoint(root / "m1")
-    net = network_from_params(ckpt.named)
+    net = Network.from_params(ckpt.named)
     opt = make_optimizer("momentum", 0.05)
     opt.bind(net.layout.size)
     opt.load_state(ckpt.state["optimizer"])
