@@ -115,6 +115,7 @@ SUBCOMMANDS: dict[str, str] = {
     "reproduce": "tui.commands.reproduce:run_reproduce",
     "export": "tui.commands.export:run_export",
     "eval": "tui.commands.evaluate:run_eval",
+    "figures": "tui.commands.figures:run_figures_command",
 }
 DASHBOARD = "tui.commands.dashboard:run_dashboard"
 
