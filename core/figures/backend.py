@@ -114,6 +114,7 @@ def save(fig: Any, stem: str | Path, formats: Iterable[str] = FORMATS,
             meta = ({"Date": None, "Creator": f"bp-tui {__version__}"} if fmt == "svg"
                     else {"Software": f"bp-tui {__version__}"})
             fig.savefig(path, format=fmt, dpi=dpi, metadata=meta)
+            fig.set_layout_engine("none")  # laid out once: the next format reuses it
             written.append(path)
     finally:
         plt.close(fig)

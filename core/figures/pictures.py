@@ -91,7 +91,8 @@ def _points(ax, X: np.ndarray, cls: np.ndarray, size: float = 14.0, **kw: Any) -
     zero = cls < 0.5
     ax.scatter(X[zero, 0], X[zero, 1], s=size, c=RED, marker="o", linewidths=0.4,
                edgecolors="white", zorder=3, label="class 0", **kw)
-    ax.scatter(X[~zero, 0], X[~zero, 1], s=size, c=BLUE, marker="x", linewidths=1.0,
+    ax.scatter(X[~zero, 0], X[~zero, 1], s=size, c=BLUE, marker="x",
+               linewidths=1.0 if size > 4 else 0.5,
                zorder=3, label="class 1", **kw)
 
 
@@ -215,7 +216,7 @@ def sample_figure(panels: Sequence[Panel], title: str) -> Any:
     fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH, 2.3), squeeze=False,
                              sharex=True, sharey=True, layout="constrained")
     for i, (ax, p) in enumerate(zip(axes.flat, panels)):
-        _points(ax, p.X, (p.yhat >= 0.5).astype(float), size=1.5, rasterized=True)
+        _points(ax, p.X, (p.yhat >= 0.5).astype(float), size=1.0, rasterized=True)
         _square(ax, data_bounds(p.X))
         ax.set_title(p.title)
         _axes_labels(ax, left=i == 0)

@@ -57,9 +57,11 @@ def run_figures(src: FigureSource) -> dict[str, FigureMaker]:
     return makers
 
 
-def comparison_figures(sources: Sequence[FigureSource],
-                       prefix: str = "compare") -> dict[str, FigureMaker]:
-    """File stem → figure maker comparing ``sources`` (labelled by what differs)."""
+def comparison_figures(sources: Sequence[FigureSource], prefix: str = "compare",
+                       subject: str = "") -> dict[str, FigureMaker]:
+    """File stem → figure maker comparing ``sources`` (labelled by what differs);
+    ``subject`` ends each title (``Loss history: different learning rates``)."""
+    of = f": {subject}" if subject else ""
     labels = differing_labels([s.config for s in sources], [s.name for s in sources])
     losses = {s.config.loss for s in sources}
     sizes = {_n(s) for s in sources}
@@ -69,20 +71,20 @@ def comparison_figures(sources: Sequence[FigureSource],
     soft = [Line(lb, *series(s.rows, "soft_acc")) for s, lb in zip(sources, labels)]
     right = [Line(lb, *series(s.rows, "acc")) for s, lb in zip(sources, labels)]
     makers: dict[str, FigureMaker] = {
-        f"{prefix}-loss": lambda: history_figure(loss, "Loss history", ylabel),
-        f"{prefix}-loss-log": lambda: history_figure(loss, "Loss history (log scale)",
+        f"{prefix}-loss": lambda: history_figure(loss, f"Loss history{of}", ylabel),
+        f"{prefix}-loss-log": lambda: history_figure(loss, f"Loss history{of} (log)",
                                                      ylabel, log=True),
         f"{prefix}-accuracy": lambda: history_figure(
-            soft, "Accuracy history (the report's soft accuracy)", "accuracy (%)",
+            soft, f"Accuracy history{of}", "soft accuracy (%)",
             percent=True),
         f"{prefix}-classified": lambda: history_figure(
-            right, "Share of points classified right", "classified right (%)",
+            right, f"Classified right{of}", "classified right (%)",
             percent=True),
     }
     drawable = [(s, lb) for s, lb in zip(sources, labels) if s.can_draw_points]
     if drawable:
         panels = [Panel.of(lb, s.X, s.y, s.net) for s, lb in drawable]
-        makers[f"{prefix}-boundaries"] = lambda: boundary_grid(panels, "Decision boundaries")
+        makers[f"{prefix}-boundaries"] = lambda: boundary_grid(panels, f"Decision boundaries{of}")
     return makers
 
 
