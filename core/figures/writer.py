@@ -8,6 +8,7 @@ of their decision boundaries titled the same way.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -88,11 +89,35 @@ def comparison_figures(sources: Sequence[FigureSource], prefix: str = "compare",
     return makers
 
 
+_JOBS: tuple[dict[str, FigureMaker], Path, tuple[str, ...], int] | None = None
+"""What forked drawing processes draw (set only while ``save_figures`` runs them)."""
+
+
+def _draw(stem: str) -> list[Path]:
+    makers, out, formats, dpi = _JOBS
+    return save(makers[stem](), out / stem, formats, dpi)
+
+
 def save_figures(makers: dict[str, FigureMaker], out: str | Path,
-                 formats: Sequence[str] = FORMATS, dpi: int = 200) -> list[Path]:
-    """Draw each figure and write it into folder ``out`` (created) in every format."""
+                 formats: Sequence[str] = FORMATS, dpi: int = 200,
+                 processes: int = 1) -> list[Path]:
+    """Draw each figure and write it into folder ``out`` (created) in every format.
+
+    ``processes`` > 1 draws in that many forked processes (where the platform forks;
+    only from a program's main thread, e.g. ``bp-tui reproduce`` once its sweep is
+    done), the grids first."""
+    global _JOBS
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    stems = sorted(makers, key=lambda s: not s.endswith(("boundaries", "prediction")))
+    if processes > 1 and len(stems) > 1 and "fork" in mp.get_all_start_methods():
+        _JOBS = (makers, out, tuple(formats), dpi)
+        try:
+            with mp.get_context("fork").Pool(min(processes, len(stems))) as pool:
+                done = dict(zip(stems, pool.map(_draw, stems, chunksize=1)))
+        finally:
+            _JOBS = None
+        return [path for stem in makers for path in done[stem]]
     written: list[Path] = []
     for stem, make in makers.items():
         written += save(make(), out / stem, formats, dpi)

@@ -91,11 +91,12 @@ def _makers(rep: Reproduction) -> dict[str, FigureMaker]:
 
 
 def report_figures(rep: Reproduction, out: str | Path, formats: Sequence[str] = FORMATS,
-                   dpi: int = 200) -> dict[str, str]:
-    """Draw the report's figures into folder ``out``: figure key (``linear-prediction``,
-    ``hidden-units-boundaries``, …) → the file stem written (``figure-linear-prediction``,
-    beside report.md). FiguresUnavailable if matplotlib cannot be loaded."""
+                   dpi: int = 200, processes: int = 1) -> dict[str, str]:
+    """Draw the report's figures into folder ``out`` (in ``processes`` processes):
+    figure key (``linear-prediction``, ``hidden-units-boundaries``, …) → the file stem
+    written (``figure-linear-prediction``, beside report.md). FiguresUnavailable if
+    matplotlib cannot be loaded."""
     pyplot()
     makers = _makers(rep)
-    save_figures(makers, out, formats, dpi)
+    save_figures(makers, out, formats, dpi, processes)
     return {stem.removeprefix(PREFIX): stem for stem in makers}

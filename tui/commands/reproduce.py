@@ -58,14 +58,15 @@ def _folders(p: Parser, args) -> tuple[Path, Path]:
     return out, root
 
 
-def _figures(rep, out: Path) -> tuple[dict[str, str], str | None]:
-    """Draw the report's figures into ``out``: (key → stem, None), or ({}, why not)."""
+def _figures(rep, out: Path, workers: int) -> tuple[dict[str, str], str | None]:
+    """Draw the report's figures into ``out`` on ``workers`` processes: (key → stem,
+    None), or ({}, why not)."""
     from core.figures import FiguresUnavailable
 
     try:
         from core.reproduce.figures import report_figures
 
-        return report_figures(rep, out), None
+        return report_figures(rep, out, processes=workers), None
     except FiguresUnavailable as exc:
         return {}, str(exc)
     except OSError as exc:
@@ -108,7 +109,7 @@ def run_reproduce(argv: Sequence[str]) -> int:
     where = f"{workers} worker process{'es' if workers != 1 else ''}"
     rep = gather(the_plan, runner, members, args.quick, where, wall)
     drawing = time.monotonic()
-    figs, no_figures = _figures(rep, out)
+    figs, no_figures = _figures(rep, out, workers)
     path = write_report(rep, out, figs, no_figures)
     drawn = (f" and {len(figs)} figures (drawn in {time.monotonic() - drawing:.1f} s)"
              if figs else "")
