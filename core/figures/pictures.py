@@ -158,7 +158,7 @@ def yhat_figure(panel: Panel, title: str, pixels: int = RESOLUTION) -> Any:
     plt = pyplot()
     bounds = data_bounds(panel.X)
     field = boundary_field(panel.net, pixels, pixels, bounds)
-    fig, ax = plt.subplots(figsize=(WIDTH, 2.9), layout="constrained")
+    fig, ax = plt.subplots(figsize=(WIDTH, 3.05), layout="constrained")
     ramp = LinearSegmentedColormap.from_list("bp-yhat", ["#ffffff", "#7f9ccc"])
     image = ax.imshow(field, extent=bounds, origin="upper", cmap=ramp, vmin=0, vmax=1,
                       interpolation="bilinear", zorder=0)
@@ -176,7 +176,13 @@ def yhat_figure(panel: Panel, title: str, pixels: int = RESOLUTION) -> Any:
     _axes_labels(ax)
     ax.set_title(title)
     fig.colorbar(image, ax=ax, shrink=0.85, label="ŷ (network output, 0 to 1)")
-    _legend(fig, ax, regions=False)
+    from matplotlib.lines import Line2D
+
+    handles, labels = ax.get_legend_handles_labels()
+    handles += [Line2D([], [], color="black", linewidth=0.9),
+                Line2D([], [], color="black", linewidth=0.5, linestyle="--")]
+    labels += ["ŷ = 0.5", "ŷ = 0.25, 0.75"]
+    fig.legend(handles, labels, loc="outside lower center", ncols=3)
     return fig
 
 

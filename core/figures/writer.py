@@ -9,17 +9,19 @@ of their decision boundaries titled the same way.
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from core.figures.backend import FORMATS, pyplot, save
 from core.figures.history import Line, history_figure, loss_label
-from core.figures.pictures import Panel, boundary_grid, pair_figure, yhat_figure
+from core.figures.pictures import Panel, boundary_grid, pair_figure, wrap_label, yhat_figure
 from core.figures.source import FigureSource, load_source, series
-from core.labels import differing_labels
+from core.labels import describe_setting, differing_labels
 
-__all__ = ["FigureMaker", "comparison_figures", "run_figures", "save_figures", "write_figures"]
+__all__ = ["FigureMaker", "comparison_figures", "run_figures", "run_title", "save_figures",
+           "write_figures"]
 
 FigureMaker = Callable[[], Any]
 """Draws one figure when called (so figures are made, saved and closed one at a time)."""
@@ -30,6 +32,15 @@ RIGHT = "classified right (ŷ ≥ 0.5 ⇔ class 1)"
 
 def _n(src: FigureSource) -> int | None:
     return len(src.y) if src.y is not None else src.config.n_points
+
+
+def run_title(src: FigureSource) -> str:
+    """A run's name and main settings, broken between settings to fit a column:
+    ``xor · XOR · (64,64)`` / ``lr 0.1 · 2,000 epochs``."""
+    c = src.config
+    parts = [src.name, *(describe_setting(k, getattr(c, k))
+                         for k in ("data", "hidden", "lr", "epochs"))]
+    return wrap_label(" · ".join(parts), 44)
 
 
 def _loss_lines(sources: Sequence[FigureSource], labels: Sequence[str]) -> list[Line]:
@@ -53,8 +64,9 @@ def run_figures(src: FigureSource) -> dict[str, FigureMaker]:
     }
     if src.can_draw_points:
         panel = Panel.of(name, src.X, src.y, src.net)
-        makers[f"{name}-prediction"] = lambda: pair_figure(panel, name)
-        makers[f"{name}-yhat"] = lambda: yhat_figure(panel, f"Network output ŷ — {name}")
+        title = run_title(src)
+        makers[f"{name}-prediction"] = lambda: pair_figure(panel, title)
+        makers[f"{name}-yhat"] = lambda: yhat_figure(panel, f"Network output ŷ: {title}")
     return makers
 
 
@@ -85,12 +97,22 @@ def comparison_figures(sources: Sequence[FigureSource], prefix: str = "compare",
     drawable = [(s, lb) for s, lb in zip(sources, labels) if s.can_draw_points]
     if drawable:
         panels = [Panel.of(lb, s.X, s.y, s.net) for s, lb in drawable]
-        makers[f"{prefix}-boundaries"] = lambda: boundary_grid(panels, f"Decision boundaries{of}")
+        makers[f"{prefix}-boundaries"] = lambda: boundary_grid(
+            panels, f"Decision boundaries{of}", pixels=72)
     return makers
 
 
 _JOBS: tuple[dict[str, FigureMaker], Path, tuple[str, ...], int] | None = None
 """What forked drawing processes draw (set only while ``save_figures`` runs them)."""
+
+
+def _child_signals() -> None:
+    """A drawing process leaves signals to its parent: Ctrl-C is the parent's to act
+    on, and the pool's SIGTERM at the end just ends it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
 
 
 def _draw(stem: str) -> list[Path]:
@@ -113,8 +135,11 @@ def save_figures(makers: dict[str, FigureMaker], out: str | Path,
     if processes > 1 and len(stems) > 1 and "fork" in mp.get_all_start_methods():
         _JOBS = (makers, out, tuple(formats), dpi)
         try:
-            with mp.get_context("fork").Pool(min(processes, len(stems))) as pool:
+            with mp.get_context("fork").Pool(min(processes, len(stems)),
+                                             initializer=_child_signals) as pool:
                 done = dict(zip(stems, pool.map(_draw, stems, chunksize=1)))
+                pool.close()
+                pool.join()
         finally:
             _JOBS = None
         return [path for stem in makers for path in done[stem]]

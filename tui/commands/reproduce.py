@@ -35,6 +35,8 @@ def reproduce_parser() -> Parser:
     p.add_argument("--runs-dir", default=None, metavar="DIR",
                    help="where the runs are recorded (default OUT/runs)")
     p.add_argument("--quiet", action="store_true", help="no live table while it runs")
+    p.add_argument("--no-figures", action="store_true",
+                   help="text charts only: no SVG/PNG figures beside report.md")
     return p
 
 
@@ -109,7 +111,7 @@ def run_reproduce(argv: Sequence[str]) -> int:
     where = f"{workers} worker process{'es' if workers != 1 else ''}"
     rep = gather(the_plan, runner, members, args.quick, where, wall)
     drawing = time.monotonic()
-    figs, no_figures = _figures(rep, out, workers)
+    figs, no_figures = ({}, None) if args.no_figures else _figures(rep, out, workers)
     path = write_report(rep, out, figs, no_figures)
     drawn = (f" and {len(figs)} figures (drawn in {time.monotonic() - drawing:.1f} s)"
              if figs else "")
