@@ -50,13 +50,13 @@ class FiguresScreen(ModalScreen[FiguresRequest | None]):
 
     def compose(self) -> ComposeResult:
         """What will be drawn, the folder box and the formats box."""
-        what = ("its loss (linear and log), accuracies, ground truth beside prediction "
-                "and ŷ field" if len(self.rows) == 1 else
-                f"the {len(self.rows)} runs compared: loss and accuracy histories and "
-                "their decision boundaries")
+        what = (f"Figures of run {printable(self.rows[0].name, 60)} (loss, accuracies, "
+                "ground truth beside prediction, ŷ field)" if len(self.rows) == 1 else
+                f"The {len(self.rows)} marked runs compared (loss and accuracy histories, "
+                "decision boundaries)")
         with Vertical(classes="dialog"):
-            yield Static(f"Figures of {len(self.rows)} run(s) — {what} — into the folder "
-                         "(not under the runs directory):", markup=False)
+            yield Static(f"{what} as SVG / PNG into this folder (not under the runs "
+                         "directory):", markup=False)
             yield FieldInput(str(Path.cwd() / "bp-tui-figures"), id="figures-folder")
             yield Static("formats (svg,png):")
             yield FieldInput("svg,png", id="figures-formats")

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pytest
 
+from core.analysis.boundary import boundary_field
 from core.figures import load_source, run_figures, save_figures
 from core.figures.backend import WIDTH, pyplot
 from core.figures.source import series
@@ -84,6 +85,20 @@ def test_prediction_pair_shows_the_points_and_the_networks_answers(run):
     assert len(pred.images) == 1  # the decision regions behind the points
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert {"class 0", "class 1", "answers 0", "answers 1", "boundary ŷ = 0.5"} <= set(legend)
+    _close(fig)
+
+
+def test_yhat_field_is_the_networks_output(run):
+    fig = run_figures(load_source(run))["xor-64-yhat"]()
+    ax = fig.axes[0]
+    named, _ = load_weights(run / "weights.npz")
+    net = Network((6, 4), rng=np.random.default_rng(0))
+    net.set_params(named)
+    (image,) = ax.images
+    field = np.asarray(image.get_array())
+    np.testing.assert_allclose(field, boundary_field(net, *field.shape[::-1]))
+    assert image.get_extent() == [0.0, 1.0, 0.0, 1.0]
+    assert fig.axes[1].get_ylabel() == "ŷ (network output, 0 to 1)"  # the colour bar
     _close(fig)
 
 
