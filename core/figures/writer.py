@@ -34,12 +34,12 @@ def _n(src: FigureSource) -> int | None:
     return len(src.y) if src.y is not None else src.config.n_points
 
 
-def run_title(src: FigureSource) -> str:
-    """A run's name and main settings, broken between settings to fit a column:
-    ``xor · XOR · (64,64)`` / ``lr 0.1 · 2,000 epochs``."""
+def run_title(src: FigureSource, name: str | None = None) -> str:
+    """A run's name (or ``name``) and main settings, broken between settings to fit a
+    column: ``xor · XOR · (64,64)`` / ``lr 0.1 · 2,000 epochs``."""
     c = src.config
-    parts = [src.name, *(describe_setting(k, getattr(c, k))
-                         for k in ("data", "hidden", "lr", "epochs"))]
+    parts = [name or src.name, *(describe_setting(k, getattr(c, k))
+                                 for k in ("data", "hidden", "lr", "epochs"))]
     return wrap_label(" · ".join(parts), 44)
 
 
@@ -66,7 +66,8 @@ def run_figures(src: FigureSource) -> dict[str, FigureMaker]:
         panel = Panel.of(name, src.X, src.y, src.net)
         title = run_title(src)
         makers[f"{name}-prediction"] = lambda: pair_figure(panel, title)
-        makers[f"{name}-yhat"] = lambda: yhat_figure(panel, f"Network output ŷ: {title}")
+        field_title = run_title(src, f"Network output ŷ of {name}")
+        makers[f"{name}-yhat"] = lambda: yhat_figure(panel, field_title)
     return makers
 
 

@@ -23,7 +23,7 @@ from core.figures import (
 )
 from core.figures.backend import pyplot
 from core.figures.pictures import Panel, pair_figure, sample_figure
-from core.figures.writer import FigureMaker
+from core.figures.writer import FigureMaker, run_title
 from core.reproduce.results import BOUNDARY_N, Points, Reproduction
 
 __all__ = ["PREFIX", "report_figures"]
@@ -62,7 +62,7 @@ def _makers(rep: Reproduction) -> dict[str, FigureMaker]:
         if src is None:
             continue
         own = run_figures(src)
-        title = f"The {'linear' if label == 'linear' else 'XOR'} run"
+        title = run_title(src, f"The {'linear' if label == 'linear' else 'XOR'} run")
         if src.can_draw_points:
             panel = Panel.of(title, src.X, src.y, src.net)
             makers[f"{label}-prediction"] = lambda p=panel: pair_figure(p, p.title)
