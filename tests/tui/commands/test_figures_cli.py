@@ -89,7 +89,8 @@ SCRIPT = """
 import contextlib, io, json, sys
 {block}
 from tui import cli
-import core.figures
+import core.figures, core.figures.pictures, core.reproduce.figures, tui.commands.figures
+import tui.screens.figures_dialog, tui.report.markdown
 with contextlib.redirect_stdout(io.StringIO()):
     code = cli.main(["runs", "--list"])
 print(json.dumps({{"code": code, "mpl": "matplotlib" in sys.modules}}))
