@@ -8,6 +8,7 @@ are the same on every machine.
     .venv/bin/python scripts/screenshots.py [--out screenshots] [--only NAME ...] [--png]
 
 ``--png`` also converts each SVG with ``rsvg-convert`` (if installed) for a quick look.
+Last, ``scripts/figures.py`` draws the README's figure examples (``--only figures``).
 """
 
 from __future__ import annotations
@@ -201,6 +202,11 @@ async def main_async(args: argparse.Namespace) -> int:
             if args.png:
                 png = to_png(path)
                 print(png if png else "rsvg-convert not found: no PNG")
+    if not args.only or "figures" in args.only:  # the README's matplotlib figures
+        from scripts.figures import make_figures
+
+        for path in make_figures(out):
+            print(path)
     return 0
 
 
@@ -208,7 +214,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=str(ROOT / "screenshots"))
     ap.add_argument("--only", nargs="*", default=None, metavar="NAME",
-                    help=f"only these: {', '.join(s.name for s in SHOTS)}")
+                    help=f"only these: {', '.join(s.name for s in SHOTS)}, figures")
     ap.add_argument("--png", action="store_true", help="also write PNGs (rsvg-convert)")
     return asyncio.run(main_async(ap.parse_args()))
 

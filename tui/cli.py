@@ -116,6 +116,7 @@ SUBCOMMANDS: dict[str, str] = {
     "export": "tui.commands.export:run_export",
     "eval": "tui.commands.evaluate:run_eval",
     "backprop": "tui.commands.backprop:run_backprop",
+    "figures": "tui.commands.figures:run_figures_command",
 }
 DASHBOARD = "tui.commands.dashboard:run_dashboard"
 

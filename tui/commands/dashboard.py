@@ -24,8 +24,9 @@ def dashboard_parser() -> Parser:
                "runs (the recorded runs), attach [RUN] (the dashboard of a live run, from "
                "any terminal), watch [RUN] (the same, read-only), resume RUN (continue a "
                "run exactly), sweep (a grid of runs in parallel), reproduce (the report's "
-               "experiments, written up beside its numbers), export RUN… (metrics and "
-               "tables), eval RUN (test a run's weights on fresh or CSV data).",
+               "experiments, written up beside its numbers, with figures), export RUN… "
+               "(metrics and tables), figures RUN… (SVG/PNG figures for a report), eval "
+               "RUN (test a run's weights on fresh or CSV data).",
     )
     p.add_argument("--version", action="version", version=f"bp-tui {__version__}")
     add_run_flags(p)

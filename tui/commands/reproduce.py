@@ -2,7 +2,9 @@
 
 Trains every run of ``core.reproduce.plan`` as one sweep on local worker processes
 (recorded under ``OUT/runs`` unless ``--runs-dir`` says otherwise) and writes
-``OUT/report.md``. Ctrl-C cancels like ``bp-tui sweep`` (no report is written).
+``OUT/report.md`` with its figures beside it (``OUT/figure-*.svg`` and ``.png``, embedded
+in the report). Ctrl-C cancels like ``bp-tui sweep`` (no report is written). Without a
+working matplotlib the report is written without figures, one line says why, exit 1.
 """
 
 from __future__ import annotations
@@ -33,6 +35,8 @@ def reproduce_parser() -> Parser:
     p.add_argument("--runs-dir", default=None, metavar="DIR",
                    help="where the runs are recorded (default OUT/runs)")
     p.add_argument("--quiet", action="store_true", help="no live table while it runs")
+    p.add_argument("--no-figures", action="store_true",
+                   help="text charts only: no SVG/PNG figures beside report.md")
     return p
 
 
@@ -54,6 +58,21 @@ def _folders(p: Parser, args) -> tuple[Path, Path]:
         except OSError as exc:
             p.error(f"argument {flag}: cannot create {folder}: {exc.strerror}")
     return out, root
+
+
+def _figures(rep, out: Path, workers: int) -> tuple[dict[str, str], str | None]:
+    """Draw the report's figures into ``out`` on ``workers`` processes: (key → stem,
+    None), or ({}, why not)."""
+    from core.figures import FiguresUnavailable
+
+    try:
+        from core.reproduce.figures import report_figures
+
+        return report_figures(rep, out, processes=workers), None
+    except FiguresUnavailable as exc:
+        return {}, str(exc)
+    except OSError as exc:
+        return {}, f"cannot write them into {out}: {exc.strerror or exc}"
 
 
 def run_reproduce(argv: Sequence[str]) -> int:
@@ -91,8 +110,16 @@ def run_reproduce(argv: Sequence[str]) -> int:
     wall = time.monotonic() - start
     where = f"{workers} worker process{'es' if workers != 1 else ''}"
     rep = gather(the_plan, runner, members, args.quick, where, wall)
-    path = write_report(rep, out)
-    print(f"bp-tui: wrote {path} in {wall:.1f} s", file=sys.stderr)
+    drawing = time.monotonic()
+    figs, no_figures = ({}, None) if args.no_figures else _figures(rep, out, workers)
+    path = write_report(rep, out, figs, no_figures)
+    drawn = (f" and {len(figs)} figures (drawn in {time.monotonic() - drawing:.1f} s)"
+             if figs else "")
+    print(f"bp-tui: wrote {path}{drawn} in {time.monotonic() - start:.1f} s",
+          file=sys.stderr)
+    if no_figures:
+        print(f"bp-tui reproduce: no figures: {no_figures}", file=sys.stderr)
+        return EXIT_FAILED
     failed = runner.failed
     if failed:
         print(f"bp-tui: {len(failed)} runs failed; {failed[0].name}: {failed[0].message}",

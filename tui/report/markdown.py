@@ -1,6 +1,7 @@
 """The Markdown report of ``bp-tui reproduce``: bp-tui's numbers beside the report's,
 its observations checked, the comparison charts as text plots, the boundary maps as
-text, and the timings.
+text, the figures (``core.reproduce.figures``, embedded as relative image links beside
+the text charts) and the timings.
 """
 
 from __future__ import annotations
@@ -22,6 +23,39 @@ from tui.report.maps import LEGEND, class_map, point_map, side_by_side
 __all__ = ["REPORT_FILE", "render", "write_report"]
 
 REPORT_FILE = "report.md"
+
+Figures = dict[str, str]
+"""Figure key (``linear-prediction``) → file stem beside report.md (no extension)."""
+
+CAPTIONS = {
+    "linear-prediction": "The linear run: ground truth beside its prediction",
+    "linear-loss": "The linear run: loss against epochs",
+    "xor-prediction": "The XOR run: ground truth beside its prediction",
+    "xor-loss": "The XOR run: loss against epochs",
+    "hidden-units-accuracy": "Accuracy history of the six hidden shapes",
+    "hidden-units-loss-log": "Loss history of the six hidden shapes (log scale)",
+    "hidden-units-boundaries": "Decision boundaries of the six hidden shapes",
+    "learning-rates-loss": "Loss history of the four learning rates",
+    "learning-rates-accuracy": "Accuracy history of the four learning rates",
+    "linear-vs-xor-loss": "Loss history: linear against XOR",
+    "linear-vs-xor-accuracy": "Accuracy history: linear against XOR",
+    "stuck-accuracy": "The stuck run's accuracies",
+    "fresh-points": "The linear model on fresh test points",
+    "boundary": "The decision boundary on 10,000 random points",
+}
+
+
+def _figure(figs: Figures, key: str) -> list[str]:
+    """A figure's PNG embedded (relative link) with a link to its SVG; [] if not drawn."""
+    stem = figs.get(key)
+    if stem is None:
+        return []
+    return [f"![{CAPTIONS.get(key, key)}]({stem}.png)", "",
+            f"*{CAPTIONS.get(key, key)}* ([SVG]({stem}.svg))", ""]
+
+
+def _figures(figs: Figures, *keys: str) -> list[str]:
+    return [line for key in keys for line in _figure(figs, key)]
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -106,7 +140,7 @@ def _log_lines(r: RunResult, most: int = 6) -> list[str]:
     return lines
 
 
-def _basic(rep: Reproduction, s: SectionResult) -> list[str]:
+def _basic(rep: Reproduction, s: SectionResult, figs: Figures) -> list[str]:
     out = [f"## {s.title}", ""]
     for r in s.runs:
         out += [f"**{r.label}** ({r.member.config.n_points} points, "
@@ -119,10 +153,11 @@ def _basic(rep: Reproduction, s: SectionResult) -> list[str]:
             out += _block(side_by_side(truth, pred, ("Ground truth", "Predict result")))
             out += ["", f"{int(pts.wrong.sum())} of {len(pts.y)} training points "
                         "misclassified (`@`).", ""]
+        out += _figures(figs, f"{r.label}-prediction", f"{r.label}-loss")
     return out
 
 
-def _hidden(s: SectionResult) -> list[str]:
+def _hidden(rep: Reproduction, s: SectionResult, figs: Figures) -> list[str]:
     rows = []
     for r in s.runs:
         m, rp = r.member, r.reported
@@ -136,30 +171,33 @@ def _hidden(s: SectionResult) -> list[str]:
                        f"{SOFT_ACC} %")
     return [f"## {s.title}", "", *_table(
         ["hidden", "loss", SOFT_ACC, "status", "time", "ms/epoch", "report: loss",
-         "× the report's speed per epoch"], rows), "", *_block(chart), ""]
+         "× the report's speed per epoch"], rows), "", *_block(chart), "",
+        *_figures(figs, "hidden-units-accuracy", "hidden-units-loss-log",
+                  "hidden-units-boundaries")]
 
 
-def _rates(s: SectionResult) -> list[str]:
+def _rates(rep: Reproduction, s: SectionResult, figs: Figures) -> list[str]:
     rows = [[f"{r.member.config.lr:g}", _num(epochs_to_converge(r.rows), "d"),
              "yes" if overshoots(r.rows) else "no", _num(r.member.loss),
              _num(r.member.soft_acc, ".2f"), _status(r)] for r in s.runs]
     chart = line_chart(_series(s.runs, "loss"), "loss history", "epoch", "loss")
     return [f"## {s.title}", "", *_table(
         ["lr", "epochs to 10 % of the first loss", "overshoots", "loss", SOFT_ACC,
-         "status"], rows), "", *_block(chart), ""]
+         "status"], rows), "", *_block(chart), "",
+        *_figures(figs, "learning-rates-loss", "learning-rates-accuracy")]
 
 
-def _linear_xor(s: SectionResult) -> list[str]:
+def _linear_xor(rep: Reproduction, s: SectionResult, figs: Figures) -> list[str]:
     rows = [[r.label, str(r.member.config.n_points), _num(epochs_to_converge(r.rows), "d"),
              _num(r.member.loss), _num(r.member.soft_acc, ".2f")] for r in s.runs]
     chart = line_chart(_series(s.runs, "soft_acc"), f"{SOFT_ACC} history", "epoch",
                        f"{SOFT_ACC} %")
     return [f"## {s.title}", "", *_table(
         ["data", "points", "epochs to 10 % of the first loss", "loss", SOFT_ACC], rows),
-        "", *_block(chart), ""]
+        "", *_block(chart), "", *_figures(figs, "linear-vs-xor-loss", "linear-vs-xor-accuracy")]
 
 
-def _stuck(s: SectionResult) -> list[str]:
+def _stuck(rep: Reproduction, s: SectionResult, figs: Figures) -> list[str]:
     r = s.runs[0]
     c = r.member.config
     return [f"## {s.title}", "",
@@ -167,7 +205,8 @@ def _stuck(s: SectionResult) -> list[str]:
             f"{c.lr:g}, seed {c.seed}, {c.epochs} epochs (the report: lr 0.0005, 40000 "
             f"epochs, loss 34.00 and {SOFT_ACC} 50.72 % at every epoch):", "",
             *_block(_log_lines(r, most=8)), "",
-            f"{s.observation.line if s.observation else ''}", ""]
+            f"{s.observation.line if s.observation else ''}", "",
+            *_figures(figs, "stuck-accuracy")]
 
 
 def _fresh_line(rep: Reproduction) -> str:
@@ -179,7 +218,7 @@ def _fresh_line(rep: Reproduction) -> str:
             f"{int(f.wrong.sum())} misclassified)")
 
 
-def _fresh(rep: Reproduction) -> list[str]:
+def _fresh(rep: Reproduction, figs: Figures) -> list[str]:
     f = rep.fresh
     if f is None:
         return []
@@ -193,10 +232,10 @@ def _fresh(rep: Reproduction) -> list[str]:
     out += ["", LEGEND + ".", ""]
     if wrong:
         out += ["Misclassified: " + "; ".join(wrong) + ".", ""]
-    return out
+    return [*out, *_figures(figs, "fresh-points")]
 
 
-def _boundary(rep: Reproduction) -> list[str]:
+def _boundary(rep: Reproduction, figs: Figures) -> list[str]:
     out = [f"## The decision boundary: {BOUNDARY_N:,} random points", ""]
     for label, b in rep.boundary.items():
         share = float((b.yhat >= 0.5).mean()) * 100
@@ -204,7 +243,7 @@ def _boundary(rep: Reproduction) -> list[str]:
                  "(0 where x0 > x1)") if label == "linear" else ""
         out += [f"**{label} model**: {share:.1f} % of the points answered 1{extra}.", "",
                 *_block(class_map(b.X, b.yhat)), ""]
-    return [*out, LEGEND + ".", ""]
+    return [*out, LEGEND + ".", "", *_figures(figs, "boundary")]
 
 
 def _timings(rep: Reproduction) -> list[str]:
@@ -225,21 +264,27 @@ PARTS = {"basic": _basic, "hidden-units": _hidden, "learning-rates": _rates,
          "linear-vs-xor": _linear_xor, "stuck": _stuck}
 
 
-def render(rep: Reproduction) -> str:
-    """The whole report as Markdown text."""
-    out = [*_head(rep), *_summary(rep), *_results(rep)]
+def render(rep: Reproduction, figs: Figures | None = None,
+           no_figures: str | None = None) -> str:
+    """The whole report as Markdown text, embedding the figures ``figs`` (none drawn:
+    ``no_figures`` says why, in the head)."""
+    figs = figs or {}
+    out = [*_head(rep)]
+    if no_figures:
+        out += [f"No figures in this report: {no_figures}.", ""]
+    out += [*_summary(rep), *_results(rep)]
     for s in rep.sections:
-        part = PARTS[s.key]
-        out += part(rep, s) if s.key == "basic" else part(s)
+        out += PARTS[s.key](rep, s, figs)
         if s.observation and s.key != "stuck":
             out += [s.observation.line, ""]
-    out += [*_fresh(rep), *_boundary(rep), *_timings(rep)]
+    out += [*_fresh(rep, figs), *_boundary(rep, figs), *_timings(rep)]
     return "\n".join(out).rstrip() + "\n"
 
 
-def write_report(rep: Reproduction, out: str | Path) -> Path:
-    """Write ``render(rep)`` to ``out/report.md`` and return its path."""
+def write_report(rep: Reproduction, out: str | Path, figs: Figures | None = None,
+                 no_figures: str | None = None) -> Path:
+    """Write ``render(rep, figs, no_figures)`` to ``out/report.md``; return its path."""
     path = Path(out) / REPORT_FILE
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render(rep), encoding="utf-8")
+    path.write_text(render(rep, figs, no_figures), encoding="utf-8")
     return path

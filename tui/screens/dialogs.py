@@ -22,7 +22,7 @@ from core.records.paths import RunsError, check_export_target
 from tui.widgets.fields import FieldInput
 
 __all__ = ["ChoiceScreen", "ConfirmScreen", "DiffScreen", "ExportScreen", "RenameScreen",
-           "export_runs"]
+           "check_export_folder", "export_runs"]
 
 
 class ChoiceScreen(ModalScreen[str | None]):
@@ -160,6 +160,16 @@ class DiffScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
+def check_export_folder(rows: list[RunRow], folder: Path,
+                        runs_root: Path | None = None) -> None:
+    """RunsError if ``folder`` is under the runs root (``runs_root`` and every run's
+    parent) or inside a run directory: nothing may be written there."""
+    roots = {Path(runs_root) if runs_root is not None else default_runs_root()}
+    roots |= {r.path.parent for r in rows}
+    for root in roots:
+        check_export_target(folder, root, [r.path for r in rows])
+
+
 def export_runs(rows: list[RunRow], folder: Path, smoothing: float,
                 runs_root: Path | None = None) -> list[Path]:
     """Write metrics.csv, runs.csv and runs.md for ``rows`` into ``folder``.
@@ -167,10 +177,7 @@ def export_runs(rows: list[RunRow], folder: Path, smoothing: float,
     RunsError (nothing written) if ``folder`` is under the runs root (``runs_root`` and
     every exported run's parent) or inside a run directory.
     """
-    roots = {Path(runs_root) if runs_root is not None else default_runs_root()}
-    roots |= {r.path.parent for r in rows}
-    for root in roots:
-        check_export_target(folder, root, [r.path for r in rows])
+    check_export_folder(rows, folder, runs_root)
     folder.mkdir(parents=True, exist_ok=True)
     metrics_csv(load_comparison([r.path for r in rows]), folder / "metrics.csv", smoothing)
     table_csv(rows, folder / "runs.csv")

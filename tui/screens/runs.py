@@ -70,6 +70,7 @@ class RunsScreen(RunsActions, Screen):
         Binding("d", "diff", "Diff", id="runs.diff"),
         Binding("w", "sweep", "Sweep", id="runs.sweep"),
         Binding("e", "export", "Export", id="runs.export"),
+        Binding("f", "figures", "Figures", show=False, id="runs.figures"),
         Binding("slash", "filter", "Filter", show=False, id="runs.filter"),
         Binding("s", "sort", "Sort", show=False, id="runs.sort"),
         Binding("S", "reverse", "Reverse", show=False, id="runs.reverse"),

@@ -1,4 +1,5 @@
-"""The runs screen's actions on runs: open, overlay, diff, export, rename, delete, sweep.
+"""The runs screen's actions on runs: open, overlay, diff, export, figures, rename,
+delete, sweep.
 
 A mixin of ``RunsScreen`` (kept apart so each module reads in one sitting); it uses the
 screen's ``root``, ``index``, ``marked``, ``current_name()``, ``chosen()`` and ``redraw()``.
@@ -15,7 +16,8 @@ __all__ = ["RunsActions"]
 
 
 class RunsActions:
-    """Open, overlay, diff, export, rename, delete, sweep — each on the chosen runs."""
+    """Open, overlay, diff, export, figures, rename, delete, sweep — each on the chosen
+    runs."""
 
     def action_open(self) -> None:
         """Open the run under the cursor on a dashboard of its own: attached with full
@@ -74,6 +76,46 @@ class RunsActions:
             return
         rows = [self.index.get(n) for n in names]
         self.app.push_screen(ExportScreen(rows, runs_root=self.root))
+
+    def action_figures(self) -> None:
+        """Figures of the marked runs (or the one under the cursor) as SVG / PNG: a
+        dialog asks for the folder, a thread worker draws them."""
+        from tui.screens.figures_dialog import FiguresScreen
+
+        names = self.chosen()
+        rows = [r for r in (self.index.get(n) for n in names) if r is not None]
+        if not rows:
+            self.notify("Nothing to draw: mark runs with space.")
+            return
+        damaged = [r for r in rows if r.damaged]
+        if damaged:
+            self.notify(f"{printable(damaged[0].name, 80)} is damaged: {damaged[0].damaged}",
+                        severity="warning", markup=False)
+            return
+
+        def start(request) -> None:
+            if request is not None:
+                self.notify(f"Drawing the figures into {printable(request.folder, 120)}…",
+                            markup=False)
+                self.run_worker(lambda: self._draw_figures(request), thread=True,
+                                exclusive=True, group="figures")
+
+        self.app.push_screen(FiguresScreen(rows, runs_root=self.root), start)
+
+    def _draw_figures(self, request) -> None:
+        """Draw and write the figures (a thread worker), then say how it went."""
+        from core.figures import FiguresUnavailable, SourceError, write_figures
+
+        try:
+            written = write_figures(request.runs, request.folder, request.formats)
+        except (FiguresUnavailable, SourceError, OSError, ValueError) as exc:
+            text = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            self.app.call_from_thread(self.notify, printable(text, 300),
+                                      title="No figures", severity="error", markup=False)
+            return
+        self.app.call_from_thread(
+            self.notify, f"Wrote {len(written)} files into {printable(request.folder, 120)}",
+            title="Figures", markup=False)
 
     def action_rename(self) -> None:
         """Rename the run under the cursor (refused while it runs)."""

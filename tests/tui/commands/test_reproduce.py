@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
+import core.figures.backend as backend
 from core.records.index import list_runs
 from tui.cli import main
+from tui.commands.reproduce import _figures
 
 SECTIONS = ["## The report's observations, checked", "## bp-tui's numbers beside the report's",
             "## The linear and XOR runs", "## Different numbers of hidden units",
@@ -49,8 +53,29 @@ def _check_report(text: str, root) -> list[str]:
     return [mark for mark, _claim in observations]
 
 
+FIGURES = ["linear-prediction", "linear-loss", "xor-prediction", "xor-loss",
+           "hidden-units-accuracy", "hidden-units-loss-log", "hidden-units-boundaries",
+           "learning-rates-loss", "learning-rates-accuracy", "linear-vs-xor-loss",
+           "linear-vs-xor-accuracy", "stuck-accuracy", "fresh-points", "boundary"]
+
+
+def _check_figures(text: str, out) -> None:
+    """Every figure written beside report.md is embedded (PNG) and linked (SVG), in the
+    report's order, and every link resolves to a valid file."""
+    pngs = re.findall(r"^!\[[^\]]+\]\(([^)]+)\)$", text, flags=re.M)
+    svgs = re.findall(r"\(\[SVG\]\(([^)]+)\)\)$", text, flags=re.M)
+    assert pngs == [f"figure-{k}.png" for k in FIGURES]
+    assert svgs == [f"figure-{k}.svg" for k in FIGURES]
+    assert sorted(p.name for p in out.glob("figure-*")) == sorted(pngs + svgs)
+    for name in pngs:
+        assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    for name in svgs:
+        assert ET.parse(out / name).getroot().tag.endswith("svg")
+
+
 def test_quick_reproduction_writes_the_whole_report(tmp_path, bp_tui_cmd):
-    text = _reproduce(bp_tui_cmd, tmp_path / "rep", "--quick", timeout=180)
+    text = _reproduce(bp_tui_cmd, tmp_path / "rep", "--quick", timeout=240)
+    _check_figures(text, tmp_path / "rep")
     marks = _check_report(text, tmp_path / "rep" / "runs")
     assert marks[3] == "✓"  # the plateau shows even at a tenth of the epochs
     assert "`bp-tui reproduce --quick`" in text
@@ -68,7 +93,17 @@ def test_bad_flags_are_one_line(tmp_path, capsys):
         assert err[0].startswith(f"bp-tui reproduce: error: argument {flag}:")
 
 
+def test_without_matplotlib_the_report_says_why(tmp_path, monkeypatch):
+    monkeypatch.setattr(backend, "_plt", None)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    figs, why = _figures(None, tmp_path, 1)
+    assert figs == {}
+    assert why.startswith("figures need matplotlib, which cannot be loaded")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.long
 def test_full_reproduction_shows_every_observation(tmp_path, bp_tui_cmd):
     text = _reproduce(bp_tui_cmd, tmp_path / "rep", timeout=900)
+    _check_figures(text, tmp_path / "rep")
     assert _check_report(text, tmp_path / "rep" / "runs") == ["✓"] * 4
