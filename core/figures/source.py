@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 
-from core.analysis.layers import network_from_params
 from core.config import RunConfig
 from core.files import printable
 from core.nn.network import Network
@@ -66,7 +65,7 @@ def load_source(path: str | Path) -> FigureSource:
     net = None
     if named is not None:
         try:
-            net = network_from_params(named, config.activation)
+            net = Network.from_params(named, config.activation)
         except (ValueError, KeyError):
             net = None
     return FigureSource(path.name, path, config, rows, X, y, net)
