@@ -46,13 +46,13 @@ def run_export(argv: Sequence[str]) -> int:
         p.error("argument --table: the file must end in .md or .csv")
     from core.records.compare import load_series, metrics_csv, table_csv, table_markdown
     from core.records.index import RunsError, read_row, resolve_run
-    from core.records.paths import check_export_target
+    from core.records.paths import check_export_target, check_writable_run
 
     root = runs_root(args)
     paths = []
     for name in args.runs:
         try:
-            paths.append(resolve_run(root, name))
+            paths.append(check_writable_run(root, resolve_run(root, name)))
         except RunsError as exc:
             p.error(f"argument RUN: {exc}")
     for flag, out in (("--metrics", args.metrics), ("--table", args.table)):
