@@ -29,24 +29,25 @@ damaged run's "damaged: <reason>" everything after its name."""
 
 
 def list_text(rows) -> list[str]:
-    """The runs table as lines of at most ``LIST_WIDTH`` characters (names and reasons
-    cut by an ellipsis in the middle; every cell ``printable``)."""
+    """The runs table as lines of at most ``LIST_WIDTH`` terminal cells, every column
+    starting at the same cell whatever the names hold (wide CJK characters and emoji
+    count two cells); names and reasons cut by an ellipsis in the middle, every cell
+    ``printable``."""
     from core.records.compare import TABLE_COLUMNS, table_cells
-    from tui.widgets.runs.columns import ellipsize
+    from tui.widgets.runs.columns import ellipsize, pad
 
     name_w = LIST_COLUMNS[0][2]
     used = sum(w + 1 for *_, w, _ in LIST_COLUMNS)
 
     def line(cells: dict[str, str]) -> str:
-        parts = [ellipsize(cells[key], w).rjust(w) if right else ellipsize(cells[key], w).ljust(w)
-                 for key, _, w, right in LIST_COLUMNS]
+        parts = [pad(cells[key], w, right) for key, _, w, right in LIST_COLUMNS]
         return (" ".join(parts) + " " + ellipsize(cells["status"], LIST_WIDTH - used)).rstrip()
 
     out = [line({"status": "status", **{k: h for k, h, _, _ in LIST_COLUMNS}})]
     for row in rows:
         cells = dict(zip((attr for attr, _ in TABLE_COLUMNS), table_cells(row)))
         if row.damaged:
-            name = ellipsize(cells["name"], name_w).ljust(name_w)
+            name = pad(cells["name"], name_w)
             out.append(f"{name} {ellipsize(cells['status'], LIST_WIDTH - name_w - 1)}")
         else:
             out.append(line(cells))
