@@ -4,6 +4,7 @@ stop files, failures, the member's stop conditions and the per-cell summary."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -189,3 +190,21 @@ def test_summary_takes_medians_and_counts_stuck_runs_apart():
     assert [(c.label, c.runs, c.stuck, c.loss) for c in cells] == [
         ("hidden 4,4", 3, 1, 2.0), ("hidden 8,8", 3, 2, 2.0)]
     assert cells[0].ms_per_epoch == pytest.approx(10.0)
+
+
+def test_a_killed_sweeps_control_folder_goes_at_the_next_sweep(runs_root):
+    from core.records.layout import SWEEPS_DIR
+    from core.train.sweep.member import HEARTBEAT
+    from core.train.sweep.runner import STALE_SECONDS
+
+    sweeps = runs_root / SWEEPS_DIR
+    long_ago = time.time() - STALE_SECONDS - 5
+    for name in ("killed", "unborn", "live"):
+        (sweeps / name).mkdir(parents=True)
+    (sweeps / "killed" / HEARTBEAT).write_text("999999 0\n")  # SIGKILLed: beats no more
+    os.utime(sweeps / "killed" / HEARTBEAT, (long_ago, long_ago))
+    os.utime(sweeps / "unborn", (long_ago, long_ago))  # killed before its first beat
+    (sweeps / "live" / HEARTBEAT).write_text("1 0\n")
+    os.utime(sweeps / "live", (long_ago, long_ago))  # an old folder, a fresh beat
+    assert reserve_name(runs_root, "next", 2) == "next"
+    assert sorted(p.name for p in sweeps.iterdir()) == ["live", "next"]
