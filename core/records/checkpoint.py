@@ -17,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from core.files import FileRefused, open_regular
 from core.records import layout
+from core.records.reader import RunInfo, read_data, read_run
 from core.records.weights import WeightsError, load_weights
 
-__all__ = ["CHECKPOINT_VERSION", "Checkpoint", "CheckpointError", "checkpoint_members",
-           "read_checkpoint"]
+__all__ = ["CHECKPOINT_VERSION", "Checkpoint", "CheckpointError", "Resumable",
+           "checkpoint_members", "read_checkpoint", "read_resumable"]
 
 CHECKPOINT_VERSION = 1
 _STATE_KEYS = ("epoch", "elapsed", "lr", "lr_changes", "shuffle", "metrics_bytes", "log_bytes")
@@ -63,7 +65,7 @@ def read_checkpoint(run_dir: str | Path) -> Checkpoint:
     """The checkpoint in a run's weights.npz; CheckpointError with the reason."""
     path = Path(run_dir) / layout.WEIGHTS
     try:
-        named, _ = load_weights(path)
+        named, _ = load_weights(path, follow=False)
         with np.load(path, allow_pickle=False) as z:
             if "checkpoint" not in z.files:
                 raise CheckpointError(f"{path.name} holds no checkpoint (a run recorded "
@@ -73,7 +75,7 @@ def read_checkpoint(run_dir: str | Path) -> Checkpoint:
                    "s1": np.asarray(z["opt_s1"], dtype=float),
                    "s2": np.asarray(z["opt_s2"], dtype=float)}
     except WeightsError as exc:
-        raise CheckpointError(str(exc)) from None
+        raise CheckpointError(f"{path.name}: {str(exc).removeprefix(f'{path}: ')}") from None
     except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         if isinstance(exc, CheckpointError):
             raise
@@ -89,3 +91,47 @@ def read_checkpoint(run_dir: str | Path) -> Checkpoint:
     state = {k: meta[k] for k in ("epoch", "elapsed", "lr", "lr_changes", "shuffle")}
     state["optimizer"] = opt
     return Checkpoint(named, state, int(meta["metrics_bytes"]), int(meta["log_bytes"]))
+
+
+@dataclass(frozen=True)
+class Resumable:
+    """Everything a resume reads from a run, all checked: its settings and summary
+    (``info``), its checkpoint and its training points (X (n, 2), y (n, 1))."""
+
+    info: RunInfo
+    checkpoint: Checkpoint
+    X: np.ndarray
+    y: np.ndarray
+
+
+def _check_appended(run_dir: Path, name: str, size: int) -> None:
+    """CheckpointError unless the append-only file ``name`` is a regular file (not a
+    link) holding at least the ``size`` bytes its checkpoint counted."""
+    try:
+        with open_regular(run_dir / name, 2**62) as fh:
+            have = fh.seek(0, 2)
+    except FileRefused as exc:
+        raise CheckpointError(f"{name} {exc}") from None
+    if not 0 <= size <= have:
+        raise CheckpointError(f"{name} holds {have} bytes, fewer than the {size} its "
+                              "checkpoint counted")
+
+
+def read_resumable(run_dir: str | Path) -> Resumable:
+    """Read and check every file a resume needs — config.json, summary.json,
+    weights.npz (its checkpoint), data.npz, metrics.jsonl, log.txt — writing nothing;
+    CheckpointError naming the first file at fault. The directory must not be a link."""
+    run_dir = Path(run_dir)
+    if run_dir.is_symlink():
+        raise CheckpointError("the run directory is a symbolic link, which is not followed")
+    info = read_run(run_dir)
+    if info.damaged:
+        raise CheckpointError(f"damaged: {info.damaged}")
+    ckpt = read_checkpoint(run_dir)
+    try:
+        X, y = read_data(run_dir)
+    except ValueError as exc:
+        raise CheckpointError(str(exc)) from None
+    _check_appended(run_dir, layout.METRICS, ckpt.metrics_bytes)
+    _check_appended(run_dir, layout.LOG, ckpt.log_bytes)
+    return Resumable(info, ckpt, X, y)

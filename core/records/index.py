@@ -19,7 +19,8 @@ from typing import Any
 
 from core.config import ConfigError, parse_field
 from core.records import layout
-from core.records.paths import RunsError, run_dir
+from core.records.lock import writer_pid
+from core.records.paths import RunsError, entry_problem, run_dir
 from core.records.reader import (
     as_float,
     as_int,
@@ -49,7 +50,6 @@ BOOKKEEPING = ("name", "created", "version")
 """config.json keys that are not settings (left out of a config diff)."""
 STARTING_SECONDS = 3.0  # a brand-new directory may lack its files this long
 PID_MAX = 2**31 - 1
-SYMLINKED = "the run directory is a symbolic link, which is not followed"
 
 
 @dataclass
@@ -123,8 +123,9 @@ def _damaged(path: Path, reason: str, config: dict[str, Any]) -> RunRow:
 
 
 def _read_row(path: Path) -> RunRow:
-    if path.is_symlink():
-        return _damaged(path, SYMLINKED, {})
+    problem = entry_problem(path)
+    if problem:
+        return _damaged(path, problem, {})
     info = read_run(path)
     if info.damaged:
         return _damaged(path, info.damaged, info.config)
@@ -169,16 +170,27 @@ def _serves_socket(path: Path) -> bool:
 
 
 def _run_dirs(root: Path) -> list[os.DirEntry]:
-    """Entries of ``root`` that are directories (or symbolic links to one: listed as
-    damaged), hidden ones (".sweeps") left out."""
+    """Every entry of ``root`` but the hidden ones (".sweeps"): run directories, and
+    anything else (links, loops, files, devices) to list as damaged. [] if ``root``
+    cannot be read; an entry is never stat-ed here (a loop cannot raise)."""
+    entries = []
     try:
         with os.scandir(root) as it:
-            return [e for e in it if not e.name.startswith(".") and e.is_dir()]
+            for entry in it:
+                if not entry.name.startswith("."):
+                    entries.append(entry)
     except OSError:
-        return []
+        pass  # the entries read so far are listed
+    return entries
 
 
 def _stamp(path: str) -> tuple:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return (None,)
+    if not stat.S_ISDIR(st.st_mode):  # a link or a file: its own change is what counts
+        return ((st.st_mode, st.st_mtime_ns, st.st_size),)
     out = []
     for name in (layout.CONFIG, layout.SUMMARY, layout.METRICS):
         try:
@@ -244,18 +256,22 @@ def newest_live_run(root: str | Path) -> Path:
 
 
 def resolve_run(root: str | Path, name: str | None) -> Path:
-    """The directory of run ``name`` (a name under root or a path); None = the newest."""
+    """The directory of run ``name`` (any entry of that name under root, or a path to a
+    run directory); None = the newest run. Writers check it with
+    ``core.records.paths.check_writable_run``."""
     root = Path(root)
     if name is None:
-        dirs = [e for e in _run_dirs(root) if not e.is_symlink()]
+        dirs = [e for e in _run_dirs(root) if e.is_dir(follow_symlinks=False)]
         if not dirs:
             raise RunsError(f"no runs recorded under {printable(str(root), 120)}")
         newest = max(dirs, key=lambda e: _created_key(Path(e.path)))
         return Path(newest.path)
     if name and "\0" not in name:
-        for candidate in (root / name, Path(name)):
-            if candidate.is_dir() and os.path.lexists(candidate / layout.CONFIG):
-                return candidate
+        if "/" not in name and not name.startswith(".") and os.path.lexists(root / name):
+            return root / name  # whatever it is: the caller's reader says what is wrong
+        candidate = Path(name)
+        if candidate.is_dir() and os.path.lexists(candidate / layout.CONFIG):
+            return candidate
     raise RunsError(f"no run {printable(name, 80)!r} under {printable(str(root), 120)} "
                     "(give a run name or a run directory)")
 
@@ -273,16 +289,25 @@ def _created_key(path: Path) -> float:
 def _refuse_running(path: Path, name: str, what: str) -> None:
     if read_row(path).status in ("running", "starting"):
         raise RunsError(f"{printable(name, 80)} is still running; {what}")
+    pid = writer_pid(path)
+    if pid is not None:
+        who = f" (pid {pid})" if pid else ""
+        raise RunsError(f"{printable(name, 80)} is being written by another bp-tui "
+                        f"process{who}; {what}")
 
 
 def rename_run(root: str | Path, old: str, new: str) -> Path:
     """Rename run ``old`` to ``new`` (validated, unused); a running run, a symbolic link
     or anything but a directory directly under ``root`` is refused. The run's leftover
     temporary files are removed and its config/summary say the new name."""
+    if not isinstance(new, str) or not new.strip():
+        raise RunsError("name: the new name is empty; type a name for the run")
     try:
         new = parse_field("name", new)
     except ConfigError as exc:
         raise RunsError(f"name: {exc.reason}") from None
+    if not isinstance(new, str):
+        raise RunsError("name: the new name is empty; type a name for the run")
     src = run_dir(root, old)
     if new == old:
         return src

@@ -7,6 +7,7 @@
                  data.npz        the training points (X, y)
                  summary.json    status, final metrics, duration
                  control.sock    the control endpoint, while the run is live
+                 writer.lock     locked (flock) by the one process writing the run
 
 The writer (``core.records.writer``) and the one reader (``core.records.reader``) both
 take the names from here. No other module knows them. The limits below are what the
@@ -24,6 +25,7 @@ __all__ = [
     "ATOMIC_FILES",
     "CONFIG",
     "DATA",
+    "LOCK",
     "LOG",
     "MAX_DATA_POINTS",
     "MAX_JSON_BYTES",
@@ -49,6 +51,8 @@ WEIGHTS = "weights.npz"
 DATA = "data.npz"
 SOCKET = "control.sock"
 """A live run's control endpoint (``core.train.endpoint``), present while it trains."""
+LOCK = "writer.lock"
+"""Held with ``flock`` by the process writing the run (``core.records.lock``)."""
 ATOMIC_FILES = (CONFIG, SUMMARY, WEIGHTS, DATA)
 """The files replaced whole (temp file + fsync + rename); the others are append-only."""
 SWEEPS_DIR = ".sweeps"

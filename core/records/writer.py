@@ -28,6 +28,7 @@ from core import __version__
 from core.records import layout
 from core.records.atomic import atomic_open, is_temp_of
 from core.records.checkpoint import checkpoint_members
+from core.records.lock import RunBusy, RunLock
 from core.records.weights import save_weights
 
 __all__ = ["CHECKPOINT_SECONDS", "RecordError", "RunRecorder", "clean_temp_files",
@@ -107,7 +108,8 @@ def _now_iso() -> str:
 
 
 class RunRecorder:
-    """Writes one run's directory as the run goes. Not thread-safe: one writer."""
+    """Writes one run's directory as the run goes. Not thread-safe: one writer, which
+    holds the run's lock (``core.records.lock``) until ``close``."""
 
     def __init__(
         self,
@@ -141,7 +143,9 @@ class RunRecorder:
         """True once a failed write has been recorded in summary.json as "error"."""
         self.config = {**config, "name": self.name, "version": __version__, "created": _now_iso()}
         self._metrics = self._log = None
+        self._lock: RunLock | None = None
         try:
+            self._lock = RunLock.acquire(self.dir)
             self._start(X, y)
         except BaseException as exc:
             self._abandon()
@@ -165,6 +169,13 @@ class RunRecorder:
                 with contextlib.suppress(OSError):
                     fh.close()
         shutil.rmtree(self.dir, ignore_errors=True)
+        self.release()
+
+    def release(self) -> None:
+        """Drop the run's lock: this recorder writes no more (idempotent; the end of
+        the process drops it too)."""
+        if self._lock is not None:
+            self._lock.release()
 
     @contextlib.contextmanager
     def _writing(self, what: str) -> Iterator[None]:
@@ -202,10 +213,22 @@ class RunRecorder:
         text = "".join(line + "\n" for line in lines)
         with self._writing(layout.LOG):
             if self._log.closed:
-                with open(self.dir / layout.LOG, "a", encoding="utf-8") as fh:
-                    fh.write(text)
+                self._append_after_close(text)
                 return
             self._log.write(text)
+
+    def _append_after_close(self, text: str) -> None:
+        """Append to log.txt of a closed run, under its lock again; skipped if another
+        process writes the run by now (it may have cut log.txt back)."""
+        try:
+            lock = RunLock.acquire(self.dir)
+        except RunBusy:
+            return
+        try:
+            with open(self.dir / layout.LOG, "a", encoding="utf-8") as fh:
+                fh.write(text)
+        finally:
+            lock.release()
 
     def metrics(self, epoch: int, loss: float, soft_acc: float, acc: float, lr: float,
                 wall: float, **extra: float) -> None:
@@ -251,12 +274,15 @@ class RunRecorder:
 
     @classmethod
     def resume(cls, run_dir: Path, config: dict[str, Any], metrics_bytes: int,
-               log_bytes: int, checkpoint_seconds: float = CHECKPOINT_SECONDS) -> RunRecorder:
+               log_bytes: int, checkpoint_seconds: float = CHECKPOINT_SECONDS,
+               lock: RunLock | None = None) -> RunRecorder:
         """Reopen a recorded run to continue it: temp files a killed writer left are
         removed, metrics.jsonl and log.txt cut back to their checkpointed lengths (rows
         a killed run wrote later are dropped, never duplicated), config.json replaced by
-        ``config``, the summary "running" again."""
+        ``config``, the summary "running" again. ``lock`` is the run's lock, held by the
+        caller (taken here if None: ``RunBusy`` if another process writes the run)."""
         self = cls.__new__(cls)
+        self._lock = lock if lock is not None else RunLock.acquire(run_dir)
         self.dir, self.name = Path(run_dir), Path(run_dir).name
         self.started = time.time()
         self.checkpoint_seconds, self._last_checkpoint = checkpoint_seconds, time.monotonic()
@@ -289,11 +315,15 @@ class RunRecorder:
         return summary
 
     def close(self) -> None:
-        """Close the append-only files (idempotent; a failed flush marks the run)."""
-        for fh, what in ((self._metrics, layout.METRICS), (self._log, layout.LOG)):
-            if fh is not None and not fh.closed:
-                with self._writing(what):
-                    fh.close()
+        """Close the append-only files and drop the run's lock (idempotent; a failed
+        flush marks the run)."""
+        try:
+            for fh, what in ((self._metrics, layout.METRICS), (self._log, layout.LOG)):
+                if fh is not None and not fh.closed:
+                    with self._writing(what):
+                        fh.close()
+        finally:
+            self.release()
 
 
 def _why(exc: OSError) -> str:

@@ -179,8 +179,11 @@ class Connection:
         return len(self.buf) <= MAX_LINE
 
     def _reply(self, msg: dict[str, Any]) -> dict[str, Any]:
+        """The reply to one command: ok, or not ok with a one-line error — whatever the
+        command holds (types and ranges are checked; nothing in it can raise)."""
         cmd, rid = msg["cmd"], msg.get("id")
-        out: dict[str, Any] = {"type": "reply", "id": rid if isinstance(rid, int) else None}
+        ok_id = type(rid) is int and abs(rid) < 2**53
+        out: dict[str, Any] = {"type": "reply", "id": rid if ok_id else None}
         try:
             if cmd == "hello":
                 out.update(pid=os.getpid(), config=self.host.config.to_dict())
@@ -193,6 +196,9 @@ class Connection:
                 self.host.command(cmd, msg.get("value"))
         except ValueError as exc:
             return {**out, "ok": False, "error": str(exc), "state": self.host.state.to_json()}
+        except Exception as exc:  # a last guard: tests feed every kind of junk
+            return {**out, "ok": False, "error": f"unusable command ({type(exc).__name__})",
+                    "state": self.host.state.to_json()}
         return {**out, "ok": True, "state": self.host.state.to_json()}
 
     def _push(self) -> None:

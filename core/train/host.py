@@ -21,16 +21,32 @@ from typing import Any
 from core.analysis.analyst import Analyst
 from core.analysis.derived import Deriver, ViewRequest
 from core.config import RunConfig
+from core.files import printable
 from core.threads import name_os_thread
 from core.train.controls import Controls
 from core.train.journal import Cursor, Journal, LiveState, RunState, Update
 from core.train.session import Session, SetupError, stderr_notify
 from core.train.trainer import Progress
 
-__all__ = ["COMMANDS", "LR_MAX", "LR_MIN", "RunHost"]
+__all__ = ["COMMANDS", "LR_MAX", "LR_MIN", "RunHost", "checked_lr"]
 
 COMMANDS = ("pause", "resume", "step", "stop", "lr")
 LR_MIN, LR_MAX = 1e-12, 1e6
+
+
+def checked_lr(value: Any) -> float:
+    """A live lr change's value as the form takes it: a JSON number (not a bool, not a
+    string) above 0 and at most ``LR_MAX``, finite; below ``LR_MIN`` it is raised to it.
+    ValueError (one line) for anything else — 10**400, NaN, "0.1", [0.1] included."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("lr needs a number")
+    try:
+        lr = float(value)
+    except OverflowError:
+        lr = math.inf
+    if not (math.isfinite(lr) and 0 < lr <= LR_MAX):
+        raise ValueError(f"lr must be a number above 0 and at most {LR_MAX:g}")
+    return max(lr, LR_MIN)
 _STATUS = {"running": RunState.RUNNING, "finished": RunState.FINISHED,
            "stopped": RunState.STOPPED, "diverged": RunState.DIVERGED}
 
@@ -198,18 +214,15 @@ class RunHost:
         """pause / resume / step / stop / lr VALUE; ValueError for anything else. The
         state returned already shows the change (paused, the new lr…)."""
         if name not in COMMANDS:
-            raise ValueError(f"unknown command {name!r}; choose one of {', '.join(COMMANDS)}")
+            raise ValueError(f"unknown command {printable(name, 40)!r}; choose one of "
+                             f"{', '.join(COMMANDS)}")
+        if name != "lr" and value is not None:
+            raise ValueError(f"{name} takes no value")
         status = self.journal.state.status
         if not status.live:
             raise ValueError(f"the run has ended ({status.value})")
         if name == "lr":
-            try:
-                lr = float(value)
-            except (TypeError, ValueError):
-                raise ValueError("lr needs a number") from None
-            if not (math.isfinite(lr) and lr > 0):
-                raise ValueError("lr must be a positive number")
-            lr = min(max(lr, LR_MIN), LR_MAX)
+            lr = checked_lr(value)
             self.controls.set_lr(lr)
             return self.journal.set_state(lr=lr, message=f"lr → {lr:g} from the next epoch")
         getattr(self.controls, name)()

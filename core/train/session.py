@@ -15,8 +15,9 @@ import numpy as np
 from core.config import ConfigError, RunConfig
 from core.datasets import DataError, Dataset, generate, load_csv
 from core.nn.network import Network
-from core.records import RunRecorder, default_runs_root, read_data, read_run
-from core.records.checkpoint import CheckpointError, read_checkpoint
+from core.records import RunRecorder, default_runs_root
+from core.records.checkpoint import CheckpointError, Resumable, read_resumable
+from core.records.lock import RunBusy, RunLock
 from core.records.weights import WeightsError, check_shapes, load_weights
 from core.train import kernels
 from core.train.controls import Controls
@@ -46,6 +47,24 @@ def stderr_notify(message: str) -> None:
 def seeded_rngs(seed: int) -> tuple[np.random.Generator, ...]:
     """Independent generators for (data, initial weights, shuffling) from one seed."""
     return tuple(np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
+
+
+def _load_resumable(run_dir: Path, epochs: int | None) -> tuple[Resumable, int]:
+    """A run's checked files and the epoch count to resume to; SetupError (field "run"
+    or "epochs") if it cannot be resumed. Reads only."""
+    try:
+        run = read_resumable(run_dir)
+    except CheckpointError as exc:
+        raise SetupError(f"run {run_dir.name}: {exc}", "run") from None
+    try:
+        own = RunConfig.from_dict(run.info.config).epochs
+    except (ConfigError, TypeError, ValueError) as exc:
+        raise SetupError(f"run {run_dir.name}: unusable settings ({exc})", "run") from None
+    target = own if epochs is None else int(epochs)
+    if target <= run.checkpoint.epoch:
+        reason = f"must be above the {run.checkpoint.epoch} epochs run {run_dir.name} has done"
+        raise SetupError(f"epochs: {reason}", "epochs", reason)
+    return run, target
 
 
 def build_data(config: RunConfig, rng: np.random.Generator) -> Dataset:
@@ -127,32 +146,34 @@ class Session:
         directory, to ``epochs`` (default: its own). SetupError (field "run" or
         "epochs") when it cannot be resumed; nothing is written then."""
         run_dir = Path(run_dir)
-        info = read_run(run_dir)
-        if info.damaged:
-            raise SetupError(f"run {run_dir.name} is damaged: {info.damaged}", "run")
+        _load_resumable(run_dir, epochs)  # everything checked before the lock is made
         try:
-            ckpt = read_checkpoint(run_dir)
-            X, y = read_data(run_dir)
-        except (CheckpointError, ValueError) as exc:
-            raise SetupError(f"run {run_dir.name}: {exc}", "run") from None
-        config = RunConfig.from_dict(info.config)
-        target = config.epochs if epochs is None else int(epochs)
-        if target <= ckpt.epoch:
-            reason = (f"must be above the {ckpt.epoch} epochs run {run_dir.name} has done")
-            raise SetupError(f"epochs: {reason}", "epochs", reason)
-        config = config.with_changes(epochs=target)
-        try:
-            net = Network.from_params(ckpt.named, config.activation, config.hidden)
-        except ValueError as exc:
-            raise SetupError(f"run {run_dir.name}: the checkpoint does not fit its config "
-                             f"({exc})", "run") from None
-        data = Dataset(info.config.get("data", "data"), X, y)
-        self = cls.__new__(cls)
-        self._setup(config, data, net, np.random.default_rng(), controls, notify, timer)
-        self.trainer.restore(ckpt.state)
-        self._row_epoch = ckpt.epoch if self.trainer.scheduled(ckpt.epoch) else None
-        disk = {**info.config, "epochs": target}
-        self.recorder = RunRecorder.resume(run_dir, disk, ckpt.metrics_bytes, ckpt.log_bytes)
+            lock = RunLock.acquire(run_dir)
+        except RunBusy as exc:
+            raise SetupError(str(exc), "run") from None
+        except OSError as exc:
+            raise SetupError(f"run {run_dir.name}: cannot lock it for writing "
+                             f"({exc.strerror or exc})", "run") from None
+        try:  # read again under the lock: another writer may have moved it on
+            run, target = _load_resumable(run_dir, epochs)
+            ckpt, info = run.checkpoint, run.info
+            config = RunConfig.from_dict(info.config).with_changes(epochs=target)
+            try:
+                net = Network.from_params(ckpt.named, config.activation, config.hidden)
+            except ValueError as exc:
+                raise SetupError(f"run {run_dir.name}: the checkpoint does not fit its "
+                                 f"config ({exc})", "run") from None
+            data = Dataset(info.config.get("data", "data"), run.X, run.y)
+            self = cls.__new__(cls)
+            self._setup(config, data, net, np.random.default_rng(), controls, notify, timer)
+            self.trainer.restore(ckpt.state)
+            self._row_epoch = ckpt.epoch if self.trainer.scheduled(ckpt.epoch) else None
+            disk = {**info.config, "epochs": target}
+            self.recorder = RunRecorder.resume(run_dir, disk, ckpt.metrics_bytes,
+                                               ckpt.log_bytes, lock=lock)
+        except BaseException:
+            lock.release()
+            raise
         self.recorder.log([f"***** Training resumed at epoch {ckpt.epoch} *****"])
         return self
 

@@ -83,11 +83,12 @@ def _smoothing(p: Parser, args) -> float:
 
 def _run_paths(p: Parser, root: Path, names: Sequence[str]) -> list[Path]:
     from core.records.index import RunsError, resolve_run
+    from core.records.paths import check_writable_run
 
     paths = []
     for name in names:
         try:
-            paths.append(resolve_run(root, name))
+            paths.append(check_writable_run(root, resolve_run(root, name)))
         except RunsError as exc:
             p.error(f"argument RUN: {exc}")
     return paths

@@ -28,11 +28,13 @@ def run_resume(argv: Sequence[str]) -> int:
     add_runs_dir_flag(p)
     args = p.parse_args(argv)
     from core.records.index import RunsError, read_row, resolve_run
+    from core.records.paths import check_writable_run
     from core.train.session import Session, SetupError
     from tui.commands.train import train_in_terminal
 
+    root = runs_root(args)
     try:
-        path = resolve_run(runs_root(args), args.run)
+        path = check_writable_run(root, resolve_run(root, args.run))
     except RunsError as exc:
         p.error(f"argument RUN: {exc}")
     row = read_row(path)

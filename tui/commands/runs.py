@@ -30,19 +30,19 @@ damaged run's "damaged: <reason>" everything after its name."""
 
 
 def list_text(rows) -> list[str]:
-    """The runs table as lines of at most ``LIST_WIDTH`` characters (every cell
-    ``printable``): names fitted so that they stay told apart (``fit_names``: a made-up
-    name drops its date first, names alike keep the part that differs), reasons cut by
-    an ellipsis in the middle."""
+    """The runs table as lines of at most ``LIST_WIDTH`` terminal cells, every column
+    starting at the same cell whatever the names hold (wide CJK characters and emoji
+    count two cells); names fitted so that they stay told apart (``fit_names``: a made-up
+    name drops its date first, names alike keep the part that differs), reasons cut by an
+    ellipsis in the middle, every cell ``printable``."""
     from core.records.compare import TABLE_COLUMNS, table_cells
-    from tui.widgets.runs.columns import ellipsize, fit_names
+    from tui.widgets.runs.columns import ellipsize, fit_names, pad
 
     name_w = LIST_COLUMNS[0][2]
     used = sum(w + 1 for *_, w, _ in LIST_COLUMNS)
 
     def line(cells: dict[str, str]) -> str:
-        parts = [ellipsize(cells[key], w).rjust(w) if right else ellipsize(cells[key], w).ljust(w)
-                 for key, _, w, right in LIST_COLUMNS]
+        parts = [pad(cells[key], w, right) for key, _, w, right in LIST_COLUMNS]
         return (" ".join(parts) + " " + ellipsize(cells["status"], LIST_WIDTH - used)).rstrip()
 
     out = [line({"status": "status", **{k: h for k, h, _, _ in LIST_COLUMNS}})]
@@ -51,7 +51,7 @@ def list_text(rows) -> list[str]:
         cells = dict(zip((attr for attr, _ in TABLE_COLUMNS), table_cells(row)))
         cells["name"] = name
         if row.damaged:
-            name = ellipsize(cells["name"], name_w).ljust(name_w)
+            name = pad(cells["name"], name_w)
             out.append(f"{name} {ellipsize(cells['status'], LIST_WIDTH - name_w - 1)}")
         else:
             out.append(line(cells))

@@ -61,6 +61,9 @@ def sweep_parser() -> Parser:
     p.add_argument("--dask", default=None, metavar="ADDRESS",
                    help="run the members on this Dask scheduler, e.g. tcp://host:8786 "
                         "(needs bp-tui[dask] and a runs directory shared with the workers)")
+    p.add_argument("--dask-timeout", default=None, metavar="SECONDS",
+                   help="with --dask: give up on a scheduler that does not answer within "
+                        "this many seconds (default 10)")
     p.add_argument("--name", default=None, help="sweep name (runs are <name>-1, <name>-2, …)")
     p.add_argument("--quiet", action="store_true", help="print only the final tables")
     add_runs_dir_flag(p)
@@ -74,6 +77,8 @@ def _spec(p: Parser, args):
     values = {k: getattr(args, k) for k, _ in (*LISTS, *SCALARS)}
     values.update(preset=args.preset, repeats=args.repeats, workers=args.workers,
                   name=args.name)
+    if args.dask is None and args.dask_timeout is not None:
+        p.error("argument --dask-timeout: only with --dask ADDRESS")
     if args.dask is not None and args.workers is not None:
         p.error("argument --workers: not used with --dask (the cluster's workers run "
                 "the members)")
@@ -81,6 +86,21 @@ def _spec(p: Parser, args):
         return parse_spec(values)
     except SweepError as exc:
         p.error(f"argument --{exc.field}: {exc.reason}")
+
+
+def _dask_timeout(p: Parser, args) -> float:
+    """--dask-timeout as seconds (default ``DASK_TIMEOUT``), or exit 2."""
+    from core.train.sweep.dask_cluster import DASK_TIMEOUT
+
+    if args.dask_timeout is None:
+        return DASK_TIMEOUT
+    try:
+        seconds = float(args.dask_timeout)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:  # NaN fails here too
+        p.error("argument --dask-timeout: must be a number of seconds above 0, at most 3600")
+    return seconds
 
 
 def _executor(p: Parser, args, workers: int):
@@ -91,7 +111,7 @@ def _executor(p: Parser, args, workers: int):
         ex = local_executor(workers)
         return ex, lambda: ex.shutdown(wait=True)
     try:
-        return dask_executor(args.dask)
+        return dask_executor(args.dask, _dask_timeout(p, args))
     except ExecutorError as exc:
         p.error(f"argument --dask: {exc}")
 

@@ -108,6 +108,10 @@ class RenameScreen(ModalScreen[str | None]):
         except ConfigError as exc:
             self.query_one("#rename-error", Static).update(Text(f"✗ {exc.reason}"))
             return
+        if not name:
+            self.query_one("#rename-error", Static).update(
+                Text("✗ the name is empty: type a name for the run"))
+            return
         if name != self.old and self.taken(name):
             self.query_one("#rename-error", Static).update(
                 Text(f"✗ a run named {name} already exists: choose another name"))

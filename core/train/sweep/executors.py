@@ -3,7 +3,7 @@
 Both are ``concurrent.futures``-style executors (``submit`` → future), which is all
 ``SweepRunner`` needs. The local pool starts its workers by "spawn" (no fork of a
 threaded process) with ``member.init_worker``, so they ignore Ctrl-C and end themselves
-when the sweep process dies. ``distributed`` is imported only by ``dask_executor``.
+when the sweep process dies. The Dask one is ``core.train.sweep.dask_cluster``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import multiprocessing
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
+from core.train.sweep.dask_cluster import ExecutorError, dask_executor
 from core.train.sweep.member import init_worker
 
 __all__ = [
@@ -26,10 +27,6 @@ __all__ = [
     "signals_blocked",
     "start_resource_tracker",
 ]
-
-
-class ExecutorError(RuntimeError):
-    """An executor cannot be had; the message is one line (e.g. no scheduler there)."""
 
 
 class LocalPool(ProcessPoolExecutor):
@@ -90,30 +87,3 @@ def signals_blocked() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def dask_executor(address: str, timeout: float = 10.0) -> tuple[Executor, Callable[[], None]]:
-    """An executor on the Dask scheduler at ``address`` and the function closing it.
-
-    ``Client(address).get_executor(pure=False)``: every member is a task of its own
-    (never deduplicated). Raises ExecutorError with one line when ``distributed`` is not
-    installed or the scheduler cannot be reached.
-    """
-    try:
-        from distributed import Client
-    except ImportError:
-        raise ExecutorError("needs the optional extra: pip install 'bp-tui[dask]'") from None
-    try:
-        client = Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
-        detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ExecutorError(f"cannot reach a Dask scheduler at {address}: {detail}") from None
-    executor = client.get_executor(pure=False)
-
-    def close() -> None:
-        try:
-            executor.shutdown(wait=False)
-        finally:
-            client.close()
-
-    return executor, close

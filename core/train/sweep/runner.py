@@ -9,7 +9,9 @@ is shared.
 Each sweep owns a control folder ``<runs>/.sweeps/<name>/`` (its stop file and its
 heartbeat), created atomically when the name is reserved: two sweeps started at once
 into one runs root never share a name, runs or a stop file. ``close`` removes the folder
-(members still running stop when it goes). No Textual here.
+(members still running stop when it goes); the folder of a sweep killed before it could
+(SIGKILL) goes at the next sweep's start, once its heartbeat is ``STALE_SECONDS`` old.
+No Textual here.
 """
 
 from __future__ import annotations
@@ -31,17 +33,48 @@ from core.records.index import last_metrics
 from core.records.layout import SWEEPS_DIR
 from core.records.reader import read_run
 from core.train.sweep.executors import signals_blocked
-from core.train.sweep.member import HEARTBEAT, STOP, run_member
+from core.train.sweep.member import HEARTBEAT, HEARTBEAT_TIMEOUT, STOP, run_member
 from core.train.sweep.spec import SweepError, SweepSpec
 
-__all__ = ["HEARTBEAT_SECONDS", "MemberState", "SweepRunner", "prepare", "reserve_name"]
+__all__ = ["HEARTBEAT_SECONDS", "STALE_SECONDS", "MemberState", "SweepRunner",
+           "clean_stale_sweeps", "prepare", "reserve_name"]
 
 HEARTBEAT_SECONDS = 1.0
+STALE_SECONDS = HEARTBEAT_TIMEOUT
+"""A control folder whose heartbeat is this old belongs to no live sweep."""
 ENDED = ("finished", "stopped", "diverged", "cancelled", "error")
 
 
 def _free(root: Path, name: str, suffixes: Sequence[str]) -> bool:
     return not any((root / f"{name}-{s}").exists() for s in suffixes)
+
+
+def clean_stale_sweeps(root: str | Path, now: float | None = None) -> list[str]:
+    """Remove the control folders ``<root>/.sweeps/<name>/`` that no sweep keeps: their
+    heartbeat (or, before the first beat, the folder itself) is older than
+    ``STALE_SECONDS`` — the sweep's process was killed (SIGKILL) or its machine went.
+    A live sweep beats every ``HEARTBEAT_SECONDS``, wherever it runs. The names removed."""
+    sweeps = Path(root) / SWEEPS_DIR
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        entries = list(os.scandir(sweeps))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.is_dir(follow_symlinks=False):
+            continue
+        try:
+            beat = os.lstat(os.path.join(entry.path, HEARTBEAT)).st_mtime
+        except OSError:
+            try:
+                beat = entry.stat(follow_symlinks=False).st_mtime
+            except OSError:
+                continue
+        if now - beat > STALE_SECONDS:
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(entry.name)
+    return removed
 
 
 def reserve_name(root: str | Path, name: str, count: int,
@@ -51,6 +84,7 @@ def reserve_name(root: str | Path, name: str, count: int,
     ``<name>-<suffix>`` for each of ``suffixes``) do not exist."""
     root = Path(root)
     suffixes = [str(i) for i in range(1, count + 1)] if suffixes is None else suffixes
+    clean_stale_sweeps(root)
     sweeps = root / SWEEPS_DIR
     try:
         sweeps.mkdir(parents=True, exist_ok=True)

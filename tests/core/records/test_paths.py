@@ -41,7 +41,7 @@ def test_delete_refuses_anything_but_a_direct_child(root, name):
 
 
 def test_delete_of_the_empty_name_keeps_the_whole_root(root):
-    with pytest.raises(RunsError, match="not a run name"):
+    with pytest.raises(RunsError, match="the name is empty"):
         delete_run(root, "")
     assert {r.name for r in list_runs(root)} == {"a", "b"}
 

@@ -36,7 +36,8 @@ def test_a_run_writes_every_file(runs_root):
     assert d.parent == runs_root
     assert d.name == "tiny"
     assert {f.name for f in d.iterdir()} == {
-        "config.json", "metrics.jsonl", "log.txt", "weights.npz", "data.npz", "summary.json"}
+        "config.json", "metrics.jsonl", "log.txt", "weights.npz", "data.npz", "summary.json",
+        "writer.lock"}
 
     config = json.loads((d / "config.json").read_text())
     assert config["seed"] == 11

@@ -53,7 +53,7 @@ def test_every_file_follows_the_umask(tmp_path, umask):
                    cwd=Path(__file__).resolve().parents[3])
     modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "u").iterdir()}
     assert set(modes) == {"config.json", "summary.json", "data.npz", "weights.npz",
-                          "metrics.jsonl", "log.txt"}
+                          "metrics.jsonl", "log.txt", "writer.lock"}
     assert set(modes.values()) == {0o666 & ~umask}, modes
 
 

@@ -185,3 +185,54 @@ def test_an_attached_viewer_knows_the_state_before_the_backlog_arrives(live):
         assert wait_until(lambda: link.poll().state.rows > 0, 5)
     finally:
         link.close()
+
+
+def _reply_to(sock, line: bytes) -> dict:
+    """The reply to one raw line (a viewer that is disconnected gets none: fails)."""
+    sock.sendall(line + b"\n")
+    buf = b""
+    while True:
+        chunk = sock.recv(65536)
+        assert chunk, f"disconnected after {line[:60]!r}"
+        buf += chunk
+        for raw in buf.split(b"\n")[:-1]:
+            msg = json.loads(raw)
+            if msg.get("type") == "reply":
+                return msg
+
+
+BAD_LR = [b"1" + b"0" * 400, b"1e400", b"-1e400", b"NaN", b"Infinity", b"-Infinity",
+          b'"0.1"', b'"fast"', b"true", b"false", b"null", b"[0.1]", b'{"v": 0.1}',
+          b"0", b"-0.5", b"0.0", b"1000001", b"1e7"]
+
+
+def test_every_command_is_checked_and_nothing_raises(live, capsys):
+    sock = _raw(live.session.recorder.dir / "control.sock")
+    for value in BAD_LR:
+        reply = _reply_to(sock, b'{"id": 1, "cmd": "lr", "value": ' + value + b"}")
+        assert reply["ok"] is False, value
+        assert reply["error"].startswith("lr "), reply
+    assert _reply_to(sock, b'{"id": 2, "cmd": "lr"}')["ok"] is False  # no value
+    for line in (b'{"cmd": "pause", "value": 10e400}', b'{"cmd": "stop", "value": "now"}',
+                 b'{"cmd": "fly\\u001b[31m"}', b'{"cmd": ""}',
+                 b'{"id": 1e400, "cmd": "nothing"}', b'{"id": true, "cmd": "x"}',
+                 b'{"id": ' + b"9" * 400 + b', "cmd": "x"}',
+                 b'{"cmd": "views", "request": {"boundary": [1e400, true], '
+                 b'"test": {"n": 1e400, "seed": "x", "every": NaN}}}',
+                 b'{"cmd": "views", "request": [[[]]]}'):
+        reply = _reply_to(sock, line)
+        assert reply["id"] is None or type(reply["id"]) is int
+        assert "\x1b" not in reply.get("error", "")
+    assert live.state.status == RunState.RUNNING  # "pause 10e400" and "stop now" refused
+    assert live.state.lr == 0.5
+    for value, expected in ((b"1000000", 1e6), (b"1e-300", 1e-12), (b"0.25", 0.25)):
+        reply = _reply_to(sock, b'{"id": 3, "cmd": "lr", "value": ' + value + b"}")
+        assert reply["ok"] is True
+        assert reply["state"]["lr"] == expected
+    sock.close()
+    sock = _raw(live.session.recorder.dir / "control.sock")  # beyond what JSON reads:
+    sock.sendall(b'{"cmd": "lr", "value": 1' + b"0" * 5000 + b"}\n")  # junk, dropped
+    assert sock.recv(100) == b""
+    sock.close()
+    assert live.state.status == RunState.RUNNING
+    assert "Traceback" not in capsys.readouterr().err

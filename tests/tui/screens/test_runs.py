@@ -117,6 +117,11 @@ async def test_rename_and_delete_ask_and_refresh(fixture_runs):
         app.screen.query_one("#rename-input").value = "bad name!"
         await pilot.press("enter")
         assert "✗" in str(app.screen.query_one("#rename-error").render())
+        for empty in ("", "   "):  # said inline, the dialog stays open
+            app.screen.query_one("#rename-input").value = empty
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "the name is empty" in str(app.screen.query_one("#rename-error").render())
         app.screen.query_one("#rename-input").value = "linear-5000"  # another run's name
         await pilot.press("enter")
         await pilot.pause()

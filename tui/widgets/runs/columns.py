@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from rich.cells import cell_len
+
 from core.files import printable
 from core.labels import RIGHT, SOFT_ACC
 from core.records.compare import TABLE_COLUMNS, fmt_duration, table_cells
@@ -23,6 +25,7 @@ __all__ = [
     "ellipsize",
     "fit_name",
     "fit_names",
+    "pad",
     "screen_cells",
     "screen_status",
 ]
@@ -52,14 +55,37 @@ HIDDEN_MAX = 11
 
 
 def ellipsize(text: str, width: int) -> str:
-    """``text`` cut to ``width`` characters by an "…" in the middle, so that both the
-    start and the end (where sweep runs differ) stay readable."""
-    if len(text) <= width:
+    """``text`` cut to ``width`` terminal cells by an "…" in the middle, so that both
+    the start and the end (where sweep runs differ) stay readable. Cells, not
+    characters: a CJK character or an emoji takes two (the result may be a cell short
+    when a wide character does not fit)."""
+    if cell_len(text) <= width:
         return text
     if width < 2:
         return "…"[:width]
-    tail = (width - 1) // 2
-    return text[: width - 1 - tail] + "…" + text[len(text) - tail :]
+    tail_room = (width - 1) // 2
+    head_room = width - 1 - tail_room
+    head, used = [], 0
+    for ch in text:
+        used += cell_len(ch)
+        if used > head_room:
+            break
+        head.append(ch)
+    tail, used = [], 0
+    for ch in reversed(text):
+        used += cell_len(ch)
+        if used > tail_room:
+            break
+        tail.append(ch)
+    return "".join(head) + "…" + "".join(reversed(tail))
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` fitted to exactly ``width`` cells: cut by ``ellipsize``, then padded
+    with spaces on the left (``right``-aligned) or the right."""
+    text = ellipsize(text, width)
+    room = " " * max(width - cell_len(text), 0)
+    return room + text if right else text + room
 
 
 _STAMP = re.compile(r"\d{8}-(\d{6}-)")
@@ -70,7 +96,7 @@ def fit_name(name: str, width: int) -> str:
     ("20261201-101500-xor-grid") first drops its date (the date column shows it) and
     keeps its time of day; then the middle gives way, so that the start and the end —
     where sweep members and repeats differ — stay readable."""
-    if len(name) <= width:
+    if cell_len(name) <= width:
         return name
     stamped = _STAMP.match(name)
     if stamped:

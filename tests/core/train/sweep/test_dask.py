@@ -3,6 +3,7 @@ worker processes gives the same runs as a local sweep, and cancelling works ther
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,7 +13,13 @@ import pytest
 pytest.importorskip("distributed", reason="the optional extra bp-tui[dask] is not installed")
 
 from core.records import read_metrics
-from core.train.sweep import SweepRunner, dask_executor, expand_grid, parse_spec
+from core.train.sweep import (
+    ExecutorError,
+    SweepRunner,
+    dask_executor,
+    expand_grid,
+    parse_spec,
+)
 
 GRID = ["--hidden", "3,3", "4,4", "--lr", "0.1", "--epochs", "300", "--backend", "numpy"]
 KEYS = ("status", "epoch", "loss", "soft_acc", "acc", "stuck")
@@ -76,3 +83,47 @@ def test_cancelling_on_dask_stops_the_running_and_drops_the_queued(cluster, runs
     assert [m.status for m in members] == ["stopped", "stopped", "cancelled"]
     assert not (runs_root / "dc-3").exists()
     assert not runner.control.exists()
+
+
+@pytest.mark.parametrize(("address", "said"), [
+    ("nonsense://x", "unknown address scheme"), ("tcp://[::1", "invalid address"),
+    ("", "the address is empty"), ("  ", "the address is empty"),
+    ("tcp://host", "missing port number")])
+def test_an_invalid_address_is_refused_at_once(address, said):
+    started = time.monotonic()
+    with pytest.raises(ExecutorError, match=said):
+        dask_executor(address, timeout=30)
+    assert time.monotonic() - started < 5  # never the 30 s
+
+
+@pytest.fixture
+def silent():
+    """A port that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    yield f"tcp://127.0.0.1:{server.getsockname()[1]}"
+    server.close()
+
+
+def test_a_scheduler_that_never_answers_fails_within_the_timeout(silent):
+    started = time.monotonic()
+    with pytest.raises(ExecutorError, match=r"cannot reach the Dask scheduler at "
+                                            r"tcp://127\.0\.0\.1:\d+: no answer within 0\.5 s"):
+        dask_executor(silent, timeout=0.5)
+    assert time.monotonic() - started < 5
+
+
+@pytest.mark.long
+@pytest.mark.parametrize("address", ["nonsense://x", "tcp://[::1", "", "SILENT"])
+def test_the_sweep_command_says_one_line_and_leaves_at_once(address, silent, bp_tui_cmd):
+    started = time.monotonic()
+    proc = subprocess.run([*bp_tui_cmd, "sweep", *GRID, "--dask",
+                           silent if address == "SILENT" else address, "--dask-timeout", "2",
+                           "--quiet"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    assert "argument --dask" in proc.stderr
+    if address == "SILENT":
+        assert "cannot reach the Dask scheduler at" in proc.stderr
+    assert time.monotonic() - started < 15  # not the 20 s of a failed Client's __del__

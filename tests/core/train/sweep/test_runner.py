@@ -4,6 +4,7 @@ stop files, failures, the member's stop conditions and the per-cell summary."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -207,3 +208,21 @@ def test_member_rows_name_runs_by_their_settings_and_keep_the_status():
     assert [r[:3] for r in rows[:2]] == [["s-1", "(4,4) · lr 0.1", "finished"],
                                           ["s-2", "(4,4) · lr 0.01", "finished · stuck"]]
     assert MEMBER_COLUMNS[3:5] == ("soft acc", "right %")
+
+
+def test_a_killed_sweeps_control_folder_goes_at_the_next_sweep(runs_root):
+    from core.records.layout import SWEEPS_DIR
+    from core.train.sweep.member import HEARTBEAT
+    from core.train.sweep.runner import STALE_SECONDS
+
+    sweeps = runs_root / SWEEPS_DIR
+    long_ago = time.time() - STALE_SECONDS - 5
+    for name in ("killed", "unborn", "live"):
+        (sweeps / name).mkdir(parents=True)
+    (sweeps / "killed" / HEARTBEAT).write_text("999999 0\n")  # SIGKILLed: beats no more
+    os.utime(sweeps / "killed" / HEARTBEAT, (long_ago, long_ago))
+    os.utime(sweeps / "unborn", (long_ago, long_ago))  # killed before its first beat
+    (sweeps / "live" / HEARTBEAT).write_text("1 0\n")
+    os.utime(sweeps / "live", (long_ago, long_ago))  # an old folder, a fresh beat
+    assert reserve_name(runs_root, "next", 2) == "next"
+    assert sorted(p.name for p in sweeps.iterdir()) == ["live", "next"]
