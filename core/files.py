@@ -21,6 +21,7 @@ from typing import IO, Any
 __all__ = [
     "MAX_JSON_INT",
     "FileRefused",
+    "cell_width",
     "open_regular",
     "parse_json",
     "printable",
@@ -160,3 +161,15 @@ def printable(text: Any, limit: int | None = None) -> str:
         if limit is not None and len(text) > limit:
             text, cut = text[: max(limit - 1, 0)], True
     return text + "…" if cut else text
+
+
+def cell_width(text: str) -> int:
+    """How many terminal cells ``text`` takes: wide (CJK, most emoji) characters two,
+    combining marks and zero-width characters none, the rest one (no UI library needed,
+    so ``runs --list`` aligns its columns without loading one)."""
+    width = 0
+    for ch in text:
+        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return width
