@@ -15,6 +15,7 @@ import json
 import math
 import os
 import stat
+import unicodedata
 from pathlib import Path
 from typing import IO, Any
 
