@@ -25,6 +25,15 @@ __all__ = ["Panel", "boundary_grid", "pair_figure", "sample_figure", "wrap_label
 
 RESOLUTION = 160
 """Field pixels along each axis of a full-width panel."""
+FIELD_BUDGET = 4e9
+"""Most multiply-adds one field may cost: a very large network gets fewer pixels."""
+
+
+def field_pixels(net: Network, wanted: int) -> int:
+    """``wanted`` pixels a side, fewer (at least 48) when the network is so large that
+    wanted² forward passes would exceed ``FIELD_BUDGET`` multiply-adds."""
+    most = int((FIELD_BUDGET / max(net.layout.n_params, 1)) ** 0.5)
+    return max(min(wanted, most), min(wanted, 48))
 
 
 @dataclass(frozen=True)
@@ -74,6 +83,7 @@ def _regions(ax, net: Network, bounds: Bounds, pixels: int) -> None:
     """The two decision regions and the ŷ = 0.5 line behind the points."""
     from matplotlib.colors import ListedColormap
 
+    pixels = field_pixels(net, pixels)
     field = boundary_field(net, pixels, pixels, bounds)
     ax.imshow(field >= 0.5, extent=bounds, origin="upper", cmap=ListedColormap(
         FIELD_COLOURS), vmin=0, vmax=1, interpolation="nearest", zorder=0)
@@ -157,6 +167,7 @@ def yhat_figure(panel: Panel, title: str, pixels: int = RESOLUTION) -> Any:
 
     plt = pyplot()
     bounds = data_bounds(panel.X)
+    pixels = field_pixels(panel.net, pixels)
     field = boundary_field(panel.net, pixels, pixels, bounds)
     fig, ax = plt.subplots(figsize=(WIDTH, 3.05), layout="constrained")
     ramp = LinearSegmentedColormap.from_list("bp-yhat", ["#ffffff", "#7f9ccc"])

@@ -34,12 +34,12 @@ def _n(src: FigureSource) -> int | None:
     return len(src.y) if src.y is not None else src.config.n_points
 
 
-def run_title(src: FigureSource, name: str | None = None) -> str:
-    """A run's name (or ``name``) and main settings, broken between settings to fit a
-    column: ``xor · XOR · (64,64)`` / ``lr 0.1 · 2,000 epochs``."""
+def run_title(src: FigureSource, name: str | None = None,
+              settings: Sequence[str] = ("data", "hidden", "lr", "epochs")) -> str:
+    """A run's name (or ``name``) and its ``settings``, broken between settings to fit
+    a column: ``xor · XOR · (64,64)`` / ``lr 0.1 · 2,000 epochs``."""
     c = src.config
-    parts = [name or src.name, *(describe_setting(k, getattr(c, k))
-                                 for k in ("data", "hidden", "lr", "epochs"))]
+    parts = [name or src.name, *(describe_setting(k, getattr(c, k)) for k in settings)]
     return wrap_label(" · ".join(parts), 44)
 
 

@@ -62,7 +62,8 @@ def _makers(rep: Reproduction) -> dict[str, FigureMaker]:
         if src is None:
             continue
         own = run_figures(src)
-        title = run_title(src, f"The {'linear' if label == 'linear' else 'XOR'} run")
+        title = run_title(src, f"The {'linear' if label == 'linear' else 'XOR'} run",
+                          ("hidden", "lr", "epochs"))
         if src.can_draw_points:
             panel = Panel.of(title, src.X, src.y, src.net)
             makers[f"{label}-prediction"] = lambda p=panel: pair_figure(p, p.title)

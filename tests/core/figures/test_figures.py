@@ -7,13 +7,15 @@ from __future__ import annotations
 import json
 import struct
 import xml.etree.ElementTree as ET
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
 from core.analysis.boundary import boundary_field
 from core.figures import load_source, run_figures, save_figures
-from core.figures.backend import WIDTH, pyplot
+from core.figures.backend import HEIGHT, WIDTH, pyplot
+from core.figures.pictures import field_pixels
 from core.figures.source import series
 from core.figures.writer import comparison_figures
 from core.nn.network import Network
@@ -119,6 +121,14 @@ def test_comparison_is_labelled_by_what_differs(tmp_path):
     _close(fig)
 
 
+def test_a_huge_network_gets_a_coarser_field():
+    small = Network((8, 8), rng=np.random.default_rng(0))
+    huge = SimpleNamespace(layout=SimpleNamespace(n_params=4096 * 4096))  # 16 M weights
+    assert field_pixels(small, 160) == 160
+    assert field_pixels(huge, 160) == 48
+    assert field_pixels(huge, 30) == 30
+
+
 def test_long_series_are_thinned_but_keep_their_ends():
     rows = [{"epoch": e, "loss": float(e)} for e in range(10_001)]
     epochs, values = series(rows, "loss", most=2000)
@@ -148,5 +158,5 @@ def test_files_are_valid_sized_and_deterministic(run, tmp_path):
     svg = ET.parse(first[0]).getroot()
     assert svg.tag.endswith("svg")
     assert svg.get("width") == f"{WIDTH * 72:g}pt"
-    assert _png_size(first[1])[0] == round(WIDTH * 80)
+    assert _png_size(first[1]) == (round(WIDTH * 80), round(HEIGHT * 80))
     assert b"<dc:date>" not in first[0].read_bytes()
