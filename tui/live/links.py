@@ -300,7 +300,8 @@ class FilesLink:
 
             self.analyst = Analyst(Deriver(Dataset("run", X, y), self.config.loss,
                                            self.config.activation, self.config.noise,
-                                           self.config.data), self.journal, net).start()
+                                           self.config.data, run_dir=self.run_dir),
+                                   self.journal, net).start()
         self.analyst.offer(self.journal.state.epoch, net.theta.copy(), self.config.lr,
                            force=True)
 

@@ -1,7 +1,8 @@
 """The inspect screen: seven views of the shown run, one tab each.
 
     1 Boundary     ŷ over the input square, training points on top (m: discrete/continuous)
-    2 Test         fresh or CSV test set, metrics, ground truth vs prediction, misclassified
+    2 Test         fresh, uniform or CSV test set (recorded with the run, reopened with
+                   it), metrics, ground truth vs prediction, misclassified
     3 Predictions  every point with x0, x1, label, ŷ, right? (sortable; t: train/test)
     4 Confusion    confusion matrices of the training and test sets
     5 Activation   the activation and its derivative; histograms of pre-activations
@@ -61,6 +62,7 @@ class InspectScreen(Screen):
         Binding("m", "boundary_mode", "Mode", id="inspect.boundary-mode",
                 tooltip="Boundary: two classes ↔ continuous ŷ"),
         Binding("d", "draw_test", "Draw test", id="inspect.draw-test"),
+        Binding("u", "uniform_test", "Uniform test", show=False, id="inspect.uniform-test"),
         Binding("t", "table_set", "Train/test", id="inspect.table-set"),
         Binding("p,space", "pause", "Pause", show=False, id="inspect.pause"),
         Binding("question_mark,f1", "help", "Help", show=False, id="inspect.help"),
@@ -71,7 +73,6 @@ class InspectScreen(Screen):
         self.controller = controller
         self.fps = fps
         self.table_source = "train"
-        self.test_spec: TestSpec | None = None
         self._drawn: dict[str, tuple] = {}
         self._drawn_at: dict[str, float] = {}
 
@@ -114,10 +115,11 @@ class InspectScreen(Screen):
             if tab == "boundary" else None
         wants_test = tab in ("test", "confusion") or (
             tab == "predictions" and self.table_source == "test")
+        spec = self.controller.test_request()
         return ViewRequest(boundary=boundary, measures=tab in ("activation", "diagnosis"),
                            layers=tab == "network",
-                           test=self.test_spec if wants_test or (
-                               self.test_spec is not None and self.test_spec.every) else None)
+                           test=spec if wants_test or (spec is not None and spec.every)
+                           else None)
 
     def tick(self, force: bool = False) -> None:
         """Timer: renew the request; redraw the visible view if its inputs changed."""
@@ -161,7 +163,8 @@ class InspectScreen(Screen):
 
     def _show_test(self) -> None:
         panel, v = self.query_one("#test-panel", TestPanel), self.controller.views
-        every = self.test_spec.every if self.test_spec else 0
+        spec = self.controller.test_spec
+        every = spec.every if spec else 0
         if v is not None and v.error:
             self.notify(v.error, title="Test set", severity="error", markup=False)
         t = self._test()
@@ -225,7 +228,8 @@ class InspectScreen(Screen):
         if event.kind == "csv" and not event.path:
             self.notify("Type a CSV path first.", severity="warning")
             return
-        self.test_spec = TestSpec(event.kind, event.n, event.seed, event.path, event.every)
+        self.controller.test_spec = TestSpec(event.kind, event.n, event.seed, event.path,
+                                             event.every)
         self.tick(force=True)
 
     def action_tab(self, tab: str) -> None:
@@ -242,8 +246,12 @@ class InspectScreen(Screen):
         view.continuous = not view.continuous
 
     def action_draw_test(self) -> None:
-        """Draw a fresh test set with the Test tab's n and seed."""
+        """Draw fresh test points from the training distribution (the Test tab's n, seed)."""
         self.query_one("#test-panel", TestPanel).request("fresh")
+
+    def action_uniform_test(self) -> None:
+        """Draw test points uniform over the input square (the report's 10,000 on XOR)."""
+        self.query_one("#test-panel", TestPanel).request("uniform")
 
     def action_table_set(self) -> None:
         """Predictions table: training set ↔ test set."""

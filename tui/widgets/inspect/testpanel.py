@@ -1,6 +1,7 @@
-"""The test-set panel: draw fresh points (n, seed) or load a CSV, set how often to
-track test metrics while training, and see ground truth vs prediction with the
-misclassified points marked.
+"""The test-set panel: draw fresh points from the training distribution or uniform
+points over the input square (n, seed), or load a CSV; set how often to track test
+metrics while training, and see ground truth vs prediction with the misclassified
+points marked.
 
 The panel only collects the user's request and posts `TestPanel.Requested`; the
 inspect screen makes the test set and calls `show` with the evaluation.
@@ -27,7 +28,8 @@ class TestPanel(Vertical):
     """Controls, a metrics line and a ScatterPair with ``mark_wrong`` on."""
 
     class Requested(Message):
-        """The user asked for a test set: ``kind`` is "fresh" (n, seed) or "csv" (path);
+        """The user asked for a test set: ``kind`` is "fresh" or "uniform" (n, seed) or
+        "csv" (path);
         ``every`` is the tracking interval in epochs (0: off)."""
 
         def __init__(self, kind: str, n: int, seed: int, path: str, every: int) -> None:
@@ -43,13 +45,17 @@ class TestPanel(Vertical):
             yield Label("seed")
             yield FieldInput("7", placeholder="seed", id="test-seed", type="integer",
                         tooltip="seed of the fresh points")
-            yield Button("Draw", id="test-draw", compact=True)
+            yield Button("Draw", id="test-draw", compact=True,
+                         tooltip="fresh points from the training distribution (d)")
+            yield Button("Uniform", id="test-uniform", compact=True,
+                         tooltip="points uniform over the input square (u)")
             yield FieldInput("", placeholder="or FILE.csv", id="test-file")
             yield Button("Load", id="test-load", compact=True)
             yield Label("every")
             yield FieldInput("0", placeholder="every", id="test-every", type="integer",
                         tooltip="track test metrics every E epochs while training (0: off)")
-        yield Static("no test set: press Draw (or d) for fresh points, or load a CSV",
+        yield Static("no test set: Draw (d) fresh points, Uniform (u) points over the "
+                     "square, or load a CSV",
                      id="test-metrics", markup=False)
         pair = ScatterPair(id="test-scatter")
         yield pair
@@ -74,6 +80,10 @@ class TestPanel(Vertical):
     @on(Button.Pressed, "#test-draw")
     def _draw(self) -> None:
         self.request("fresh")
+
+    @on(Button.Pressed, "#test-uniform")
+    def _uniform(self) -> None:
+        self.request("uniform")
 
     @on(Button.Pressed, "#test-load")
     def _load(self) -> None:
