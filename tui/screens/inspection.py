@@ -41,6 +41,9 @@ REDRAW_SECONDS = 1.0
 the training thread needs between chunks (bench/views.py)."""
 _TITLES = ("Boundary", "Test", "Predictions", "Confusion", "Activation", "Diagnosis",
            "Network")
+_SHORT_TITLES = ("Boundary", "Test", "Points", "Confusion", "Activ.", "Diagnosis", "Network")
+"""Below ``SHORT_BELOW`` columns: tab labels that all fit in 80 (no "7 Ne")."""
+SHORT_BELOW = 92
 _TAB_HELP = (
     "Boundary: ŷ over the input square, the training points on top",
     "Test: draw a test set (fresh or uniform points, or a CSV) and see how it fares",
@@ -96,6 +99,16 @@ class InspectScreen(Screen):
             "diagnosis": lambda: DiagnosisView(id="diagnosis-view"),
             "network": lambda: NetworkView(id="network-view"),
         }[tab]()
+
+    def on_resize(self) -> None:
+        """Tab labels that fit the width: short ones on a narrow terminal."""
+        titles = _SHORT_TITLES if self.size.width < SHORT_BELOW else _TITLES
+        tabs = self.query_one("#inspect-tabs", TabbedContent)
+        for k, (tab, title) in enumerate(zip(TABS, titles)):
+            label = f"{k + 1} {title}"
+            content_tab = tabs.get_tab(tab)
+            if str(content_tab.label) != label:
+                content_tab.label = label
 
     def on_mount(self) -> None:
         """Ask for the first views, then follow the run."""
