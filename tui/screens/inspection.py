@@ -111,7 +111,11 @@ class InspectScreen(Screen):
                 content_tab.label = label
 
     def on_mount(self) -> None:
-        """Ask for the first views, then follow the run."""
+        """Ask for the first views, then follow the run; the Test tab's fields show the
+        test set asked for earlier (it survives closing this screen)."""
+        spec = self.controller.test_spec
+        if spec is not None:
+            self.query_one("#test-panel", TestPanel).fill(spec)
         self.set_interval(1.0 / self.fps, self.tick, name="inspect-frame")
         self.call_after_refresh(self.tick)
 

@@ -75,6 +75,7 @@ async def test_a_test_set_survives_inspect_and_reopens_with_the_run(runs_root):
         await wait_for(pilot, lambda: not isinstance(app.screen, InspectScreen))
         await pilot.press("i", "2")  # … and come back: the same test set
         await wait_for(pilot, lambda: "10000 uniform points" in _metrics_line(app))
+        assert app.screen.query_one("#test-n").value == "10000"
         assert "no test set" not in _metrics_line(app)
     reopened = create_app(runs_dir=runs_root, link=FilesLink(run_dir, "opened from files"))
     async with reopened.run_test(size=(120, 40)) as pilot:

@@ -21,7 +21,10 @@ from core.nn.metrics import Metrics
 from tui.widgets.fields import FieldInput
 from tui.widgets.run.pair import ScatterPair
 
-__all__ = ["TestPanel"]
+__all__ = ["NO_TEST_SET", "TestPanel"]
+
+NO_TEST_SET = ("no test set: Draw (d) fresh points from the training distribution, "
+               "Uniform (u) points over the input square, or load a CSV")
 
 
 class TestPanel(Vertical):
@@ -54,8 +57,7 @@ class TestPanel(Vertical):
             yield Label("every")
             yield FieldInput("0", placeholder="every", id="test-every", type="integer",
                         tooltip="track test metrics every E epochs while training (0: off)")
-        yield Static("no test set: Draw (d) fresh points, Uniform (u) points over the "
-                     "square, or load a CSV",
+        yield Static(NO_TEST_SET,
                      id="test-metrics", markup=False)
         pair = ScatterPair(id="test-scatter")
         yield pair
@@ -63,6 +65,14 @@ class TestPanel(Vertical):
     def on_mount(self) -> None:
         """Misclassified points are always marked here."""
         self.query_one("#test-scatter", ScatterPair).mark_wrong = True
+
+    def fill(self, spec) -> None:
+        """Show an earlier request's n, seed, file and interval (a ``TestSpec``)."""
+        for fid, value in (("test-n", str(spec.n)), ("test-seed", str(spec.seed)),
+                           ("test-every", str(spec.every))):
+            self.query_one(f"#{fid}", Input).value = value
+        if spec.kind == "csv":
+            self.query_one("#test-file", Input).value = spec.path
 
     def _int(self, field: str, default: int) -> int:
         try:
@@ -102,7 +112,7 @@ class TestPanel(Vertical):
         line = self.query_one("#test-metrics", Static)
         if X is None:
             pair.set_data(np.empty((0, 2)), np.empty((0, 1)))
-            line.update("no test set: press Draw (or d) for fresh points, or load a CSV")
+            line.update(NO_TEST_SET)
             return
         pair.set_data(X, y)
         pair.set_prediction(yhat)
