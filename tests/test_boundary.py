@@ -48,10 +48,11 @@ def test_cli_help_does_not_load_textual():
 ALLOWED = {
     # package: the bp-tui packages its modules may import (besides their own)
     "core.nn": set(),
-    "core.records": {"core.config", "core.datasets", "core.files"},
+    "core.records": {"core.config", "core.datasets", "core.files", "core.labels"},
     "core.train.kernels": {"core.nn", "core.config"},
     "core.analysis": {"core.nn", "core.records", "core.datasets", "core.train.history",
-                      "core.train.journal", "core.config", "core.files", "core.threads"},
+                      "core.train.journal", "core.config", "core.files", "core.threads",
+                      "core.labels"},
     "tui.widgets": {"core", "tui.widgets"},
     "tui.live": {"core", "tui.live"},
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,11 +22,12 @@ from core.analysis.backprop import PointBackprop, backprop_point, optimizer_with
 from core.analysis.boundary import Bounds, boundary_field, data_bounds, grid_points
 from core.analysis.diagnosis import Measures, detect_plateau, diagnose, measure
 from core.analysis.layers import LayerStats, layer_stats
-from core.analysis.points import MAX_TEST_N, fresh_test_set
+from core.analysis.points import MAX_TEST_N, fresh_test_set, uniform_test_set
 from core.datasets import DataError, Dataset, load_csv
 from core.nn.losses import get_loss
 from core.nn.metrics import Metrics, evaluate
 from core.nn.network import Network
+from core.records.testset import read_test_set, write_test_set
 from core.train.history import History
 
 __all__ = ["MATRIX_MAX_UNITS", "UNIT_GRID", "Deriver", "TestSpec", "ViewRequest", "Views",
@@ -42,8 +44,11 @@ MAX_FIELD_CELLS = 400 * 200  # a boundary request larger than this is scaled dow
 
 @dataclass(frozen=True)
 class TestSpec:
-    """A test set: ``kind`` "fresh" (n points, seed, from the run's distribution) or
-    "csv" (the rows of ``path``); ``every`` > 0 also tracks it during training."""
+    """A test set: ``kind`` "fresh" (n points, seed, from the run's distribution),
+    "uniform" (n points, seed, uniform over the input square, labelled like their
+    nearest training point), "csv" (the rows of ``path``) or "run" (the one recorded
+    with the run, ``core.records.testset``); ``every`` > 0 also tracks it during
+    training."""
 
     kind: str = "fresh"
     n: int = 200
@@ -158,6 +163,9 @@ class Deriver:
     data_name: str = "linear"
     optimizer: str = "sgd"
     momentum: float = 0.9
+    run_dir: Path | None = None
+    """Where the run is recorded: a test set drawn is kept there (``test.npz``)."""
+    record_note: str = ""
     _test: tuple[TestSpec, Dataset, str] | None = field(default=None, repr=False)
     _test_history: list = field(default_factory=list, repr=False)
     _diag: History = field(default_factory=lambda: History(cap=500), repr=False)
@@ -211,16 +219,42 @@ class Deriver:
     def _test_set(self, spec: TestSpec) -> tuple[Dataset, str]:
         same = self._test is not None and replace(self._test[0], every=0) == replace(spec, every=0)
         if not same:
-            if spec.kind == "csv":
-                data = load_csv(spec.path)
-                source = f"{spec.path} ({len(data)} points)"
-            else:
-                if not 1 <= spec.n <= MAX_TEST_N:
-                    raise DataError(f"test set: n must be from 1 to {MAX_TEST_N}")
-                data = fresh_test_set(self.data_name, spec.n, spec.seed, self.noise)
-                source = f"{spec.n} fresh {self.data_name} points (seed {spec.seed})"
+            data, source = self._make_test_set(spec)
             self._test, self._test_history, self._last_test_epoch = (spec, data, source), [], -1
+            if spec.kind != "run":
+                self._record_test_set(data, source)
         return self._test[1], self._test[2]
+
+    def _make_test_set(self, spec: TestSpec) -> tuple[Dataset, str]:
+        if spec.kind == "csv":
+            data = load_csv(spec.path)
+            return data, f"{spec.path} ({len(data)} points)"
+        if spec.kind == "run":
+            if self.run_dir is None:
+                raise DataError("test set: this run has no directory to read one from")
+            try:
+                X, y, source = read_test_set(self.run_dir)
+            except ValueError as exc:
+                raise DataError(f"test set: {exc}") from None
+            return Dataset("test", X, y), f"{source}, recorded with the run"
+        if not 1 <= spec.n <= MAX_TEST_N:
+            raise DataError(f"test set: n must be from 1 to {MAX_TEST_N}")
+        if spec.kind == "uniform":
+            data = uniform_test_set(self.data, spec.n, spec.seed, data_bounds(self.data.X))
+            return data, f"{spec.n} uniform points over the input square (seed {spec.seed})"
+        data = fresh_test_set(self.data_name, spec.n, spec.seed, self.noise)
+        return data, f"{spec.n} fresh {self.data_name} points (seed {spec.seed})"
+
+    def _record_test_set(self, data: Dataset, source: str) -> None:
+        """Keep the test set with the run (it reopens with it); a run directory that is
+        not writable keeps it only for this session, said in ``record_note``."""
+        if self.run_dir is None:
+            return
+        try:
+            write_test_set(self.run_dir, data.X, data.y, source)
+            self.record_note = ""
+        except OSError as exc:
+            self.record_note = f"test set not recorded: {exc.strerror or exc}"
 
     def _with_test(self, views: Views, net: Network, epoch: int, spec: TestSpec) -> Views:
         try:
@@ -233,6 +267,8 @@ class Deriver:
         if due and epoch != self._last_test_epoch:
             self._test_history.append((epoch, metrics.loss, metrics.soft_acc, metrics.acc))
             self._last_test_epoch = epoch
+        if self.record_note:
+            source = f"{source} ({self.record_note})"
         return replace(views, test=TestResult(source, data.X, data.y, yhat, metrics),
                        test_rows=tuple(self._test_history))
 

@@ -5,6 +5,7 @@
                  log.txt         exactly the lines printed, flushed as it goes
                  weights.npz     final weights; checkpointed while the run goes
                  data.npz        the training points (X, y)
+                 test.npz        the test set drawn for it, if any (X, y, source)
                  summary.json    status, final metrics, duration
                  control.sock    the control endpoint, while the run is live
                  writer.lock     locked (flock) by the one process writing the run
@@ -39,6 +40,7 @@ __all__ = [
     "SOCKET",
     "SUMMARY",
     "SWEEPS_DIR",
+    "TEST",
     "WEIGHTS",
     "default_runs_root",
 ]
@@ -49,11 +51,13 @@ METRICS = "metrics.jsonl"
 LOG = "log.txt"
 WEIGHTS = "weights.npz"
 DATA = "data.npz"
+TEST = "test.npz"
+"""The run's test set (inspect's Test tab), kept so that it reopens with the run."""
 SOCKET = "control.sock"
 """A live run's control endpoint (``core.train.endpoint``), present while it trains."""
 LOCK = "writer.lock"
 """Held with ``flock`` by the process writing the run (``core.records.lock``)."""
-ATOMIC_FILES = (CONFIG, SUMMARY, WEIGHTS, DATA)
+ATOMIC_FILES = (CONFIG, SUMMARY, WEIGHTS, DATA, TEST)
 """The files replaced whole (temp file + fsync + rename); the others are append-only."""
 SWEEPS_DIR = ".sweeps"
 """Folder under the runs root for sweep bookkeeping (stop files); hidden from listings."""

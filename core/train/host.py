@@ -162,7 +162,8 @@ class RunHost:
         self.analyst = Analyst(
             Deriver(s.data, s.config.loss, s.config.activation, s.config.noise,
                     "linear" if s.config.data_file else s.config.data, s.config.optimizer,
-                    s.config.momentum),
+                    s.config.momentum,
+                    run_dir=s.recorder.dir if s.recorder is not None else None),
             self.journal, s.net).start()
         self.controls.on_idle = self._offer_snapshot
         paused = self.controls.paused

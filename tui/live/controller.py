@@ -17,8 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from core.analysis.derived import ViewRequest, Views
+from core.analysis.derived import TestSpec, ViewRequest, Views
 from core.config import RunConfig
+from core.records.testset import has_test_set
 from core.train.history import History
 from core.train.host import LR_MAX, LR_MIN, RunHost
 from core.train.journal import LiveState, RunState
@@ -68,6 +69,8 @@ class RunController:
         self.test_size = 1
         """How many points the tracked test losses are sums over."""
         self.message = ""
+        self.test_spec: TestSpec | None = None
+        """The test set asked for in inspect (kept while inspect is closed)."""
         self._pending: RunConfig | None = None
         self._started = self._data_changed = False
         self._ended_seen = True
@@ -147,7 +150,16 @@ class RunController:
         self._reset_panels()
         self.state = LiveState(RunState.READY, epochs=self.config.epochs, lr=self.config.lr)
 
+    def test_request(self) -> TestSpec | None:
+        """The test set to show: the one asked for, else the one recorded with the run
+        (it reopens with it), else None."""
+        if self.test_spec is None and self.run_dir is not None and has_test_set(self.run_dir):
+            self.test_spec = TestSpec("run")
+        return self.test_spec
+
     def _reset_panels(self) -> None:
+        if self.test_spec is not None and self.test_spec.kind == "run":
+            self.test_spec = None  # the previous run's own test set
         self.history.clear()
         self.test_history.clear()
         self.yhat, self.views, self.data, self.message = None, None, None, ""

@@ -301,7 +301,8 @@ class FilesLink:
             self.analyst = Analyst(Deriver(Dataset("run", X, y), self.config.loss,
                                            self.config.activation, self.config.noise,
                                            self.config.data, self.config.optimizer,
-                                           self.config.momentum), self.journal, net).start()
+                                           self.config.momentum, run_dir=self.run_dir),
+                                   self.journal, net).start()
         lr = self.config.lr if state is None else float(state["lr"])
         self.analyst.offer(self.journal.state.epoch, net.theta.copy(), lr, force=True,
                            opt_state=None if state is None else state["optimizer"])

@@ -297,7 +297,23 @@ class DashboardScreen(DashboardActions, Screen):
 
     # ------------------------------------------------------------ form events
     def _show_summary(self) -> None:
-        self.query_one("#summary", Static).update(self.form.summary())
+        """The one-line settings of the compact layouts, after the marker of a run shown
+        from elsewhere ("attached", "read-only"), which the hidden title bar would say."""
+        line = Text()
+        marker = self.link_marker()
+        if marker:
+            line.append(f"● {marker}", style="bold")
+            line.append(" │ ")
+        line.append(self.form.summary())
+        self.query_one("#summary", Static).update(line)
+
+    def link_marker(self) -> str:
+        """ "attached" or "read-only" for a run shown from another process or its files
+        ("" for this dashboard's own run)."""
+        c = self.controller
+        if c.link is None or c.host is not None:
+            return ""
+        return "read-only" if c.read_only else "attached"
 
     @on(PointPicker.Picked)
     def _point_picked(self, event: PointPicker.Picked) -> None:

@@ -193,8 +193,9 @@ class DashboardActions:
         self.set_class(bool(zoom), "-zoomed")
         pair = self.query_one("#scatter", ScatterPair)
         pair.zoom = zoom if zoom in ("truth", "predict") else ""
+        self.app.clear_notifications()  # one short note at a time over the panel
         self.notify(f"zoom: {ZOOM_NAMES[zoom]}" + (" (z: next)" if zoom else ""),
-                    timeout=2)
+                    timeout=1.5)
         self.call_after_refresh(self.want_views, True)
 
     def action_toggle_form(self) -> None:

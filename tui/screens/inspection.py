@@ -2,7 +2,8 @@
 
     1 Boundary     ŷ over the input square, training points on top (m: discrete/continuous;
                    click a point: its back-propagation)
-    2 Test         fresh or CSV test set, metrics, ground truth vs prediction, misclassified
+    2 Test         fresh, uniform or CSV test set (recorded with the run, reopened with
+                   it), metrics, ground truth vs prediction, misclassified
     3 Predictions  every point with x0, x1, label, ŷ, right? (sortable; t: train/test;
                    enter on a training point: its back-propagation)
     4 Confusion    confusion matrices of the training and test sets
@@ -47,6 +48,9 @@ REDRAW_SECONDS = 1.0
 the training thread needs between chunks (bench/views.py)."""
 _TITLES = ("Boundary", "Test", "Predictions", "Confusion", "Activation", "Diagnosis",
            "Network", "Backprop")
+_SHORT_TITLES = ("Bound.", "Test", "Points", "Conf.", "Activ.", "Diag.", "Net", "Backprop")
+"""Below ``SHORT_BELOW`` columns: tab labels that all fit in 80 (no "7 Ne")."""
+SHORT_BELOW = 92
 _TAB_HELP = (
     "Boundary: ŷ over the input square, the training points on top",
     "Test: draw a test set (fresh or uniform points, or a CSV) and see how it fares",
@@ -69,6 +73,7 @@ class InspectScreen(Screen):
         Binding("m", "boundary_mode", "Mode", id="inspect.boundary-mode",
                 tooltip="Boundary: two classes ↔ continuous ŷ"),
         Binding("d", "draw_test", "Draw test", id="inspect.draw-test"),
+        Binding("u", "uniform_test", "Uniform test", show=False, id="inspect.uniform-test"),
         Binding("t", "table_set", "Train/test", id="inspect.table-set"),
         Binding("p,space", "pause", "Pause", show=False, id="inspect.pause"),
         Binding("question_mark,f1", "help", "Help", show=False, id="inspect.help"),
@@ -83,7 +88,6 @@ class InspectScreen(Screen):
         self.point = point
         self.fps = fps
         self.table_source = "train"
-        self.test_spec: TestSpec | None = None
         self._drawn: dict[str, tuple] = {}
         self._drawn_at: dict[str, float] = {}
 
@@ -109,8 +113,22 @@ class InspectScreen(Screen):
             "backprop": lambda: BackpropView(id="backprop-view"),
         }[tab]()
 
+    def on_resize(self) -> None:
+        """Tab labels that fit the width: short ones on a narrow terminal."""
+        titles = _SHORT_TITLES if self.size.width < SHORT_BELOW else _TITLES
+        tabs = self.query_one("#inspect-tabs", TabbedContent)
+        for k, (tab, title) in enumerate(zip(TABS, titles)):
+            label = f"{k + 1} {title}"
+            content_tab = tabs.get_tab(tab)
+            if str(content_tab.label) != label:
+                content_tab.label = label
+
     def on_mount(self) -> None:
-        """Ask for the first views, then follow the run."""
+        """Ask for the first views, then follow the run; the Test tab's fields show the
+        test set asked for earlier (it survives closing this screen)."""
+        spec = self.controller.test_spec
+        if spec is not None:
+            self.query_one("#test-panel", TestPanel).fill(spec)
         self.set_interval(1.0 / self.fps, self.tick, name="inspect-frame")
         if self.point is not None:
             self._show_point(self.point)
@@ -130,10 +148,11 @@ class InspectScreen(Screen):
             if tab == "boundary" else backprop.picker.wanted() if tab == "backprop" else None
         wants_test = tab in ("test", "confusion") or (
             tab == "predictions" and self.table_source == "test")
+        spec = self.controller.test_request()
         return ViewRequest(boundary=boundary, measures=tab in ("activation", "diagnosis"),
                            layers=tab == "network",
-                           test=self.test_spec if wants_test or (
-                               self.test_spec is not None and self.test_spec.every) else None,
+                           test=spec if wants_test or (spec is not None and spec.every)
+                           else None,
                            backprop=backprop.point if tab == "backprop" else None)
 
     def tick(self, force: bool = False) -> None:
@@ -178,7 +197,8 @@ class InspectScreen(Screen):
 
     def _show_test(self) -> None:
         panel, v = self.query_one("#test-panel", TestPanel), self.controller.views
-        every = self.test_spec.every if self.test_spec else 0
+        spec = self.controller.test_spec
+        every = spec.every if spec else 0
         if v is not None and v.error:
             self.notify(v.error, title="Test set", severity="error", markup=False)
         t = self._test()
@@ -274,7 +294,8 @@ class InspectScreen(Screen):
         if event.kind == "csv" and not event.path:
             self.notify("Type a CSV path first.", severity="warning")
             return
-        self.test_spec = TestSpec(event.kind, event.n, event.seed, event.path, event.every)
+        self.controller.test_spec = TestSpec(event.kind, event.n, event.seed, event.path,
+                                             event.every)
         self.tick(force=True)
 
     def action_tab(self, tab: str) -> None:
@@ -291,8 +312,12 @@ class InspectScreen(Screen):
         view.continuous = not view.continuous
 
     def action_draw_test(self) -> None:
-        """Draw a fresh test set with the Test tab's n and seed."""
+        """Draw fresh test points from the training distribution (the Test tab's n, seed)."""
         self.query_one("#test-panel", TestPanel).request("fresh")
+
+    def action_uniform_test(self) -> None:
+        """Draw test points uniform over the input square (the report's 10,000 on XOR)."""
+        self.query_one("#test-panel", TestPanel).request("uniform")
 
     def action_table_set(self) -> None:
         """Predictions table: training set ↔ test set."""

@@ -1,6 +1,7 @@
-"""The test-set panel: draw fresh points (n, seed) or load a CSV, set how often to
-track test metrics while training, and see ground truth vs prediction with the
-misclassified points marked.
+"""The test-set panel: draw fresh points from the training distribution or uniform
+points over the input square (n, seed), or load a CSV; set how often to track test
+metrics while training, and see ground truth vs prediction with the misclassified
+points marked.
 
 The panel only collects the user's request and posts `TestPanel.Requested`; the
 inspect screen makes the test set and calls `show` with the evaluation.
@@ -20,14 +21,18 @@ from core.nn.metrics import Metrics
 from tui.widgets.fields import FieldInput
 from tui.widgets.run.pair import ScatterPair
 
-__all__ = ["TestPanel"]
+__all__ = ["NO_TEST_SET", "TestPanel"]
+
+NO_TEST_SET = ("no test set: Draw (d) fresh points from the training distribution, "
+               "Uniform (u) points over the input square, or load a CSV")
 
 
 class TestPanel(Vertical):
     """Controls, a metrics line and a ScatterPair with ``mark_wrong`` on."""
 
     class Requested(Message):
-        """The user asked for a test set: ``kind`` is "fresh" (n, seed) or "csv" (path);
+        """The user asked for a test set: ``kind`` is "fresh" or "uniform" (n, seed) or
+        "csv" (path);
         ``every`` is the tracking interval in epochs (0: off)."""
 
         def __init__(self, kind: str, n: int, seed: int, path: str, every: int) -> None:
@@ -43,13 +48,16 @@ class TestPanel(Vertical):
             yield Label("seed")
             yield FieldInput("7", placeholder="seed", id="test-seed", type="integer",
                         tooltip="seed of the fresh points")
-            yield Button("Draw", id="test-draw", compact=True)
+            yield Button("Draw", id="test-draw", compact=True,
+                         tooltip="fresh points from the training distribution (d)")
+            yield Button("Uniform", id="test-uniform", compact=True,
+                         tooltip="points uniform over the input square (u)")
             yield FieldInput("", placeholder="or FILE.csv", id="test-file")
             yield Button("Load", id="test-load", compact=True)
             yield Label("every")
             yield FieldInput("0", placeholder="every", id="test-every", type="integer",
                         tooltip="track test metrics every E epochs while training (0: off)")
-        yield Static("no test set: press Draw (or d) for fresh points, or load a CSV",
+        yield Static(NO_TEST_SET,
                      id="test-metrics", markup=False)
         pair = ScatterPair(id="test-scatter")
         yield pair
@@ -57,6 +65,14 @@ class TestPanel(Vertical):
     def on_mount(self) -> None:
         """Misclassified points are always marked here."""
         self.query_one("#test-scatter", ScatterPair).mark_wrong = True
+
+    def fill(self, spec) -> None:
+        """Show an earlier request's n, seed, file and interval (a ``TestSpec``)."""
+        for fid, value in (("test-n", str(spec.n)), ("test-seed", str(spec.seed)),
+                           ("test-every", str(spec.every))):
+            self.query_one(f"#{fid}", Input).value = value
+        if spec.kind == "csv":
+            self.query_one("#test-file", Input).value = spec.path
 
     def _int(self, field: str, default: int) -> int:
         try:
@@ -75,6 +91,10 @@ class TestPanel(Vertical):
     def _draw(self) -> None:
         self.request("fresh")
 
+    @on(Button.Pressed, "#test-uniform")
+    def _uniform(self) -> None:
+        self.request("uniform")
+
     @on(Button.Pressed, "#test-load")
     def _load(self) -> None:
         self.request("csv")
@@ -92,7 +112,7 @@ class TestPanel(Vertical):
         line = self.query_one("#test-metrics", Static)
         if X is None:
             pair.set_data(np.empty((0, 2)), np.empty((0, 1)))
-            line.update("no test set: press Draw (or d) for fresh points, or load a CSV")
+            line.update(NO_TEST_SET)
             return
         pair.set_data(X, y)
         pair.set_prediction(yhat)
