@@ -25,7 +25,9 @@ def dashboard_parser() -> Parser:
                "any terminal), watch [RUN] (the same, read-only), resume RUN (continue a "
                "run exactly), sweep (a grid of runs in parallel), reproduce (the report's "
                "experiments, written up beside its numbers), export RUN… (metrics and "
-               "tables), eval RUN (test a run's weights on fresh or CSV data).",
+               "tables), eval RUN (test a run's weights on fresh or CSV data), backprop "
+               "[RUN] --point I (one point's forward and backward pass, update and "
+               "gradient check).",
     )
     p.add_argument("--version", action="version", version=f"bp-tui {__version__}")
     add_run_flags(p)
