@@ -29,8 +29,10 @@ HELP_NOTES = """\
 Letter keys act when the cursor is not in a text field; `enter` applies a field and
 leaves it, `escape` leaves it; `ctrl+s`, `ctrl+q` and `f1` work everywhere. While a run
 is going, `enter` in the Learn rate field applies the typed value to the running
-network; changing any other setting asks whether to restart with it. Runs are recorded
-under `$BP_TUI_RUNS` (default `~/.local/share/bp-tui/runs`).
+network; changing any other setting asks whether to restart with it. A click on a point
+of the prediction panel (or `i`, `8`, `g` and its index) shows that point's
+back-propagation. Runs are recorded under `$BP_TUI_RUNS` (default
+`~/.local/share/bp-tui/runs`).
 """
 
 

@@ -155,7 +155,7 @@ def _backward(bp: PointBackprop, full: bool) -> list[Line]:
 
 def _update(bp: PointBackprop) -> list[Line]:
     state = (f"the run's optimiser state, after {bp.steps_before} steps" if bp.state_known
-             else "a fresh optimiser (the run recorded no optimiser state)")
+             else "a fresh optimiser (no usable optimiser state was recorded)")
     out = [Line("update", f"{bp.optimizer}: {_RULE[bp.optimizer]}", "", "",
                 (f"η = {number(bp.lr)}; {state}; below: W before ± step = W after",))]
     for lay in reversed(bp.layers):

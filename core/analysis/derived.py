@@ -171,7 +171,7 @@ class Deriver:
     _diag: History = field(default_factory=lambda: History(cap=500), repr=False)
     _last_test_epoch: int = -1
 
-    def compute(self, net: Network, epoch: int, request: ViewRequest, lr: float = 0.1,
+    def compute(self, net: Network, epoch: int, request: ViewRequest, lr: float | None = None,
                 opt_state: dict[str, np.ndarray] | None = None) -> Views:
         """The views ``request`` asks for, of ``net`` after ``epoch`` epochs (``lr`` and
         the optimiser's ``opt_state``, if known, for the back-propagation's update)."""
@@ -194,15 +194,15 @@ class Deriver:
             views = self._with_backprop(views, net, epoch, request.backprop, lr, opt_state)
         return views
 
-    def _with_backprop(self, views: Views, net: Network, epoch: int, point: int, lr: float,
-                       opt_state: dict[str, np.ndarray] | None) -> Views:
+    def _with_backprop(self, views: Views, net: Network, epoch: int, point: int,
+                       lr: float | None, opt_state: dict[str, np.ndarray] | None) -> Views:
         if not net.all_finite():
             return replace(views, error="back-propagation: the weights are not finite")
         if not 0 <= point < len(self.data.X):
             return replace(views, error=f"back-propagation: point {point} is outside the "
                                         f"training set (0 … {len(self.data.X) - 1})")
-        opt = optimizer_with_state(self.optimizer, lr, self.momentum, net.layout.size,
-                                   opt_state)
+        opt = None if lr is None else optimizer_with_state(
+            self.optimizer, lr, self.momentum, net.layout.size, opt_state)
         bp = backprop_point(net, self.data.X, self.data.y, point, self.loss_name, opt,
                             epoch=epoch, lr=lr, optimizer_name=self.optimizer)
         return replace(views, backprop=bp)

@@ -26,7 +26,8 @@ def dashboard_parser() -> Parser:
                "run exactly), sweep (a grid of runs in parallel), reproduce (the report's "
                "experiments, written up beside its numbers, with figures), export RUN… "
                "(metrics and tables), figures RUN… (SVG/PNG figures for a report), eval "
-               "RUN (test a run's weights on fresh or CSV data).",
+               "RUN (test a run's weights on fresh or CSV data), backprop [RUN] --point I "
+               "(one point's forward and backward pass, update and gradient check).",
     )
     p.add_argument("--version", action="version", version=f"bp-tui {__version__}")
     add_run_flags(p)

@@ -303,9 +303,9 @@ class FilesLink:
                                            self.config.data, self.config.optimizer,
                                            self.config.momentum, run_dir=self.run_dir),
                                    self.journal, net).start()
-        lr = self.config.lr if state is None else float(state["lr"])
-        self.analyst.offer(self.journal.state.epoch, net.theta.copy(), lr, force=True,
-                           opt_state=None if state is None else state["optimizer"])
+        epoch, lr, opt = (self.journal.state.epoch, self.config.lr, None) if state is None \
+            else (int(state["epoch"]), float(state["lr"]), state["optimizer"])
+        self.analyst.offer(epoch, net.theta.copy(), lr, force=True, opt_state=opt)
 
     def poll(self) -> Update:
         update = self.journal.since(self._cursor)

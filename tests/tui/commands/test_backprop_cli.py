@@ -114,5 +114,5 @@ def test_weights_without_a_checkpoint_use_a_fresh_optimizer(tmp_path, capsys):
     make(tmp_path, "old", hidden=(3, 2))
     assert main(["backprop", "old", "--runs-dir", str(tmp_path), "--point", "4"]) == 0
     out = capsys.readouterr().out
-    assert "a fresh optimiser (the run recorded no optimiser state)" in out
+    assert "a fresh optimiser (no usable optimiser state was recorded)" in out
     assert "epoch 2000" in out

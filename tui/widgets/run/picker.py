@@ -16,7 +16,10 @@ from textual.message import Message
 from tui.widgets.run.boundary import BoundaryView
 from tui.widgets.run.scatter import cell_index
 
-__all__ = ["PointPicker"]
+__all__ = ["REACH", "PointPicker"]
+
+REACH = 2.0
+"""A click picks a point at most this far (in columns; a row counts two)."""
 
 
 class PointPicker(BoundaryView):
@@ -69,10 +72,14 @@ class PointPicker(BoundaryView):
                              overflow="crop")
 
     def on_click(self, event: events.Click) -> None:
-        """Pick the training point nearest the click (cells are about twice as tall as wide)."""
+        """Pick the training point nearest the click, if one is within a row or two
+        columns of it (cells are about twice as tall as wide); a click on an empty stretch
+        of the field picks nothing."""
         cells, where = self._cells(), event.get_content_offset(self)
-        if cells is None or where is None:
+        if cells is None or where is None or len(cells[0]) == 0:
             return
         row, col, _, _ = cells
         distance = (2.0 * (row - where.y)) ** 2 + (col - where.x) ** 2
-        self.post_message(self.Picked(self, int(np.argmin(distance))))
+        nearest = int(np.argmin(distance))
+        if distance[nearest] <= REACH**2:
+            self.post_message(self.Picked(self, nearest))

@@ -14,6 +14,7 @@ from core.analysis.backprop_run import load_saved_run
 from core.analysis.derived import Deriver, ViewRequest, Views
 from core.config import RunConfig
 from core.datasets import Dataset
+from core.nn.losses import get_loss
 from core.nn.network import Network
 from core.nn.optimizers import make_optimizer
 from core.train.host import RunHost
@@ -40,8 +41,7 @@ def test_deriver_computes_it_with_the_state_it_is_given():
     net = Network((3,), "tanh", "normal", np.random.default_rng(1))
     opt = make_optimizer("adam", 0.01)
     opt.bind(net.layout.size)
-    opt.step(net.theta.copy(), net.gradient(X, y, __import__("core.nn.losses").nn.losses
-                                            .get_loss("bce")))
+    opt.step(net.theta.copy(), net.gradient(X, y, get_loss("bce")))  # a state, t = 1
     d = Deriver(Dataset("d", X, y), "bce", "tanh", optimizer="adam")
     views = d.compute(net, 7, ViewRequest(backprop=4), 0.01, opt.state())
     want = backprop_point(net, X, y, 4, "bce", opt, epoch=7)
