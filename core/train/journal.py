@@ -13,10 +13,11 @@ import math
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field, replace
-from enum import Enum
 from typing import Any
 
 import numpy as np
+
+from core.state import RunState
 
 __all__ = ["Cursor", "Journal", "LiveState", "Row", "RunState", "Update"]
 
@@ -25,27 +26,6 @@ MAX_ROWS = 100_000
 
 Row = tuple[int, float, float, float, float, float]
 """One evaluated epoch: (epoch, loss, soft_acc, acc, lr, elapsed)."""
-
-
-class RunState(str, Enum):
-    """Where a run is. ``live``: training or about to; ``ended``: over for good."""
-
-    READY = "ready"
-    PREPARING = "preparing"
-    RUNNING = "running"
-    PAUSED = "paused"
-    FINISHED = "finished"
-    STOPPED = "stopped"
-    DIVERGED = "diverged"
-    ERROR = "error"
-
-    @property
-    def live(self) -> bool:
-        return self in (RunState.PREPARING, RunState.RUNNING, RunState.PAUSED)
-
-    @property
-    def ended(self) -> bool:
-        return self in (RunState.FINISHED, RunState.STOPPED, RunState.DIVERGED, RunState.ERROR)
 
 
 def _num(x: Any) -> float | None:

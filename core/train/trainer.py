@@ -33,6 +33,7 @@ from core.nn.losses import get_loss
 from core.nn.metrics import Metrics
 from core.nn.network import Network
 from core.nn.optimizers import make_optimizer
+from core.state import RunState
 from core.train import kernels
 from core.train.controls import Controls
 from core.train.logfmt import epoch_line, final_lines, time_line
@@ -59,9 +60,9 @@ class Progress:
     ``evaluations`` holds every evaluated epoch of the chunk in order; ``metrics`` is
     the one of ``epoch`` itself (None when that epoch was not evaluated) and ``yhat``
     the newest ŷ of the chunk (a fresh (n, 1) array, never a view of live state).
-    ``lines`` are the log lines the chunk adds. ``status`` is "running" until the last
-    report, which is "finished", "stopped" or "diverged". ``epochs_per_s`` is measured
-    over the last ``RATE_WINDOW`` seconds of training.
+    ``lines`` are the log lines the chunk adds. ``status`` is RUNNING until the last
+    report, which is FINISHED, STOPPED or DIVERGED (``core.state.RunState``).
+    ``epochs_per_s`` is measured over the last ``RATE_WINDOW`` seconds of training.
     """
 
     epoch: int
@@ -72,14 +73,14 @@ class Progress:
     metrics: Metrics | None = None
     yhat: np.ndarray | None = None
     lines: tuple[str, ...] = ()
-    status: str = "running"
+    status: RunState = RunState.RUNNING
     message: str = ""
     evaluations: tuple[Evaluation, ...] = ()
 
     @property
     def done(self) -> bool:
         """True for the last report of a run."""
-        return self.status != "running"
+        return self.status != RunState.RUNNING
 
 
 class Trainer:
@@ -156,19 +157,19 @@ class Trainer:
                 return (e1 - e0) / (t1 - t0)
         return self.epoch / self.elapsed if self.elapsed > 0 else 0.0
 
-    def _lines(self, epoch: int, elapsed: float, metrics: Metrics, status: str,
+    def _lines(self, epoch: int, elapsed: float, metrics: Metrics, status: RunState,
                first: bool = False) -> tuple[tuple[str, ...], str]:
         """The log lines (and message) an evaluated epoch adds: the one place they are
         made."""
         cfg = self.config
         line = epoch_line(epoch, metrics.loss, metrics.accuracy(cfg.accuracy))
-        if status == "finished":
+        if status == RunState.FINISHED:
             return tuple(final_lines(epoch, metrics.loss, metrics.accuracy(cfg.accuracy),
                                      elapsed)), ""
-        if status == "stopped":
+        if status == RunState.STOPPED:
             return (f"***** Training stopped at epoch {epoch} *****", line,
                     time_line(elapsed)), f"stopped at epoch {epoch}"
-        if status == "diverged":
+        if status == RunState.DIVERGED:
             message = (f"Training diverged at epoch {epoch}: the loss or the weights "
                        f"became NaN or infinite. Try a smaller learning rate than "
                        f"{self.lr:g}.")
@@ -178,14 +179,14 @@ class Trainer:
         return (), ""
 
     def _report(self, evaluations: list[Evaluation], yhat: np.ndarray | None,
-                status: str = "running", first: bool = False) -> Progress:
+                status: RunState = RunState.RUNNING, first: bool = False) -> Progress:
         """The report of the epochs up to ``self.epoch``, evaluated at ``evaluations``."""
         lines: list[str] = []
         message = ""
         for i, (epoch, metrics, elapsed) in enumerate(evaluations):
             last = i == len(evaluations) - 1 and epoch == self.epoch
-            more, msg = self._lines(epoch, elapsed, metrics, status if last else "running",
-                                    first)
+            now = status if last else RunState.RUNNING
+            more, msg = self._lines(epoch, elapsed, metrics, now, first)
             lines.extend(more)
             message = msg or message
         at_end = evaluations[-1][1] if evaluations and evaluations[-1][0] == self.epoch \
@@ -195,15 +196,16 @@ class Trainer:
                         yhat=yhat, lines=tuple(lines), status=status, message=message,
                         evaluations=tuple(evaluations))
 
-    def _evaluated(self, status: str = "running", first: bool = False) -> Progress:
+    def _evaluated(self, status: RunState = RunState.RUNNING, first: bool = False) -> Progress:
         """A report of the current epoch with a fresh evaluation (or the one at hand)."""
         if self._last_eval is not None and self._last_eval[0] == self.epoch:
             _, metrics, yhat = self._last_eval
         else:
             metrics, yhat = self.evaluate()
             self._last_eval = (self.epoch, metrics, yhat)
-        if status == "running" and not (math.isfinite(metrics.loss) and self.net.all_finite()):
-            status = "diverged"
+        finite = math.isfinite(metrics.loss) and self.net.all_finite()
+        if status == RunState.RUNNING and not finite:
+            status = RunState.DIVERGED
         return self._report([(self.epoch, metrics, self.elapsed)], yhat, status, first)
 
     # ------------------------------------------------------------ chunks
@@ -255,9 +257,9 @@ class Trainer:
         if evaluations:
             self._last_eval = (epochs[-1], evaluations[-1][1], yhat)
         if result.diverged:
-            return self._report(evaluations, yhat, "diverged")
-        return self._report(evaluations, yhat,
-                            "finished" if self.epoch == self.config.epochs else "running")
+            return self._report(evaluations, yhat, RunState.DIVERGED)
+        done = self.epoch == self.config.epochs
+        return self._report(evaluations, yhat, RunState.FINISHED if done else RunState.RUNNING)
 
     # ------------------------------------------------------------ the loop
     def run(self) -> Iterator[Progress]:
@@ -278,4 +280,4 @@ class Trainer:
             yield p
             if p.done:
                 return
-        yield self._evaluated("stopped")
+        yield self._evaluated(RunState.STOPPED)
