@@ -9,10 +9,12 @@ when nothing differs.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.config import RunConfig
 from core.files import printable
+
+if TYPE_CHECKING:  # imported lazily: the CLI reads the words below before NumPy loads
+    from core.config import RunConfig
 
 __all__ = [
     "METRIC_NAMES",
@@ -109,6 +111,8 @@ def run_labels(configs: Sequence[dict[str, Any] | None], names: Sequence[str]) -
     """``differing_labels`` for runs read from disk: ``configs`` are their config.json
     dicts (None or unusable for a damaged run). Runs without usable settings are labelled
     by their name, and the others are compared among themselves."""
+    from core.config import RunConfig
+
     usable: list[tuple[int, RunConfig]] = []
     for i, raw in enumerate(configs):
         try:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from core.labels import RIGHT, SOFT_ACC
 from tui.commands.common import EXIT_OK, Parser, add_runs_dir_flag, runs_root, typed
 
 __all__ = ["eval_parser", "run_eval"]
@@ -125,7 +126,7 @@ def run_eval(argv: Sequence[str]) -> int:
         print("\n".join(prediction_lines(yhat)), flush=True)
     C = confusion(yhat, y)
     wrong = int(C[0, 1] + C[1, 0])
-    print(f"bp-tui: run {shown} on {what}: {wrong} misclassified, accuracy "
-          f"{metrics.acc:.2f}% (threshold), {metrics.soft_acc:.2f}% (soft); "
+    print(f"bp-tui: run {shown} on {what}: {wrong} misclassified, {SOFT_ACC} "
+          f"{metrics.soft_acc:.2f}, {RIGHT} {metrics.acc:.2f}; "
           f"confusion [[{C[0, 0]} {C[0, 1]}] [{C[1, 0]} {C[1, 1]}]]", file=sys.stderr)
     return EXIT_OK
