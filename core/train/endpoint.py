@@ -12,7 +12,8 @@ updates (state, new log lines, metric rows, ŷ, derived views) to it:
 
 The socket is mode 0600 and refuses peers of another user (``SO_PEERCRED``); a viewer
 sending anything that is not such an object is disconnected; the run never waits for a
-viewer. A socket left by a dead process is found stale (nobody answers) and replaced.
+viewer, and each viewer gets at most one update per ``PUSH_SECONDS`` (coalesced). A
+socket left by a dead process is found stale (nobody answers) and replaced.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import select
 import socket
 import struct
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,10 +36,13 @@ from core.train.journal import Cursor, Update
 if TYPE_CHECKING:
     from core.train.host import RunHost
 
-__all__ = ["MAX_LINE", "Endpoint", "EndpointError", "encode_update", "socket_address"]
+__all__ = ["MAX_LINE", "MAX_PUSH_ROWS", "Endpoint", "EndpointError", "encode_update",
+           "socket_address", "thin"]
 
 MAX_LINE = 1 << 20  # a viewer's line longer than this is junk: disconnect
-PUSH_SECONDS = 0.1  # updates go out at most this often per viewer
+PUSH_SECONDS = 0.25  # a viewer gets at most 4 updates a second (the newest state)
+MAX_PUSH_ROWS = 64  # metric rows per update, evenly thinned: 256 a second at most
+BACKLOG_ROWS = 2000  # rows of a viewer's first update (what the run did before it came)
 _PATH_MAX = 100  # sun_path holds 108 bytes; longer paths go through /proc/self/fd
 
 
@@ -65,10 +70,22 @@ def _peer_uid(conn: socket.socket) -> int:
     return struct.unpack("3i", creds)[1]
 
 
-def encode_update(u: Update) -> dict[str, Any]:
-    """An update as JSON (ŷ and views only when they changed)."""
+def thin(rows: tuple, most: int) -> tuple:
+    """At most ``most`` of ``rows``, evenly spread, the newest always kept (a viewer
+    draws curves of at most ~1,000 points: a fast run's thousands of rows a second
+    would cost the run more to send than they show)."""
+    if len(rows) <= most:
+        return rows
+    step = len(rows) / most
+    return tuple(rows[len(rows) - 1 - int(i * step)] for i in range(most - 1, -1, -1))
+
+
+def encode_update(u: Update, most_rows: int = 2**62) -> dict[str, Any]:
+    """An update as JSON (ŷ and views only when they changed; at most ``most_rows``
+    metric rows, see ``thin``)."""
+    rows = thin(u.rows, most_rows)
     out: dict[str, Any] = {"type": "update", "state": u.state.to_json(),
-                           "lines": list(u.lines), "rows": [list(r) for r in u.rows],
+                           "lines": list(u.lines), "rows": [list(r) for r in rows],
                            "skipped": u.skipped}
     if u.yhat is not None:
         out["yhat"] = [float(v) for v in u.yhat.reshape(-1)]
@@ -84,7 +101,15 @@ def _json_default(value: Any) -> Any:
 
 
 class Endpoint:
-    """Serves ``host`` on ``<run_dir>/control.sock`` until ``close()``."""
+    """Serves ``host`` on ``<run_dir>/control.sock`` until ``close()``.
+
+    One thread per viewer reads its commands (and sleeps while it sends none); one
+    pusher thread sends every subscribed viewer its updates, at most one per
+    ``PUSH_SECONDS`` each, coalesced: the newest state, with every line and row since
+    the viewer's cursor, encoded once for all viewers at the same cursor. A viewer that
+    reads slowly is sent nothing more until it has taken what it was sent, so the run
+    and the other viewers never wait for it.
+    """
 
     def __init__(self, host: RunHost, run_dir: str | Path) -> None:
         self.host = host
@@ -92,6 +117,8 @@ class Endpoint:
         self._sock: socket.socket | None = None
         self._closed = threading.Event()
         self._count = 0
+        self._viewers: set[Connection] = set()
+        self._viewers_lock = threading.Lock()
 
     def start(self) -> Endpoint:
         """Bind (replacing a stale socket), listen, and accept in a daemon thread."""
@@ -110,14 +137,20 @@ class Endpoint:
         sock.listen(8)
         self._sock = sock
         threading.Thread(target=self._accept, name="bp-tui-endpoint", daemon=True).start()
+        threading.Thread(target=self._pusher, name="bp-tui-pusher", daemon=True).start()
         return self
 
     def close(self) -> None:
-        """Stop serving and remove the socket file."""
+        """Stop serving, hang up on every viewer and remove the socket file."""
         self._closed.set()
         if self._sock is not None:
             with contextlib.suppress(OSError):
                 self._sock.close()
+        with self._viewers_lock:
+            viewers = list(self._viewers)
+        for v in viewers:  # wakes its reader thread, which waits without a timeout
+            with contextlib.suppress(OSError):
+                v.conn.shutdown(socket.SHUT_RDWR)
         with contextlib.suppress(OSError):
             self.path.unlink()
 
@@ -135,12 +168,46 @@ class Endpoint:
                              daemon=True, name="bp-tui-viewer").start()
 
     def _serve(self, conn: socket.socket, viewer: str) -> None:
-        with contextlib.suppress(OSError), conn:
-            Connection(self.host, conn, viewer, self._closed).run()
+        conn.setblocking(False)
+        link = Connection(self.host, conn, viewer, self._closed)
+        with self._viewers_lock:
+            self._viewers.add(link)
+        try:
+            with contextlib.suppress(OSError), conn:
+                link.run()
+        finally:
+            link.gone = True
+            with self._viewers_lock:
+                self._viewers.discard(link)
+
+    def _pusher(self) -> None:
+        """Every ``PUSH_SECONDS``: one update to each subscribed viewer that has taken
+        the last; in between, the rest of what slow viewers were sent."""
+        next_tick = time.monotonic()
+        while not self._closed.is_set():
+            with self._viewers_lock:
+                viewers = [v for v in self._viewers if v.cursor is not None]
+            backlog = [v for v in viewers if v.pending]
+            wait = max(next_tick - time.monotonic(), 0.0)
+            if backlog:
+                with contextlib.suppress(OSError, ValueError):
+                    _, ready, _ = select.select([], [v.conn for v in backlog], [], wait)
+                    for v in backlog:
+                        if v.conn in ready:
+                            v.flush()
+            elif self._closed.wait(wait):
+                return
+            if time.monotonic() < next_tick:
+                continue
+            next_tick = time.monotonic() + PUSH_SECONDS
+            encoded: dict[Cursor, tuple[Update, bytes]] = {}
+            for v in viewers:
+                v.push(encoded)
 
 
 class Connection:
-    """One viewer: commands in, replies and (once subscribed) updates out."""
+    """One viewer: commands in, replies and (once subscribed) updates out, through one
+    buffer of bytes not yet taken by the viewer (``pending``)."""
 
     def __init__(self, host: RunHost, conn: socket.socket, viewer: str,
                  closed: threading.Event) -> None:
@@ -148,23 +215,47 @@ class Connection:
         self.buf = b""
         self.cursor: Cursor | None = None  # set once subscribed
         self.request = ViewRequest()
+        self.pending = b""
+        self.gone = False
+        self._sent = None
+        self._lock = threading.Lock()
 
     def send(self, obj: dict[str, Any]) -> None:
-        data = json.dumps(obj, default=_json_default, allow_nan=False) + "\n"
-        self.conn.sendall(data.encode())
+        """Queue one message (a reply) and send what the socket takes now."""
+        self.queue((json.dumps(obj, default=_json_default, allow_nan=False) + "\n").encode())
+
+    def queue(self, data: bytes) -> None:
+        with self._lock:
+            self.pending += data
+        self.flush()
+
+    def flush(self) -> None:
+        """Send as much of ``pending`` as the socket takes without waiting."""
+        with self._lock:
+            if not self.pending or self.gone:
+                return
+            try:
+                sent = self.conn.send(self.pending)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:
+                self.gone, self.pending = True, b""
+                return
+            self.pending = self.pending[sent:]
 
     def run(self) -> None:
-        while not self.closed.is_set():
-            ready, _, _ = select.select([self.conn], [], [], PUSH_SECONDS)
-            if ready:
+        """Read commands until the viewer leaves, sends junk or the endpoint closes."""
+        while not self.closed.is_set() and not self.gone:
+            select.select([self.conn], [], [])  # no timeout: an idle viewer costs nothing
+            try:
                 chunk = self.conn.recv(65536)
-                if not chunk:
-                    return  # the viewer left
-                self.buf += chunk
-                if not self._handle_lines():
-                    return  # junk: disconnect
-            if self.cursor is not None:
-                self._push()
+            except (BlockingIOError, InterruptedError):
+                continue
+            if not chunk:
+                return  # the viewer left
+            self.buf += chunk
+            if not self._handle_lines():
+                return  # junk: disconnect
 
     def _handle_lines(self) -> bool:
         while b"\n" in self.buf:
@@ -201,13 +292,24 @@ class Connection:
                     "state": self.host.state.to_json()}
         return {**out, "ok": True, "state": self.host.state.to_json()}
 
-    def _push(self) -> None:
+    def push(self, encoded: dict[Cursor, tuple[Update, bytes]]) -> None:
+        """Queue the newest update for this viewer if it has taken the last one and
+        something changed; ``encoded`` shares the work between viewers at one cursor."""
+        cursor = self.cursor
+        if cursor is None or self.pending or self.gone:
+            return
         if not self.request.empty:
             self.host.want(self.viewer, self.request)  # renewed while the viewer is here
-        update = self.host.poll(self.cursor)
-        if update.cursor != self.cursor or update.state != getattr(self, "_sent", None):
-            self.send(encode_update(update))
+        if cursor not in encoded:
+            update = self.host.poll(cursor)
+            most = BACKLOG_ROWS if cursor.rows == 0 else MAX_PUSH_ROWS
+            data = (json.dumps(encode_update(update, most), default=_json_default,
+                               allow_nan=False) + "\n").encode()
+            encoded[cursor] = (update, data)
+        update, data = encoded[cursor]
+        if update.cursor != cursor or update.state != self._sent:
             self.cursor, self._sent = update.cursor, update.state
+            self.queue(data)
 
 
 def socket_alive(path: Path, timeout: float = 1.0) -> bool:

@@ -9,6 +9,7 @@ waiting for them. Everything here round-trips through JSON for viewers on a sock
 
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections import deque
@@ -102,6 +103,15 @@ class Update:
     skipped: int = 0
 
 
+def _tail(items: deque, k: int) -> tuple:
+    """The last ``k`` items of a deque, read from its right end (cheap when few)."""
+    if k <= 0:
+        return ()
+    if k >= len(items):
+        return tuple(items)
+    return tuple(reversed(tuple(itertools.islice(reversed(items), k))))
+
+
 @dataclass
 class Journal:
     """Thread-safe, bounded record of a live run, written by one run, read by many."""
@@ -159,8 +169,8 @@ class Journal:
             first_row = s.rows - len(self._rows)
             skip_l = max(0, first_line - cursor.lines)
             skip_r = max(0, first_row - cursor.rows)
-            lines = tuple(list(self._lines)[max(cursor.lines - first_line, 0):])
-            rows = tuple(list(self._rows)[max(cursor.rows - first_row, 0):])
+            lines = _tail(self._lines, s.lines - max(cursor.lines, first_line))
+            rows = _tail(self._rows, s.rows - max(cursor.rows, first_row))
             yhat = self._yhat if self._yhat_v != cursor.yhat else None
             views = self._views if self._views_v != cursor.views else None
             new = Cursor(s.lines, s.rows, self._yhat_v, self._views_v)

@@ -3,6 +3,7 @@ socket's permissions and peer check, stale sockets, junk, long paths."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import socket
@@ -236,3 +237,41 @@ def test_every_command_is_checked_and_nothing_raises(live, capsys):
     sock.close()
     assert live.state.status == RunState.RUNNING
     assert "Traceback" not in capsys.readouterr().err
+
+
+def test_thin_keeps_the_newest_and_spreads_the_rest():
+    from core.train.endpoint import thin
+
+    rows = tuple(range(1000))
+    assert thin(rows, 2000) is rows
+    kept = thin(rows, 64)
+    assert len(kept) == 64
+    assert kept[-1] == 999
+    assert list(kept) == sorted(set(kept))
+    gaps = {b - a for a, b in itertools.pairwise(kept)}
+    assert gaps <= {15, 16}  # evenly spread
+
+
+def test_the_journal_hands_each_cursor_exactly_what_is_new():
+    from core.train.journal import Cursor, Journal
+
+    journal = Journal()
+    for i in range(50):
+        journal.add_many([f"line {i}"], [(i, 1.0, 2.0, 3.0, 0.1, 0.0)])
+    update = journal.since(Cursor(lines=47, rows=45))
+    assert update.lines == ("line 47", "line 48", "line 49")
+    assert [r[0] for r in update.rows] == [45, 46, 47, 48, 49]
+    assert journal.since(update.cursor).rows == ()
+    assert len(journal.since(Cursor()).rows) == 50
+
+
+def test_a_viewer_that_never_reads_holds_up_no_one(live):
+    path = live.session.recorder.dir / "control.sock"
+    stuck = _raw(path)
+    stuck.sendall(b'{"id": 1, "cmd": "subscribe"}\n')  # and never reads again
+    reader = SocketLink(path.parent)
+    seen = reader.poll().state.epoch
+    assert wait_until(lambda: reader.poll().state.epoch > seen + 1000, 20)
+    assert live.state.status == RunState.RUNNING
+    stuck.close()
+    reader.close()
