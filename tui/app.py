@@ -135,8 +135,8 @@ class BpTuiApp(App[int]):
         self.push_screen(ChoiceScreen(
             f"Run {self.controller.state.run_name} is training. Stop it, or leave it "
             "running (bp-tui attach brings it back)?",
-            [("stop", "Stop it", "s"), ("leave", "Leave it running", "l"),
-             ("cancel", "Cancel", "c")], default="cancel", destructive="stop"), answer)
+            [("stop", "Stop it", "q"), ("leave", "Leave it running", "d"),
+             ("cancel", "Cancel", "escape")], default="cancel", destructive="stop"), answer)
 
     # ------------------------------------------------------------ help and palette
     def show_help(self, current: type) -> None:
