@@ -36,6 +36,7 @@ from core.train.sweep import (
     summarise,
     varying_settings,
 )
+from tui.commands.sweep_table import fit_columns
 from tui.widgets.fields import FieldInput
 
 __all__ = ["SweepScreen"]
@@ -104,12 +105,18 @@ class SweepScreen(Screen):
         self._columns(["hidden", "lr"])
         self.set_interval(self.poll_seconds, self.poll, name="sweep-poll")
 
-    def _columns(self, keys: list[str]) -> None:
+    def _columns(self, keys: list[str], rows: list[list[str]] | None = None) -> None:
+        """The table's columns: run, ``keys``, MEMBER_COLUMNS — less the low-value ones
+        that ``rows`` (as they will be once numbers arrive) would not leave room for."""
         table = self.query_one("#sweep-table", DataTable)
         table.clear(columns=True)
-        for col in ("run", *keys, *MEMBER_COLUMNS):
+        headers = ["run", *keys, *MEMBER_COLUMNS]
+        if rows:
+            sample = [[c or "0" * 7 for c in r] for r in rows]
+            headers, _ = fit_columns(headers, sample, max(table.size.width - 2, 40))
+        for col in headers:
             table.add_column(col, key=col)
-        self.keys = keys
+        self.keys, self.shown = keys, headers
 
     def status(self, text: str) -> None:
         """The status line, shown as plain text (never parsed as markup)."""
@@ -163,10 +170,14 @@ class SweepScreen(Screen):
             return
         self.runner = runner
         self.opened_overlay = False
-        self._columns(varying_settings([m.config for m in runner.members]))
+        keys = varying_settings([m.config for m in runner.members])
+        rows = [member_row(m, keys) for m in runner.members]
+        self._columns(keys, rows)
         table = self.query_one("#sweep-table", DataTable)
-        for m in runner.members:
-            table.add_row(*(Text(c) for c in member_row(m, self.keys)), key=m.name)
+        everything = ("run", *keys, *MEMBER_COLUMNS)
+        for m, row in zip(runner.members, rows):
+            cells = dict(zip(everything, row))
+            table.add_row(*(Text(cells[col]) for col in self.shown), key=m.name)
         self.poll()
 
     def poll(self) -> None:
@@ -178,7 +189,7 @@ class SweepScreen(Screen):
         cols = ("run", *self.keys, *MEMBER_COLUMNS)
         for m in runner.poll():
             for col, text in zip(cols, member_row(m, self.keys)):
-                if col in MEMBER_COLUMNS:
+                if col in MEMBER_COLUMNS and col in self.shown:
                     table.update_cell(m.name, col, Text(text), update_width=True)
         counts: dict[str, int] = {}
         for m in runner.members:

@@ -82,9 +82,11 @@ async def test_fields_stay_apart_at_every_width(width: int):
                                 elapsed=2.1, lr=0.1, run_name="xor-grid-64x64")
         await pilot.pause()
         text = str(line.render())
-        assert "finishedepoch" not in text and "0.1xor" not in text
+        assert "finishedepoch" not in text
+        assert "0.1xor" not in text
         assert text.startswith("● finished │ ")
-        assert "2,000/2,000" in text and "│ lr 0.1" in text
+        assert "2,000/2,000" in text
+        assert "│ lr 0.1" in text
         assert len(text) <= width - 2
 
 
