@@ -178,3 +178,15 @@ async def test_start_lists_every_bad_field_and_a_big_lr_is_only_warned(runs_root
         await pilot.pause()
         assert str(form.query_one("#err-lr").render()).startswith("⚠ above 10")
         assert form.read_config().lr == 50000  # allowed
+
+
+async def test_started_with_a_preset_the_chooser_names_it(runs_root: Path):
+    from core.reproduce.presets import report_config
+
+    app = create_app(report_config("stuck"), runs_dir=runs_root, warm=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause(0.2)
+        form = app.screen.form
+        assert form.query_one("#f-report", Select).value == "stuck"
+        assert "lr 0.0005" in str(form.query_one("#report-about").render())
+        assert form.read_config() == report_config("stuck")

@@ -264,11 +264,23 @@ class HyperForm(VerticalScroll, can_focus=False):
         for name in FIELD_NAMES:
             self._check(name)
         self.query_one("#report-about", Static).display = False
+        base = self.base.with_changes(name=None)
+        chosen = next((n for n in REPORT_PRESETS if report_config(n) == base), None)
+        if chosen is not None:  # started with --preset NAME: say so
+            self.query_one("#f-report", Select).value = chosen
 
     def _own_settings(self) -> None:
-        """A field was edited by hand: the form no longer holds a report's run."""
+        """A field changed by hand: if the form no longer holds the report's run
+        chosen, the chooser says "your own"."""
         report = self.query_one("#f-report", Select)
-        if report.value != OWN:
+        if report.value == OWN:
+            return
+        try:
+            same = self.read_config().with_changes(name=None) == report_config(
+                str(report.value))
+        except ConfigError:
+            same = False
+        if not same:
             report.value = OWN
             self.query_one("#report-about", Static).display = False
 

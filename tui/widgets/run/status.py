@@ -118,6 +118,9 @@ class StatusLine(Widget):
 
     DROP = ("name", "word", "bar", "pct", "rate", "time")
     """Which fields give way, in this order, when the line is too narrow."""
+    DROP_FOR_MESSAGE = 4
+    """How many of DROP give way to keep a message on the first line; past them the
+    message gets its own line (the rate and the times stay)."""
 
     def _line(self, fields: list[tuple[str, list[Segment]]], message: str) -> Text:
         text = Text(no_wrap=True, overflow="ellipsis")
@@ -141,7 +144,8 @@ class StatusLine(Widget):
     def _fit(self, width: int, message: str) -> Text | None:
         """The one line with the fields that fit beside ``message`` (None: no way)."""
         fields = self.fields(width)
-        for drop in (None, *self.DROP):
+        drops = self.DROP[:self.DROP_FOR_MESSAGE] if message else self.DROP
+        for drop in (None, *drops):
             if drop is not None:
                 fields = [(n, []) if n == drop else (n, s) for n, s in fields]
             line = self._line(fields, message)
