@@ -32,7 +32,7 @@ __all__ = [
 DATASETS = ("linear", "xor", "xor-grid", "circle", "spiral", "gauss")
 DEFAULT_N = {"linear": 100, "xor": 21, "xor-grid": 70, "circle": 100, "spiral": 100, "gauss": 100}
 ABOUT = {
-    "linear": "uniform points, class 1 on or above the diagonal: the report's linear set",
+    "linear": "uniform points split by the diagonal (the report's)",
     "xor": "the hand-out's 21 points on the two diagonals",
     "xor-grid": "the report's 69 XOR points (its 2020 template's grid, n = 70)",
     "circle": "a disc inside a ring (TensorFlow Playground's circle)",

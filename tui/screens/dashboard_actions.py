@@ -92,11 +92,14 @@ class DashboardActions:
 
     def refuse_start(self) -> None:
         """Start refused: every bad field, each with its whole reason."""
-        bad = self.form.bad_fields()
+        bad = self.form.bad_fields() or [("settings", "they do not go together")]
         reasons = "; ".join(f"{self.form.label_of(f)}: {why}" for f, why in bad)
-        self.form_message(reasons)
+        labels = ", ".join(self.form.label_of(f) for f, _why in bad)
+        self.form_message(reasons if len(bad) == 1 else
+                          f"{len(bad)} fields to fix: {labels} (each reason is under it)")
         self.say(reasons, title=f"Cannot start: {len(bad)} field(s) to fix", error=True,
                  timeout=10)
+        self.form.show_field(bad[0][0])
 
     def _same_settings(self, lr: float) -> None:
         """``s`` on a run that already has the form's settings: nothing to restart (a

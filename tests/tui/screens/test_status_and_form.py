@@ -167,8 +167,10 @@ async def test_start_lists_every_bad_field_and_a_big_lr_is_only_warned(runs_root
         await pilot.press("s")
         await pilot.pause(0.1)
         message = str(app.screen.query_one("#form-message").render())
-        for label in ("Hidden:", "Learn rate:", "Epochs:"):
-            assert label in message
+        assert message == "✗ 3 fields to fix: Hidden, Learn rate, Epochs (each reason is under it)"
+        toast = [n.message for n in app._notifications][-1]
+        for label in ("Hidden: each layer", "Learn rate: must be", "Epochs: must be"):
+            assert label in toast
         err = str(form.query_one("#err-hidden").render())
         assert err == "✗ each layer size must be a whole number from 1 to 16384 (got 'abc')"
         assert "ready" in status(app)

@@ -170,6 +170,11 @@ class HyperForm(VerticalScroll, can_focus=False):
                     together.append((exc.field, exc.reason))
         return [(n, self.errors[n]) for n in FIELD_NAMES if n in self.errors] + together
 
+    def show_field(self, field: str) -> None:
+        """Scroll ``field`` (and its reason under it) into view."""
+        if self.query(f"#err-{field}"):
+            self.scroll_to_widget(self.query_one(f"#err-{field}"), animate=False)
+
     def load_report(self, name: str) -> RunConfig:
         """Fill every field with the report's run ``name`` and say what the report did;
         the settings loaded."""
