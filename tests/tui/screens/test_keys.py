@@ -4,6 +4,7 @@ Enter applies a field and never starts a run; a dialog answers only to its own k
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -145,6 +146,10 @@ async def test_d_closes_a_read_only_view_opened_from_the_runs_screen(live, runs_
         await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen)
                        and "stopped" in status(app))
         assert app.screen.controller.read_only
+        summary = json.loads((live.session.recorder.dir / "summary.json").read_text())
+        line = status(app)  # the run's own figures, read from its files
+        assert f"{summary['epochs_per_s']:,.0f} ep/s avg" in line
+        assert f"lr {summary['lr']:g} │" in line
         await pilot.press("d")
         await wait_for(pilot, lambda: app.screen is runs)
 
