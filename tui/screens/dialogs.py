@@ -66,9 +66,9 @@ class ChoiceScreen(ModalScreen[str | None]):
     @property
     def hint(self) -> str:
         """What the dialog says to a key that is not one of its answers."""
-        keys = ", ".join(f"{KEY_NAMES.get(key, key)} {label.lower()}"
-                         for _answer, label, key in self.choices)
-        return f"Answer the question first: {keys}."
+        keys = [KEY_NAMES.get(key, key) for _answer, _label, key in self.choices]
+        listed = ", ".join(keys[:-1]) + f" or {keys[-1]}" if len(keys) > 1 else keys[0]
+        return f"Answer the question first ({listed})."
 
     def on_key(self, event) -> None:
         for answer, _label, key in self.choices:

@@ -95,7 +95,7 @@ async def test_a_question_answers_only_to_its_own_keys(runs_root: Path):
             await pilot.press(key)
             assert app.screen is dialog, key
             hint = str(dialog.query_one("#confirm-hint").render())
-            assert hint == "Answer the question first: y restart, esc keep running."
+            assert hint == "Answer the question first (y or esc)."
         await pilot.press("escape")
         await wait_for(pilot, lambda: no_dialog(app))
         c = app.screen.controller
