@@ -26,7 +26,10 @@ __all__ = ["BpTuiApp", "create_app"]
 
 HELP_NOTES = """\
 Letter keys act when the cursor is not in a text field; `enter` applies a field and
-leaves it, `escape` leaves it; `ctrl+s`, `ctrl+q` and `f1` work everywhere. While a run
+leaves it (it never starts a run: `s` does), `escape` leaves it (and closes the form
+opened over the panels); `ctrl+s`, `ctrl+q` and `f1` work everywhere. A question
+answers only to its own keys (`y` / `enter`, `escape`; quitting: `q`, `d`, `escape`):
+any other key is not an answer, it says so. While a run
 is going, `enter` in the Learn rate field applies the typed value to the running
 network; changing any other setting asks whether to restart with it. Runs are recorded
 under `$BP_TUI_RUNS` (default `~/.local/share/bp-tui/runs`).
