@@ -18,6 +18,7 @@ import numpy as np
 from core.files import FileRefused, printable, read_bounded
 
 __all__ = [
+    "ABOUT",
     "DATASETS",
     "DEFAULT_N",
     "MAX_CSV_BYTES",
@@ -30,6 +31,15 @@ __all__ = [
 
 DATASETS = ("linear", "xor", "xor-grid", "circle", "spiral", "gauss")
 DEFAULT_N = {"linear": 100, "xor": 21, "xor-grid": 70, "circle": 100, "spiral": 100, "gauss": 100}
+ABOUT = {
+    "linear": "uniform points split by the diagonal (the report's)",
+    "xor": "the hand-out's 21 points on the two diagonals",
+    "xor-grid": "the report's 69 XOR points (its 2020 template's grid, n = 70)",
+    "circle": "a disc inside a ring (TensorFlow Playground's circle)",
+    "spiral": "two interleaved spirals (TensorFlow Playground's)",
+    "gauss": "two Gaussian blobs around (0.3, 0.3) and (0.7, 0.7)",
+}
+"""One line about each data set (the dashboard's form shows it under Data)."""
 MAX_N = 1_000_000
 MAX_CSV_BYTES = 128 * 1024**2
 """A CSV data file may be at most 128 MiB (a million rows take about 40 MiB)."""

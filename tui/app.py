@@ -27,7 +27,10 @@ __all__ = ["BpTuiApp", "create_app"]
 
 HELP_NOTES = """\
 Letter keys act when the cursor is not in a text field; `enter` applies a field and
-leaves it, `escape` leaves it; `ctrl+s`, `ctrl+q` and `f1` work everywhere. While a run
+leaves it (it never starts a run: `s` does), `escape` leaves it (and closes the form
+opened over the panels); `ctrl+s`, `ctrl+q` and `f1` work everywhere. A question
+answers only to its own keys (`y` / `enter`, `escape`; quitting: `q`, `d`, `escape`):
+any other key is not an answer, it says so. While a run
 is going, `enter` in the Learn rate field applies the typed value to the running
 network; changing any other setting asks whether to restart with it. A click on a point
 of the prediction panel (or `i`, `8`, `g` and its index) shows that point's
@@ -159,8 +162,8 @@ class BpTuiApp(App[int]):
         self.push_screen(ChoiceScreen(
             f"Run {self.controller.state.run_name} is training. Stop it, or leave it "
             "running (bp-tui attach brings it back)?",
-            [("stop", "Stop it", "s"), ("leave", "Leave it running", "l"),
-             ("cancel", "Cancel", "c")], default="cancel", destructive="stop"), answer)
+            [("stop", "Stop it", "q"), ("leave", "Leave it running", "d"),
+             ("cancel", "Cancel", "escape")], default="cancel", destructive="stop"), answer)
 
     # ------------------------------------------------------------ help and palette
     def show_help(self, current: type) -> None:

@@ -232,7 +232,7 @@ class Session:
             acc=m.acc if m else None,
             lr=self.trainer.lr,
             duration=self.trainer.elapsed,
-            epochs_per_s=p.epochs_per_s if p else 0.0,
+            epochs_per_s=self.trainer.average_rate,
             finished=time.time(),
             message=message,
         )

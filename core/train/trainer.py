@@ -150,12 +150,17 @@ class Trainer:
         self.shuffle_rng.bit_generator.state = state["shuffle"]
 
     # ------------------------------------------------------------ reports
+    @property
+    def average_rate(self) -> float:
+        """Epochs per second over the whole run: epochs trained ÷ training time."""
+        return self.epoch / self.elapsed if self.elapsed > 0 else 0.0
+
     def _rate(self) -> float:
         if len(self._marks) >= 2:
             (t0, e0), (t1, e1) = self._marks[0], self._marks[-1]
             if t1 > t0:
                 return (e1 - e0) / (t1 - t0)
-        return self.epoch / self.elapsed if self.elapsed > 0 else 0.0
+        return self.average_rate
 
     def _lines(self, epoch: int, elapsed: float, metrics: Metrics, status: RunState,
                first: bool = False) -> tuple[tuple[str, ...], str]:

@@ -54,10 +54,42 @@ def _hung_up(signum, frame) -> None:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with one-line errors (no usage dump) and exit status 2."""
+    """argparse with one-line errors (no usage dump) and exit status 2. With
+    ``--preset NAME`` (``add_run_flags``) the report run's settings become the defaults
+    and the arguments are read again: flags given beside it still win."""
 
     def error(self, message: str) -> NoReturn:
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+    def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
+        parsed, rest = super().parse_known_args(args, namespace)
+        name = getattr(parsed, "preset", None)
+        if name is None:
+            return parsed, rest
+        self.set_defaults(**_preset_defaults(name))
+        return super().parse_known_args(args, namespace)
+
+
+def _preset_defaults(name: str) -> dict[str, Any]:
+    """The flags' defaults that load the report's run ``name``."""
+    from core.reproduce.presets import report_config
+
+    c = report_config(name)
+    return {"data": c.data, "n": c.n, "noise": c.noise, "seed": c.seed,
+            "hidden": [str(h) for h in c.hidden], "activation": c.activation,
+            "init": c.init, "loss": c.loss, "optimizer": c.optimizer, "lr": c.lr,
+            "momentum": c.momentum, "epochs": c.epochs, "log_every": c.log_every,
+            "batch_size": c.batch_size, "shuffle": c.shuffle, "accuracy": c.accuracy,
+            "backend": c.backend}
+
+
+def _preset_name(text: str) -> str:
+    from core.reproduce.presets import REPORT_PRESETS
+
+    if text not in REPORT_PRESETS:
+        raise argparse.ArgumentTypeError(
+            f"choose one of {', '.join(REPORT_PRESETS)} (got {text[:40]!r})")
+    return text
 
 
 def typed(name: str):
@@ -76,6 +108,9 @@ def typed(name: str):
 def add_run_flags(p: argparse.ArgumentParser) -> None:
     """The flags shared by ``bp-tui`` and ``bp-tui train``: every setting of a run."""
     d = RunConfig()
+    p.add_argument("--preset", type=_preset_name, default=None, metavar="NAME",
+                   help="start from one of the report's runs: linear-run, xor-run, "
+                        "hidden-units, learning-rates, stuck (other flags override it)")
     g = p.add_argument_group("data")
     g.add_argument("--data", type=typed("data"), default=d.data, metavar="NAME",
                    help=f"data set: {', '.join(DATASETS)} (default {d.data})")

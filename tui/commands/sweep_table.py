@@ -19,7 +19,8 @@ from core.train.sweep import (
     member_row,
 )
 
-__all__ = ["LiveTable", "cell_lines", "format_table", "member_lines"]
+__all__ = ["DROP_FIRST", "LiveTable", "cell_lines", "fit_columns", "format_table",
+           "member_lines"]
 
 LEFT = {"run", "settings", "status", "cell"}
 
@@ -36,12 +37,35 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[
     return [line(headers), *(line(r) for r in rows)]
 
 
-def member_lines(members: Sequence[MemberState]) -> list[str]:
+DROP_FIRST = ("run", RIGHT, "epoch", "status")
+"""Columns that give way, in this order, when a table is wider than the terminal: the
+settings that differ name a row, and the numbers asked for (loss, accuracy, ms/epoch,
+time) stay."""
+
+
+def fit_columns(headers: Sequence[str], rows: Sequence[Sequence[str]],
+                width: int | None) -> tuple[list[str], list[list[str]]]:
+    """``headers`` and ``rows`` without the DROP_FIRST columns it takes (in order) for
+    the table to fit ``width`` characters (None: all of them)."""
+    headers, rows = list(headers), [list(r) for r in rows]
+    for name in (*DROP_FIRST, None):
+        if width is None or len(format_table(headers, rows)[0]) <= width or name is None:
+            break
+        if name in headers and len(headers) > 2:
+            i = headers.index(name)
+            headers.pop(i)
+            for r in rows:
+                r.pop(i)
+    return headers, rows
+
+
+def member_lines(members: Sequence[MemberState], width: int | None = None) -> list[str]:
     """The members table: run, its settings (those that differ), status, epoch, loss,
-    both accuracies, time."""
+    both accuracies, time (within ``width`` characters: low-value columns go first)."""
     headers = ["run", "settings", *MEMBER_COLUMNS]
     labels = member_labels(members)
-    return format_table(headers, [member_row(m, lab) for m, lab in zip(members, labels)])
+    rows = [member_row(m, lab) for m, lab in zip(members, labels)]
+    return format_table(*fit_columns(headers, rows, width))
 
 
 def _median(x: float | None, spec: str) -> str:
@@ -78,9 +102,9 @@ class LiveTable:
 
     def update(self, members: Sequence[MemberState]) -> None:
         """Show the members' newest state."""
-        lines = member_lines(members)
-        rows = shutil.get_terminal_size((100, 24)).lines
-        if self.tty and len(lines) < rows - 2:
+        size = shutil.get_terminal_size((100, 24))
+        lines = member_lines(members, size.columns - 1 if self.tty else None)
+        if self.tty and len(lines) < size.lines - 2:
             self._redraw(lines)
         else:
             self._lines(members, lines)

@@ -272,7 +272,8 @@ class FilesLink:
                                loss=_num(last.get("loss"), j.loss),
                                soft_acc=_num(last.get("soft_acc"), j.soft_acc),
                                acc=_num(last.get("acc"), j.acc),
-                               elapsed=_num(last.get("wall"), j.elapsed) or 0.0)
+                               elapsed=_num(last.get("wall"), j.elapsed) or 0.0,
+                               lr=_num(s.get("lr") if status.ended else last.get("lr"), j.lr))
         self._refresh_weights()
 
     def _refresh_weights(self) -> None:

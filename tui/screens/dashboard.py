@@ -17,7 +17,6 @@ import time
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
@@ -29,12 +28,13 @@ from core.datasets import DataError
 from core.train.journal import RunState
 from tui.live.controller import ControllerError, Frame, RunController
 from tui.screens.dashboard_actions import DashboardActions
+from tui.screens.dashboard_keys import BINDINGS, KEY_ACTIONS, KeyContext, key_verdict
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.form import HyperForm
 from tui.widgets.run.pair import PICTURES, ScatterPair
 from tui.widgets.run.picker import PointPicker
-from tui.widgets.run.status import RunStatus, StatusLine
+from tui.widgets.run.status import RunStatus, StatusLine, average_rate
 
 __all__ = ["HEAVY_SECONDS", "TICK_SECONDS", "DashboardScreen"]
 
@@ -54,37 +54,8 @@ class DashboardScreen(DashboardActions, Screen):
     HORIZONTAL_BREAKPOINTS = [(0, "-tiny"), (80, "-narrow"), (110, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-tiny-h"), (24, "-short"), (32, "-tall")]
 
-    BINDINGS = [
-        Binding("s", "start", "Start", id="run.start"),
-        Binding("ctrl+s", "start", "Start", show=False, priority=True, id="run.start-ctrl"),
-        Binding("p,space", "pause", "Pause", id="run.pause"),
-        Binding("p,space", "resume", "Resume", id="run.resume"),
-        Binding("n", "step", "Step", id="run.step"),
-        Binding("x", "stop", "Stop", id="run.stop"),
-        Binding("r", "reset", "Reset", show=False, id="run.reset"),
-        Binding("g", "new_data", "New data", show=False, id="run.new-data"),
-        Binding("plus,equals_sign", "lr(2.0)", "lr×2", show=False, id="run.lr-up",
-                tooltip="Double the learning rate (live from the next epoch)"),
-        Binding("minus,underscore", "lr(0.5)", "lr÷2", show=False, id="run.lr-down",
-                tooltip="Halve the learning rate (live from the next epoch)"),
-        Binding("b", "picture", "Picture", show=False, id="view.picture",
-                tooltip="Prediction panel: boundary → continuous ŷ → the report's scatter"),
-        Binding("l", "toggle_log", "Log loss", show=False, id="view.log-loss"),
-        Binding("m", "mean_loss", "Mean loss", show=False, id="view.mean-loss",
-                tooltip="Loss per point (train and test compare) or the report's sum"),
-        Binding("y", "predictions", "Predictions", show=False, id="view.predictions"),
-        Binding("f", "toggle_form", "Form", show=False, id="view.form"),
-        Binding("z", "zoom", "Zoom", show=False, id="view.zoom"),
-        Binding("i", "inspect", "Inspect", id="view.inspect"),
-        Binding("d", "detach", "Detach", id="run.detach"),
-        # priority: handled as the key arrives, so the keys after it in a burst are
-        # commands again (not typed into the field the cursor was in)
-        Binding("escape", "leave_field", "Leave field", show=False, priority=True,
-                id="view.leave-field"),
-        Binding("enter", "submit_field", "Apply field", show=False, priority=True,
-                id="view.submit-field"),
-        Binding("question_mark,f1", "help", "Help", id="app.help"),
-    ]
+    BINDINGS = BINDINGS
+    """The keys, and beside them (``dashboard_keys.KEYS``) when each may act."""
 
     def __init__(self, controller: RunController, fps: float = 8.0, start: bool = False,
                  title: str = "", closes_link: bool = False) -> None:
@@ -203,13 +174,19 @@ class DashboardScreen(DashboardActions, Screen):
 
     def _draw_status(self, f: Frame) -> None:
         c, s = self.controller, f.state
-        live = c.running
+        if c.link is None:  # ready: the next run's settings
+            rate, lr, next_lr = 0.0, c.config.lr, None
+        elif s.status.ended:  # the run's average, and the lr in force at its end
+            rate, lr = average_rate(s.epoch, s.elapsed), s.lr
+            next_lr = c.config.lr if c.host is not None else None
+        else:
+            rate = s.rate if s.status == RunState.RUNNING else 0.0
+            lr, next_lr = s.lr, None
         status = RunStatus(
             state=s.status.value, epoch=s.epoch,
             epochs=s.epochs if c.link is not None else c.config.epochs,
-            rate=s.rate if s.status == RunState.RUNNING else 0.0, elapsed=s.elapsed,
-            lr=s.lr if live else c.config.lr, run_name=s.run_name,
-            message=f.message or self._note)
+            rate=rate, elapsed=s.elapsed, lr=lr, run_name=s.run_name,
+            message=f.message or self._note, next_lr=next_lr)
         if status == self._shown:
             return
         now = time.monotonic()
@@ -243,32 +220,35 @@ class DashboardScreen(DashboardActions, Screen):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Pause or Resume as the run is; Step while paused; Detach while this process
-        trains the run; no run controls on a read-only view."""
-        c = self.controller
-        status = c.status if c.link is not None else RunState.READY
-        if action in ("pause", "resume", "step", "stop", "lr") and c.read_only:
-            return False
-        if action == "lr" and c.link is not None and c.host is None and not c.running:
-            return False  # an attached run that has ended: nothing to change
-        if action == "pause":
-            return status in (RunState.RUNNING, RunState.PREPARING)
-        if action == "resume":
-            return status == RunState.PAUSED
-        if action == "step":
-            return status == RunState.PAUSED
-        if action == "stop":
-            return c.running
-        if action == "detach":
-            return c.owns_run
-        if action == "leave_field":  # an open dropdown closes on its own escape first
-            return not isinstance(self.focused, SelectOverlay) and (
-                self.focused is not None or self.closes_link)
-        if action == "submit_field":
-            return isinstance(self.focused, Input)
-        if action in ("start", "reset", "new_data"):  # elsewhere: on_key says why not
-            return c.host is not None or c.link is None
-        return True
+        """The footer and the bindings follow ``KEYS``: an action acts only when its
+        rule says so (a key refused with a reason says it in ``on_key``)."""
+        return key_verdict(action, self.key_context()) is True
+
+    def key_context(self) -> KeyContext:
+        """What the rules of ``KEYS`` look at, now."""
+        c, focused = self.controller, self.focused
+        return KeyContext(
+            status=c.status if c.link is not None else RunState.READY,
+            own=c.link is None or c.host is not None, read_only=c.read_only,
+            running=c.running, owns_run=c.owns_run,
+            typing=isinstance(focused, Input),
+            field=focused is not None and not isinstance(focused, SelectOverlay),
+            dropdown=isinstance(focused, SelectOverlay), closes_link=self.closes_link,
+            form_over=self.has_class("-form-toggled") and (
+                self.has_class("-narrow") or self.has_class("-short")))
+
+    def on_key(self, event) -> None:
+        """A key whose rule refuses it with a reason says why instead of doing nothing
+        (checked before the bindings, which then do not act)."""
+        if isinstance(self.focused, Input):
+            return
+        action = KEY_ACTIONS.get(event.key)
+        if action is None:
+            return
+        verdict = key_verdict(action, self.key_context())
+        if isinstance(verdict, str):
+            event.stop()
+            self.say(verdict, title="Not here")
 
     # ------------------------------------------------------------ data preview
     def show_preview(self, config: RunConfig | None = None) -> None:
@@ -327,7 +307,7 @@ class DashboardScreen(DashboardActions, Screen):
         if not event.valid:
             return
         self.form_message("")
-        if self.controller.link is None and event.field in (
+        if not self.controller.running and self.key_context().own and event.field in (
                 "data", "n", "noise", "seed", "data_seed", "data_file"):
             self.show_preview()
 
@@ -340,25 +320,15 @@ class DashboardScreen(DashboardActions, Screen):
             except (ValueError, ControllerError) as exc:
                 self.form_message(f"Learn rate: {exc}")
             return
-        if not c.running:
-            if event.field not in ("data", "activation", "loss", "optimizer", "init",
-                                   "accuracy"):
-                self.action_start()
+        if not c.running:  # applied: the next start (s) uses it; enter never starts
             return
         try:
             config = self.form.read_config()
-        except ConfigError as exc:
-            self.form_message(f"{self.form.label_of(exc.field)}: {exc.reason}")
+        except ConfigError:
+            self.refuse_start()
             return
         if c.run_config is not None and config != c.run_config.with_changes(lr=config.lr):
             self.ask_restart(config)
-
-    def on_key(self, event) -> None:
-        """Start, reset and new data are not offered on another process's run or a run's
-        files; their keys say why instead of doing nothing."""
-        if event.key in ("s", "ctrl+s", "r", "g") and not isinstance(self.focused, Input) \
-                and self._not_here():
-            event.stop()
 
     def on_descendant_focus(self, event) -> None:
         """Fields show they have the cursor (the form's frame lights up)."""

@@ -76,32 +76,43 @@ class DashboardActions:
         self.app.push_screen(ConfirmScreen(f"Restart with {changed}?", yes="Restart",
                                            no="Keep running"), answer)
 
-    def _not_here(self) -> bool:
-        """True (and says why) on a view of another process's run or of a run's files:
-        runs start from a dashboard of their own."""
-        c = self.controller
-        if c.link is None or c.host is not None:
-            return False
-        why = "this is a read-only view" if c.read_only else "this run belongs to another process"
-        self.say(f"{why}: start runs from your own dashboard (q, then s)", title="Not here")
-        return True
-
     def action_start(self) -> None:
-        """Start a run with the form's settings (asks to restart if one is going)."""
-        if self._not_here():
-            return
+        """Start a run with the form's settings (with one going: asks to restart with
+        the settings that changed; with none changed, says so)."""
         try:
             config = self.form.read_config()
-        except ConfigError as exc:
-            reason = f"{self.form.label_of(exc.field)}: {exc.reason}"
-            self.form_message(reason)
-            self.say(reason, title="Cannot start", error=True)
+        except ConfigError:
+            self.refuse_start()
             return
         self.form_message("")
-        if self.controller.running:
-            self.ask_restart(config)
+        c = self.controller
+        if c.running:
+            if not describe_changes(c.run_config, config.with_changes(lr=c.run_config.lr)):
+                self._same_settings(config.lr)
+            else:
+                self.ask_restart(config)
             return
-        self._try(self.controller.start, config)
+        self._try(c.start, config)
+
+    def refuse_start(self) -> None:
+        """Start refused: every bad field, each with its whole reason."""
+        bad = self.form.bad_fields() or [("settings", "they do not go together")]
+        reasons = "; ".join(f"{self.form.label_of(f)}: {why}" for f, why in bad)
+        labels = ", ".join(self.form.label_of(f) for f, _why in bad)
+        self.form_message(reasons if len(bad) == 1 else
+                          f"{len(bad)} fields to fix: {labels} (each reason is under it)")
+        self.say(reasons, title=f"Cannot start: {len(bad)} field(s) to fix", error=True,
+                 timeout=10)
+        self.form.show_field(bad[0][0])
+
+    def _same_settings(self, lr: float) -> None:
+        """``s`` on a run that already has the form's settings: nothing to restart (a
+        new lr in the form is applied live, as enter in its field does)."""
+        if lr != self.controller.state.lr:
+            self.set_lr(lr)
+            return
+        self.say("The run is already running with these settings: change one to restart "
+                 "with it, or r for new initial weights.", title="Nothing to restart")
 
     def action_pause(self) -> None:
         """Pause the run (it holds between epochs)."""
@@ -214,9 +225,11 @@ class DashboardActions:
         await field.action_submit()
 
     def action_leave_field(self) -> None:
-        """Leave the field the cursor is in (keys are commands again); on a run opened
-        from the runs screen, go back to it."""
-        if self.focused is not None:
+        """Leave the field the cursor is in (keys are commands again); close the form
+        opened over the panels; on a run opened from the runs screen, go back to it."""
+        if self.key_context().form_over:
+            self.action_toggle_form()
+        elif self.focused is not None:
             self.set_focus(None)
         elif self.closes_link and len(self.app.screen_stack) > 1:
             self.app.pop_screen()
@@ -235,8 +248,16 @@ class DashboardActions:
         self.app.push_screen(InspectScreen(self.controller, point=index))
 
     def action_detach(self) -> None:
-        """Leave the dashboard and let this run train on (bp-tui attach brings it back)."""
-        self.app.detach()
+        """Leave the dashboard and let this run train on (bp-tui attach brings it back);
+        on a view of another process's run or of a run's files, close the view and
+        leave the run as it is."""
+        c = self.controller
+        if c.owns_run:
+            self.app.detach()
+        elif self.closes_link and len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+        else:
+            self.app.exit(0)
 
     def action_help(self) -> None:
         """Every key, on every screen."""

@@ -25,12 +25,21 @@ __all__ = ["ChoiceScreen", "ConfirmScreen", "DiffScreen", "ExportScreen", "Renam
            "check_export_folder", "export_runs"]
 
 
+KEY_NAMES = {"escape": "esc", "enter": "enter"}
+"""How a dialog's answer keys are written on its buttons."""
+PASS_THROUGH = frozenset({"tab", "shift+tab", "left", "right", "enter", "escape"})
+"""Keys a dialog leaves to its buttons (move between them, press the focused one) or to
+its escape binding."""
+
+
 class ChoiceScreen(ModalScreen[str | None]):
     """Ask ``question`` with buttons ``choices`` — (answer, label, key) — and dismiss
-    with the answer chosen (escape: None). Enter presses the ``default`` button. Every
-    text is shown as text (a run name never parses as markup)."""
+    with the answer chosen (escape: None, unless a choice has the key "escape"). Enter
+    presses the focused button, at first the ``default``. Any other key is not an answer
+    and is not swallowed silently: the dialog says to answer it first. Every text is
+    shown as text (a run name never parses as markup)."""
 
-    BINDINGS = [Binding("escape", "choose(None)", "Cancel", id="choice.cancel")]
+    BINDINGS = [Binding("escape", "choose_escape", "Cancel", id="choice.cancel")]
 
     def __init__(self, question: str, choices: list[tuple[str, str, str]],
                  default: str | None = None, destructive: str | None = None) -> None:
@@ -46,12 +55,20 @@ class ChoiceScreen(ModalScreen[str | None]):
                 for answer, label, key in self.choices:
                     variant = "error" if answer == self.destructive else (
                         "primary" if answer == self.default else "default")
-                    yield Button(Text(f"{label} [{key}]"), id=f"choice-{answer}",
-                                 variant=variant)
+                    yield Button(Text(f"{label} [{KEY_NAMES.get(key, key)}]"),
+                                 id=f"choice-{answer}", variant=variant)
+            yield Static("", id="confirm-hint", markup=False)
 
     def on_mount(self) -> None:
         """Enter presses the focused button: the default answer."""
         self.query_one(f"#choice-{self.default}", Button).focus()
+
+    @property
+    def hint(self) -> str:
+        """What the dialog says to a key that is not one of its answers."""
+        keys = [KEY_NAMES.get(key, key) for _answer, _label, key in self.choices]
+        listed = ", ".join(keys[:-1]) + f" or {keys[-1]}" if len(keys) > 1 else keys[0]
+        return f"Answer the question first ({listed})."
 
     def on_key(self, event) -> None:
         for answer, _label, key in self.choices:
@@ -59,24 +76,28 @@ class ChoiceScreen(ModalScreen[str | None]):
                 event.stop()
                 self.dismiss(answer)
                 return
+        if event.key not in PASS_THROUGH:
+            event.stop()
+            self.query_one("#confirm-hint", Static).update(Text(self.hint, style="bold"))
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.dismiss((event.button.id or "")[len("choice-"):])
 
-    def action_choose(self, answer: str | None) -> None:
-        """Close with ``answer`` (None: cancelled)."""
-        self.dismiss(answer)
+    def action_choose_escape(self) -> None:
+        """Close with the answer whose key is escape (else None: cancelled)."""
+        self.dismiss(next((a for a, _l, k in self.choices if k == "escape"), None))
 
 
 class ConfirmScreen(ChoiceScreen):
-    """A yes/no question: y = yes, n / escape = no, enter = the default (dismisses
-    with True for yes)."""
+    """A yes/no question: y = yes, escape = no, enter = the default (dismisses with True
+    for yes). No letter answers "no": on the dashboard every letter is a command, and a
+    burst of them must not answer a question the user has not read."""
 
     def __init__(
         self, question: str, yes: str = "Yes", no: str = "No", enter_means_yes: bool = True
     ) -> None:
         """``enter_means_yes=False`` for destructive questions: enter then keeps things."""
-        super().__init__(question, [("yes", yes, "y"), ("no", no, "n")],
+        super().__init__(question, [("yes", yes, "y"), ("no", no, "escape")],
                          default="yes" if enter_means_yes else "no",
                          destructive=None if enter_means_yes else "yes")
 

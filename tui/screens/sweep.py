@@ -37,6 +37,7 @@ from core.train.sweep import (
     preset,
     summarise,
 )
+from tui.commands.sweep_table import fit_columns
 from tui.widgets.fields import FieldInput
 
 __all__ = ["SweepScreen"]
@@ -108,11 +109,18 @@ class SweepScreen(Screen):
         self._columns()
         self.set_interval(self.poll_seconds, self.poll, name="sweep-poll")
 
-    def _columns(self) -> None:
+    def _columns(self, rows: list[list[str]] | None = None) -> None:
+        """The table's columns: run, settings, MEMBER_COLUMNS — less the low-value ones
+        that ``rows`` (as they will be once numbers arrive) would not leave room for."""
         table = self.query_one("#sweep-table", DataTable)
         table.clear(columns=True)
-        for col in ("run", "settings", *MEMBER_COLUMNS):
+        headers = ["run", "settings", *MEMBER_COLUMNS]
+        if rows:
+            sample = [[c or "0" * 7 for c in r] for r in rows]
+            headers, _ = fit_columns(headers, sample, max(table.size.width - 2, 40))
+        for col in headers:
             table.add_column(col, key=col)
+        self.shown = headers
 
     def status(self, text: str) -> None:
         """The status line, shown as plain text (never parsed as markup)."""
@@ -167,12 +175,15 @@ class SweepScreen(Screen):
             return
         self.runner = runner
         self.opened_overlay = False
-        self._columns()
-        table = self.query_one("#sweep-table", DataTable)
         self.labels = dict(zip((m.name for m in runner.members),
                                member_labels(runner.members)))
-        for m in runner.members:
-            table.add_row(*(Text(c) for c in member_row(m, self.labels[m.name])), key=m.name)
+        rows = [member_row(m, self.labels[m.name]) for m in runner.members]
+        self._columns(rows)
+        table = self.query_one("#sweep-table", DataTable)
+        everything = ("run", "settings", *MEMBER_COLUMNS)
+        for m, row in zip(runner.members, rows):
+            cells = dict(zip(everything, row))
+            table.add_row(*(Text(cells[col]) for col in self.shown), key=m.name)
         self.poll()
 
     def poll(self) -> None:
@@ -184,7 +195,7 @@ class SweepScreen(Screen):
         cols = ("run", "settings", *MEMBER_COLUMNS)
         for m in runner.poll():
             for col, text in zip(cols, member_row(m, self.labels[m.name])):
-                if col in MEMBER_COLUMNS:
+                if col in MEMBER_COLUMNS and col in self.shown:
                     table.update_cell(m.name, col, Text(text), update_width=True)
         counts: dict[str, int] = {}
         for m in runner.members:

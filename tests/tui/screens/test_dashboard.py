@@ -77,23 +77,6 @@ async def test_launch_focus_and_space_pauses_from_the_first_second(runs_root: Pa
         await wait_for(pilot, lambda: "stopped" in status(app))
 
 
-async def test_enter_applies_a_field_and_leaves_it_escape_leaves_it(runs_root: Path):
-    app = create_app(SMALL, runs_dir=runs_root)
-    async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.click("#f-epochs")
-        assert app.focused is app.screen.query_one("#f-epochs")
-        await pilot.press("end", *["backspace"] * 5, "4", "0", "enter")
-        await wait_for(pilot, lambda: "finished" in status(app))  # enter started a run
-        assert app.focused is None
-        assert "epoch 40/40" in status(app)
-        await pilot.click("#f-hidden")
-        await pilot.press("escape")
-        assert app.focused is None
-        await pilot.press("l")  # a command again, not a letter in the field
-        assert app.screen.query_one("#f-hidden", Input).value == "4,4"
-        assert app.screen.query_one("#curves").log_loss
-
-
 async def test_bursts_of_typing_while_a_run_trains_lose_no_key(runs_root: Path):
     """The issue's failing sequence, six times over, while training: End, 12 ×
     Backspace, 777 — and a hidden-sizes edit."""
@@ -133,9 +116,9 @@ async def test_markup_and_long_text_in_every_field_never_crash(runs_root: Path, 
         await pilot.pause(0.2)
         errors = [w for w in screen.query(".form-error") if w.display]
         assert errors, "bad values are marked"
-        for err in errors:
-            assert err.size.height == 1
-            assert len(str(err.render())) <= 64
+        for err in errors:  # the whole reason, wrapped; a long quoted value is cut
+            assert len(str(err.render())) <= 2 + 240
+            assert err.size.height <= 240 // 20 + 1
         assert isinstance(app.screen, DashboardScreen)
         assert "ready" in status(app)
 
@@ -182,9 +165,9 @@ async def test_pause_step_lr_and_stop(runs_root: Path):
         await wait_for(pilot, lambda: "lr 0.25" in status(app))
         await pilot.press("x")
         await wait_for(pilot, lambda: "stopped" in status(app))
-        await pilot.press("minus")  # after a stop: the form and the status line alike
+        await pilot.press("minus")  # after a stop: the next run's, beside the run's own
         await pilot.pause(0.2)
-        assert "lr 0.125" in status(app)
+        assert "lr 0.25 (next run 0.125)" in status(app)
         assert app.screen.query_one("#f-lr", Input).value == "0.125"
     lrs = {r["epoch"]: r["lr"] for r in read_metrics(runs_root / "long")}
     assert set(lrs.values()) <= {0.5, 1.0, 0.25}
@@ -202,7 +185,7 @@ async def test_restart_prompt_names_what_changed(runs_root: Path):
         question = str(app.screen.query_one("#confirm-question").render())
         assert question == "Restart with hidden 8,8?"
         labels = [str(b.label) for b in app.screen.query("Button")]
-        assert labels == ["Restart [y]", "Keep running [n]"]
+        assert labels == ["Restart [y]", "Keep running [esc]"]
         await pilot.press("y")
         await wait_for(pilot, lambda: (runs_root / "long-2").is_dir())
         await wait_for(pilot, lambda: "running" in status(app) and "long-2" in status(app))
@@ -221,7 +204,7 @@ async def test_declining_a_restart_keeps_the_run(runs_root: Path):
         app.screen.query_one("#f-hidden", Input).value = "8,8"
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
-        await pilot.press("n")
+        await pilot.press("escape")
         await pilot.pause(0.2)
         assert "running" in status(app)
         assert "Kept the running network" in str(
@@ -320,12 +303,14 @@ async def test_quit_asks_before_ending_a_run_it_trains(runs_root: Path):
         await wait_for(pilot, lambda: "running" in status(app))
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        await pilot.press("c")
+        await pilot.press("s")  # a dashboard command, not an answer: the dialog says so
+        assert "Answer the question first" in str(app.screen.query_one("#confirm-hint").render())
+        await pilot.press("escape")
         await pilot.pause(0.1)
         assert "running" in status(app)
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
-        await pilot.press("s")
+        await pilot.press("q")  # q q: quit, stopping the run
         await pilot.pause(0.5)
     assert json.loads((runs_root / "long" / "summary.json").read_text())["status"] == "stopped"
 

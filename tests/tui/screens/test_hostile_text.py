@@ -48,7 +48,8 @@ async def test_runs_named_with_markup_list_open_rename_and_delete(hostile_runs):
             await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
             question = str(app.screen.query_one("#confirm-question").render())
             assert screen.current_name() in question
-            await pilot.press("n")
+            await pilot.press("escape")  # keep it
+            await wait_for(pilot, lambda: app.screen is screen)
             await pilot.press("down")
         assert isinstance(app.screen, RunsScreen)
 

@@ -91,7 +91,7 @@ async def test_the_summary_line_and_f_opening_the_form_at_80x24(runs_root: Path)
         screen.query_one("#f-hidden", Input).value = "16,16"
         await pilot.pause()
         assert "16,16 sigmoid" in str(screen.query_one("#summary").render())
-        await pilot.press("escape", "f")
+        await pilot.press("escape")  # leaves the field and closes the form at once
         await pilot.pause()
         assert not side.display
         assert app.focused is None

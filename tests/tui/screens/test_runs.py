@@ -134,7 +134,9 @@ async def test_rename_and_delete_ask_and_refresh(fixture_runs):
         assert (fixture_runs / "kept-run").is_dir()
         assert "kept-run" in _names(screen)
         screen.table.move_cursor(row=_names(screen).index("kept-run"))
-        await pilot.press("delete", "n")
+        await pilot.press("delete", "n")  # n is no answer: the question stays open
+        assert "Answer the question first" in str(app.screen.query_one("#confirm-hint").render())
+        await pilot.press("escape")
         assert (fixture_runs / "kept-run").is_dir()
         await pilot.press("delete")
         await pilot.pause()

@@ -1,7 +1,11 @@
 """The hyperparameters panel: one compact row per setting, validated as it is typed.
 
-An invalid value is marked in place with a one-line reason under its field. The screen
-asks ``read_config()`` for a validated ``RunConfig`` (or the first reason it is refused).
+An invalid value is marked in place with its whole reason under its field (wrapped);
+an lr likely to diverge gets a warning there but is allowed. The screen asks
+``read_config()`` for a validated ``RunConfig`` (or the first reason it is refused) and
+``bad_fields()`` for every reason. The "Report" chooser on top loads one of the report's
+runs (``core.reproduce.presets``) and says in one line what the report did; under Data,
+one line says what the chosen data set is.
 """
 
 from __future__ import annotations
@@ -16,14 +20,24 @@ from textual.message import Message
 from textual.widgets import Input, Label, Select, Static
 
 from core.config import ACCURACIES, ConfigError, RunConfig, parse_field
-from core.datasets import DATASETS
+from core.datasets import ABOUT, DATASETS
+from core.files import printable
 from core.nn.activations import ACTIVATIONS
 from core.nn.losses import LOSSES
 from core.nn.network import INITS
 from core.nn.optimizers import OPTIMIZERS
+from core.reproduce.presets import REPORT_PRESETS, report_config
 from tui.widgets.fields import FieldInput
 
-__all__ = ["FIELDS", "FieldSpec", "HyperForm"]
+__all__ = ["FIELDS", "LR_WARN", "FieldSpec", "HyperForm"]
+
+LR_WARN = 10.0
+"""A learning rate above this likely diverges with the report's sigmoid network: the
+form warns (and allows it)."""
+MAX_REASON = 240
+"""A reason longer than this (it quotes a long value) is cut with "…"."""
+OWN = "own"
+"""The Report chooser's value when the form holds settings of your own."""
 
 
 @dataclass(frozen=True)
@@ -88,9 +102,17 @@ class HyperForm(VerticalScroll, can_focus=False):
         super().__init__(**kwargs)
         self.base = config
         self.errors: dict[str, str] = {}
-        self._loading = False
+        self._set: dict[str, str] = {}
+        """Fields given a value by ``set_value`` whose change event has not come yet:
+        those changes are the program's, not the user's edits."""
 
     def compose(self) -> ComposeResult:
+        with Horizontal(classes="form-row", id="row-report"):
+            yield Label("Report", classes="form-label")
+            yield Select([("your own", OWN), *((n, n) for n in REPORT_PRESETS)],
+                         value=OWN, allow_blank=False, compact=True, id="f-report",
+                         classes="report-field")
+        yield Static("", classes="form-about", id="report-about", markup=False)
         for spec in FIELDS:
             value = _as_text(spec.name, getattr(self.base, spec.name))
             with Horizontal(classes="form-row", id=f"row-{spec.name}"):
@@ -105,6 +127,9 @@ class HyperForm(VerticalScroll, can_focus=False):
                         value, placeholder=spec.placeholder, compact=True,
                         id=f"f-{spec.name}", classes="form-field", select_on_focus=False,
                     )
+            if spec.name == "data":
+                yield Static(ABOUT.get(value, ""), classes="form-about", id="data-about",
+                             markup=False)
             yield Static("", classes="form-error", id=f"err-{spec.name}", markup=False)
 
     # ------------------------------------------------------------ reading
@@ -130,6 +155,38 @@ class HyperForm(VerticalScroll, can_focus=False):
             if exc.field in FIELD_NAMES:
                 self._show(exc.field, exc.reason)
             raise
+
+    def bad_fields(self) -> list[tuple[str, str]]:
+        """Every field refused now, in the form's order, with its whole reason (the
+        settings together checked too, once each field parses)."""
+        for name in FIELD_NAMES:
+            self._check(name)
+        together: list[tuple[str, str]] = []
+        if not self.errors:
+            try:
+                self.read_config()
+            except ConfigError as exc:
+                if exc.field not in FIELD_NAMES:
+                    together.append((exc.field, exc.reason))
+        return [(n, self.errors[n]) for n in FIELD_NAMES if n in self.errors] + together
+
+    def show_field(self, field: str) -> None:
+        """Scroll ``field`` (and its reason under it) into view."""
+        if self.query(f"#err-{field}"):
+            self.scroll_to_widget(self.query_one(f"#err-{field}"), animate=False)
+
+    def load_report(self, name: str) -> RunConfig:
+        """Fill every field with the report's run ``name`` and say what the report did;
+        the settings loaded."""
+        config = report_config(name)
+        for spec in FIELDS:
+            self.set_value(spec.name, getattr(config, spec.name))
+        self.base = self.base.with_changes(
+            **{k: v for k, v in config.to_dict().items() if k not in FIELD_NAMES
+               and k not in ("name", "extra")})
+        self.query_one("#report-about", Static).update(REPORT_PRESETS[name].did)
+        self.query_one("#report-about", Static).display = True
+        return config
 
     def summary(self) -> str:
         """The settings in one line, as the form holds them (invalid fields as typed)."""
@@ -161,6 +218,7 @@ class HyperForm(VerticalScroll, can_focus=False):
         shows its settings; only its lr may change)."""
         for spec in FIELDS:
             self.query_one(f"#f-{spec.name}").disabled = spec.name not in keep
+        self.query_one("#f-report").disabled = True
 
     # ------------------------------------------------------------ writing
     def set_value(self, field: str, value: Any) -> bool:
@@ -169,44 +227,71 @@ class HyperForm(VerticalScroll, can_focus=False):
         widget = self.query_one(f"#f-{field}")
         if widget.has_focus:
             return False
-        self._loading = True
-        try:
-            if isinstance(widget, Select):
-                widget.value = str(value)
-            else:
-                widget.value = _as_text(field, value)
-        finally:
-            self._loading = False
+        text = str(value) if isinstance(widget, Select) else _as_text(field, value)
+        if text != self.text(field):
+            self._set[field] = text
+        widget.value = text
         self._check(field)
         return True
 
-    def _show(self, field: str, reason: str | None) -> None:
+    def _show(self, field: str, reason: str | None, warning: str = "") -> None:
+        """Mark ``field`` refused with ``reason`` (whole, wrapped), or accepted (with an
+        optional ``warning``), or neither."""
         err = self.query_one(f"#err-{field}", Static)
         field_widget = self.query_one(f"#f-{field}")
         if reason:
             self.errors[field] = reason
-            short = reason if len(reason) <= 60 else reason[:57] + "…"
-            err.update(f"✗ {short}")
-            err.display = True
-            field_widget.add_class("-invalid-value")
         else:
             self.errors.pop(field, None)
-            err.update("")
-            err.display = False
-            field_widget.remove_class("-invalid-value")
+        field_widget.set_class(bool(reason), "-invalid-value")
+        shown = f"✗ {printable(reason, MAX_REASON)}" if reason else \
+            f"⚠ {warning}" if warning else ""
+        err.set_class(not reason and bool(warning), "-warning")
+        err.update(shown)
+        err.display = bool(shown)
 
     def _check(self, field: str) -> bool:
         try:
-            parse_field(field, self.text(field))
+            value = parse_field(field, self.text(field))
         except ConfigError as exc:
             self._show(field, exc.reason)
             return False
-        self._show(field, None)
+        warning = ""
+        if field == "lr" and value > LR_WARN:
+            warning = (f"above {LR_WARN:g} a sigmoid network likely diverges "
+                       "(allowed; + and - halve or double it)")
+        self._show(field, None, warning)
+        if field == "data":
+            self.query_one("#data-about", Static).update(ABOUT.get(value, ""))
         return True
 
     def on_mount(self) -> None:
         for name in FIELD_NAMES:
             self._check(name)
+        self.query_one("#report-about", Static).display = False
+        base = self.base.with_changes(name=None)
+        chosen = next((n for n in REPORT_PRESETS if report_config(n) == base), None)
+        if chosen is not None:  # started with --preset NAME: say so
+            self.query_one("#f-report", Select).value = chosen
+
+    def _own_settings(self) -> None:
+        """A field changed by hand: if the form no longer holds the report's run
+        chosen, the chooser says "your own"."""
+        report = self.query_one("#f-report", Select)
+        if report.value == OWN:
+            return
+        try:
+            same = self.read_config().with_changes(name=None) == report_config(
+                str(report.value))
+        except ConfigError:
+            same = False
+        if not same:
+            report.value = OWN
+            self.query_one("#report-about", Static).display = False
+
+    def _by_program(self, field: str) -> bool:
+        """True when the change of ``field`` just seen is one ``set_value`` made."""
+        return field in self._set and self._set.pop(field) == self.text(field)
 
     # ------------------------------------------------------------ events
     @on(Input.Changed, ".form-field")
@@ -214,8 +299,9 @@ class HyperForm(VerticalScroll, can_focus=False):
         event.stop()
         field = (event.input.id or "")[2:]
         valid = self._check(field)
-        if not self._loading:
-            self.post_message(self.Changed(self, field, valid))
+        if not self._by_program(field):
+            self._own_settings()
+        self.post_message(self.Changed(self, field, valid))
 
     @on(Input.Submitted, ".form-field")
     def _input_submitted(self, event: Input.Submitted) -> None:
@@ -229,6 +315,19 @@ class HyperForm(VerticalScroll, can_focus=False):
         event.stop()
         field = (event.select.id or "")[2:]
         valid = self._check(field)
-        if not self._loading:
-            self.post_message(self.Changed(self, field, valid))
+        by_program = self._by_program(field)
+        self.post_message(self.Changed(self, field, valid))
+        if not by_program:
+            self._own_settings()
             self.post_message(self.Submitted(self, field))
+
+    @on(Select.Changed, ".report-field")
+    def _report_chosen(self, event: Select.Changed) -> None:
+        """A report's run chosen: every field takes its settings (the screen previews
+        its points as for any change of the data set)."""
+        event.stop()
+        if event.value == OWN:
+            self.query_one("#report-about", Static).display = event.value != OWN
+            return
+        self.load_report(str(event.value))
+        self.post_message(self.Changed(self, "data", True))

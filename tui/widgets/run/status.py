@@ -1,6 +1,8 @@
 """The status line: state, epoch n / N with a bar, epochs/s, elapsed and ETA, lr, the
-run's name and a message — always one line, the least important parts dropped first
-when the terminal is narrow, the message cut with an ellipsis."""
+run's name and a message — fields apart by " │ " at every width. When the terminal is
+narrow the least important fields go first (the name, the word "epoch", the bar, …);
+a message that still does not fit gets a second line (and a third) of its own, so a
+compile clock or a diagnosis is read whole."""
 
 from __future__ import annotations
 
@@ -10,8 +12,9 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-__all__ = ["STATE_STYLES", "RunStatus", "StatusLine", "clock"]
+__all__ = ["SEPARATOR", "STATE_STYLES", "RunStatus", "StatusLine", "clock"]
 
+SEPARATOR = " │ "
 STATE_STYLES = {
     "ready": "bold",
     "preparing": "bold",
@@ -22,6 +25,9 @@ STATE_STYLES = {
     "diverged": "bold red",
     "error": "bold red",
 }
+ENDED = ("finished", "stopped", "diverged", "error")
+MESSAGE_LINES = 2
+"""At most this many lines of its own for a message too long for the first."""
 
 
 def clock(seconds: float | None) -> str:
@@ -32,6 +38,12 @@ def clock(seconds: float | None) -> str:
     h, rem = divmod(s, 3600)
     m, s = divmod(rem, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
+
+
+def average_rate(epoch: int, elapsed: float) -> float:
+    """A run's average epochs per second: epochs trained ÷ training time (what its
+    summary.json records as ``epochs_per_s``)."""
+    return epoch / elapsed if elapsed > 0 else 0.0
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,8 @@ class RunStatus:
     lr: float = 0.0
     run_name: str = ""
     message: str = ""
+    next_lr: float | None = None
+    """After a run: the lr the next start will use, when the form's differs."""
 
     def ticks_from(self, other: RunStatus) -> bool:
         """True when only the counters (epoch, rate, elapsed) differ from ``other``."""
@@ -58,38 +72,104 @@ class RunStatus:
         return (self.epochs - self.epoch) / self.rate if live else None
 
 
-class StatusLine(Widget):
-    """One line at the bottom of a run's screen. Set ``status`` to redraw."""
+Segment = tuple[str, str]
 
-    DEFAULT_CSS = "StatusLine { height: 1; padding: 0 1; background: $panel; }"
+
+class StatusLine(Widget):
+    """The bottom of a run's screen: one line (a long message gets its own). Set
+    ``status`` to redraw."""
+
+    DEFAULT_CSS = ("StatusLine { height: auto; max-height: 3; padding: 0 1; "
+                   "background: $panel; }")
 
     status: reactive[RunStatus] = reactive(RunStatus)
+    _rows = 1
+
+    def watch_status(self) -> None:
+        """A new layout only when the number of lines changes (not at every tick)."""
+        rows = self.render().plain.count("\n") + 1
+        if rows != self._rows:
+            self._rows = rows
+            self.refresh(layout=True)
+
+    def fields(self, width: int) -> list[tuple[str, list[Segment]]]:
+        """The fields as (name, segments), most important first."""
+        s = self.status
+        frac = min(max(s.epoch / s.epochs, 0.0), 1.0) if s.epochs else 0.0
+        bar = 16 if width >= 110 else 8
+        full = round(frac * bar)
+        rate = "bold" if s.rate else "dim"
+        timing = clock(s.elapsed) + (f" ETA {clock(s.eta)}" if s.eta is not None else "")
+        lr: list[Segment] = [("lr ", ""), (f"{s.lr:g}", "bold")]
+        if s.next_lr is not None and s.next_lr != s.lr:
+            lr.append((f" (next run {s.next_lr:g})", ""))
+        return [
+            ("state", [(f"● {s.state}", STATE_STYLES.get(s.state, "bold"))]),
+            ("word", [("epoch ", "")]),
+            ("count", [(f"{s.epoch:,}/{s.epochs:,}", "")]),
+            ("bar", [(" ", ""), ("█" * full, "green"), ("░" * (bar - full), "dim")]),
+            ("pct", [(f" {frac:.0%}", "")]),
+            ("rate", [(f"{s.rate:,.0f} ep/s", rate)]
+             + ([(" avg", "dim")] if s.state in ENDED else [])),
+            ("time", [(timing, "")]),
+            ("lr", lr),
+            ("name", [(s.run_name, "italic")] if s.run_name else []),
+        ]
+
+    DROP = ("name", "word", "bar", "pct", "rate", "time")
+    """Which fields give way, in this order, when the line is too narrow."""
+    DROP_FOR_MESSAGE = 4
+    """How many of DROP give way to keep a message on the first line; past them the
+    message gets its own line (the rate and the times stay)."""
+
+    def _line(self, fields: list[tuple[str, list[Segment]]], message: str) -> Text:
+        text = Text(no_wrap=True, overflow="ellipsis")
+        shown = [(name, segs) for name, segs in fields if segs]
+        for i, (name, segs) in enumerate(shown):
+            glue = "" if name in ("count", "bar", "pct") and i and \
+                shown[i - 1][0] in ("word", "count", "bar") else SEPARATOR
+            if i:
+                text.append(glue, "dim" if glue else "")
+            for chunk, style in segs:
+                text.append(chunk, style)
+        if message:
+            text.append(SEPARATOR, "dim")
+            text.append(message, self._message_style)
+        return text
+
+    @property
+    def _message_style(self) -> str:
+        return "bold red" if self.status.state in ("diverged", "error") else "italic"
+
+    def _fit(self, width: int, message: str) -> Text | None:
+        """The one line with the fields that fit beside ``message`` (None: no way)."""
+        fields = self.fields(width)
+        drops = self.DROP[:self.DROP_FOR_MESSAGE] if message else self.DROP
+        for drop in (None, *drops):
+            if drop is not None:
+                fields = [(n, []) if n == drop else (n, s) for n, s in fields]
+            line = self._line(fields, message)
+            if line.cell_len <= width:
+                return line
+        return None
 
     def render(self) -> Text:
-        s, width = self.status, max(self.content_size.width, 20)
-        parts: list[tuple[str, str]] = [(f"● {s.state}", STATE_STYLES.get(s.state, "bold"))]
-        frac = min(max(s.epoch / s.epochs, 0.0), 1.0) if s.epochs else 0.0
-        # Below 100 columns the word "epoch" goes, below 90 the bar (the % stays): at 80
-        # columns a long run's elapsed time, ETA and lr still fit on the one line.
-        bar = 16 if width >= 110 else 8 if width >= 90 else 0
-        full = round(frac * bar)
-        word = "epoch " if width >= 100 else ""
-        parts.append((f"  {word}{s.epoch:,}/{s.epochs:,} ", ""))
-        parts += [("█" * full, "green"), ("░" * (bar - full), "dim"), (f" {frac:4.0%}", "")]
-        parts.append((f"  {s.rate:,.0f} ep/s", "bold" if s.rate else "dim"))
-        timing = f"  {clock(s.elapsed)}"
-        if s.eta is not None:
-            timing += f" ETA {clock(s.eta)}"
-        parts += [(timing, ""), ("  lr ", ""), (f"{s.lr:g}", "bold")]
-        text = Text(no_wrap=True, overflow="ellipsis")
-        for chunk, style in parts:
-            text.append(chunk, style)
-        if s.run_name and width >= 100:
-            name = s.run_name if len(s.run_name) <= 28 else s.run_name[:13] + "…" + \
-                s.run_name[-14:]
-            text.append(f"  {name}", "italic")
-        if s.message:
-            style = "bold red" if s.state in ("diverged", "error") else "italic"
-            text.append(f"  {s.message}", style)
+        width = max(self.content_size.width, 20)
+        message = self.status.message
+        line = self._fit(width, message)
+        if line is not None:
+            return line
+        text = self._fit(width, "") or self._line(self.fields(width), "")
         text.truncate(width, overflow="ellipsis")
+        words = Text(message, style=self._message_style)
+        rest = words.wrap(self.app.console, width)[:MESSAGE_LINES] if self.is_mounted \
+            else [words]
+        cut = sum(len(r.plain) for r in rest) < len(message.rstrip())
+        for i, part in enumerate(rest):
+            part.rstrip()
+            if cut and i == len(rest) - 1:
+                part.truncate(width - 1)
+                part.append("…", self._message_style)
+            text.append("\n")
+            text.append_text(part)
         return text
