@@ -64,8 +64,8 @@ class Parser(argparse.ArgumentParser):
     def parse_known_args(self, args=None, namespace=None):  # type: ignore[override]
         parsed, rest = super().parse_known_args(args, namespace)
         name = getattr(parsed, "preset", None)
-        if name is None:
-            return parsed, rest
+        if name is None or not getattr(self, "report_presets", False):
+            return parsed, rest  # no preset, or another kind (``sweep --preset``)
         self.set_defaults(**_preset_defaults(name))
         return super().parse_known_args(args, namespace)
 
@@ -108,6 +108,7 @@ def typed(name: str):
 def add_run_flags(p: argparse.ArgumentParser) -> None:
     """The flags shared by ``bp-tui`` and ``bp-tui train``: every setting of a run."""
     d = RunConfig()
+    p.report_presets = True  # --preset names a report run (Parser.parse_known_args)
     p.add_argument("--preset", type=_preset_name, default=None, metavar="NAME",
                    help="start from one of the report's runs: linear-run, xor-run, "
                         "hidden-units, learning-rates, stuck (other flags override it)")

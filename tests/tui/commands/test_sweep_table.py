@@ -3,10 +3,12 @@ numbers asked for (ms/epoch and time are never cut)."""
 
 from __future__ import annotations
 
+from core.labels import RIGHT, SOFT_ACC
+from core.train.sweep import MEMBER_COLUMNS
 from tui.commands.sweep_table import fit_columns, format_table
 
-HEADERS = ["run", "hidden", "status", "epoch", "loss", "acc %", "class %", "ms/epoch", "time"]
-ROW = ["hidden-units-20261206-221530-1", "512,256", "finished", "2000/2000", "0.9700",
+HEADERS = ["run", "settings", *MEMBER_COLUMNS]
+ROW = ["hidden-units-20261206-221530-1", "(512,256)", "finished", "2000/2000", "0.9700",
        "97.10", "100.00", "8.123", "16.2s"]
 
 
@@ -23,9 +25,9 @@ def test_columns_give_way_in_order_and_ms_per_epoch_and_time_stay():
         lines = format_table(headers, rows)
         assert headers[-2:] == ["ms/epoch", "time"], width
         assert rows[0][-2:] == ["8.123", "16.2s"]
-        assert {"hidden", "loss", "acc %"} <= set(headers)
+        assert {"settings", "loss", SOFT_ACC} <= set(headers)
         if len(headers) > 5:  # it fits once the low-value columns are gone
             assert max(map(len, lines)) <= width
         seen.append(tuple(h for h in HEADERS if h not in headers))
-    assert set(seen[-1]) == {"run", "class %", "epoch", "status"}
+    assert set(seen[-1]) == {"run", RIGHT, "epoch", "status"}
     assert ("run",) in seen  # the run name goes first

@@ -109,7 +109,7 @@ async def test_the_form_refuses_like_the_cli(runs_root):
 
 async def test_a_narrow_sweep_table_drops_low_value_columns_first(runs_root):
     """At 80 columns the table beside the form has no room for every column: the run
-    name and class % give way, ms/epoch and time stay."""
+    name and right % give way, ms/epoch and time stay."""
     app = create_app(runs_dir=runs_root, open_runs=True)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -117,12 +117,12 @@ async def test_a_narrow_sweep_table_drops_low_value_columns_first(runs_root):
         await wait_for(pilot, lambda: isinstance(app.screen, SweepScreen))
         screen = app.screen
         width = screen.query_one("#sweep-table", DataTable).size.width
-        row = ["hidden-units-20261206-221530-1", "512,256", "finished", "2000/2000",
+        row = ["hidden-units-20261206-221530-1", "(512,256)", "finished", "2000/2000",
                "0.9700", "97.10", "100.00", "8.123", "16.2s"]
-        screen._columns(["hidden"], [row])
+        screen._columns([row])
         shown = [str(c.label) for c in screen.query_one("#sweep-table", DataTable)
                  .columns.values()]
         assert shown[-2:] == ["ms/epoch", "time"]
         assert "run" not in shown
-        assert {"hidden", "loss"} <= set(shown)
+        assert {"settings", "loss"} <= set(shown)
         assert width < 80
