@@ -1,2 +1,2 @@
-"""Looking at a network: the decision boundary, points and layers, and the diagnosis of
-a stuck run."""
+"""Looking at a network: the decision boundary, points and layers, the diagnosis of a
+stuck run, and the back-propagation of one training point."""

@@ -1,2 +1,2 @@
 """The inspect views: boundary field, test panel, predictions, confusion, activation,
-diagnosis and network."""
+diagnosis, network and one point's back-propagation."""
