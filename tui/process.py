@@ -288,16 +288,16 @@ def guarded_driver() -> type:
                     queue.not_full.notify_all()
 
         def _put(self, item: str | None) -> bool:
-            """Queue ``item`` for the writer; False if it is muted or has died."""
+            """Queue ``item`` for the writer; False (dropped) once the driver is muted
+            or its writer has died — never a wait on a queue nobody drains."""
             writer = self._writer_thread
             queue = getattr(writer, "_queue", None)
-            while not self._muted and writer is not None and queue is not None:
+            while not self._muted and queue is not None and writer.is_alive():
                 try:
                     queue.put(item, timeout=0.25)
                     return True
                 except Full:
-                    if not writer.is_alive():
-                        return False
+                    continue
             return False
 
         def write(self, data: str) -> None:
