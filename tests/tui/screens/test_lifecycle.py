@@ -211,3 +211,24 @@ def test_ctrl_z_then_fg_brings_the_dashboard_back_intact(root, bp_tui_cmd_module
             time.sleep(0.05)
     finally:
         term.close()
+
+
+def test_after_a_hangup_the_process_ends_with_its_run_finishing(root, bp_tui_cmd_module):
+    """The UI goes, the run trains on to its last epoch, then its process ends."""
+    args = [*TRAIN[:-1], "200000"]
+    term = Terminal([*bp_tui_cmd_module, *args], {"BP_TUI_RUNS": str(root)})
+    try:
+        run = _own_run(root, term.pid)
+        term.until("d Detach")
+        term.hang_up()
+        deadline = time.monotonic() + 300
+        while json.loads((run / "summary.json").read_text())["status"] == "running":
+            assert time.monotonic() < deadline, "the run never finished"
+            assert state_of(term.pid) not in ("", "Z"), "the process left before its run"
+            time.sleep(0.1)
+        took = wait_gone(term.session, BOUND)
+        print(f"finished after a hangup: no process left {took:.2f} s after the run ended")
+    finally:
+        term.close()
+    summary = json.loads((run / "summary.json").read_text())
+    assert (summary["status"], summary["epoch"]) == ("finished", 200000)
