@@ -8,6 +8,8 @@ from __future__ import annotations
 import errno
 import io
 import signal
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -182,3 +184,12 @@ async def test_ctrl_z_without_a_job_control_shell_says_why(monkeypatch):
         messages = [n.message for n in app._notifications]
         assert any("no job-control shell" in m for m in messages), messages
         assert app.is_running
+
+
+def test_the_process_plumbing_never_loads_textual():
+    """``bp-tui train`` goes through tui.cli and tui.process: neither loads Textual."""
+    code = ("import sys, tui.cli, tui.process, tui.commands.train\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'rich')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, check=True)
+    assert out.stdout.strip() == "[]"
