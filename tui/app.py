@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
+import sys
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
@@ -20,6 +20,7 @@ from textual.screen import Screen
 from core.config import RunConfig
 from core.train.warmup import KernelWarmup
 from tui.live.controller import ControllerError, RunController
+from tui.process import EXIT_HUNG_UP, EXIT_OK, UiGuard, signal_status
 from tui.screens.dashboard import DashboardScreen
 from tui.settings import load_settings, save_settings
 
@@ -49,6 +50,7 @@ class BpTuiApp(App[int]):
         Binding("q", "quit", "Quit", show=False, id="app.quit"),
         Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit-ctrl"),
         Binding("R", "runs", "Runs", id="app.runs"),
+        Binding("ctrl+z", "suspend", "Suspend", show=False, priority=True, id="app.suspend"),
     ]
 
     def __init__(self, controller: RunController, fps: float = 8.0, start: bool = False,
@@ -59,6 +61,7 @@ class BpTuiApp(App[int]):
         self.detached = False  # left with the run training on (d, or a hangup)
         self.hung_up = False
         self.prefs, self.prefs_note = load_settings()
+        self._guard: UiGuard | None = None
 
     def on_mount(self) -> None:
         if self.prefs.theme in self.available_themes:
@@ -95,33 +98,57 @@ class BpTuiApp(App[int]):
         self.remember(theme=theme.name)
 
     # ------------------------------------------------------------ leaving
-    def _install_signal_handlers(self) -> None:
-        """SIGHUP (the SSH connection dropped): a run this process trains goes on,
-        detached; SIGTERM stops it cleanly. Either way the app leaves."""
-        try:
-            loop = asyncio.get_running_loop()
-            loop.add_signal_handler(signal.SIGTERM, self._on_terminate)
-            loop.add_signal_handler(signal.SIGHUP, self._on_hangup)
-        except (RuntimeError, NotImplementedError, ValueError, AttributeError):
-            pass
+    def get_driver_class(self) -> type:
+        """Textual's Linux driver with the work-around for a hang on a dead terminal
+        (``tui.process.guarded_driver``); Textual's choice elsewhere."""
+        from textual import constants
 
-    def _on_hangup(self) -> None:
-        """The terminal is gone: never touch it again (streams to /dev/null), let the
-        run train on, and leave the UI."""
-        self.hung_up = True
-        devnull = os.open(os.devnull, os.O_RDWR)
-        for fd in (0, 1, 2):
-            os.dup2(devnull, fd)
-        os.close(devnull)
-        if self.controller.owns_run:
-            self.detached = True
+        if constants.DRIVER is None and sys.platform.startswith("linux"):
+            from tui.process import guarded_driver
+
+            return guarded_driver()
+        return super().get_driver_class()
+
+    def guard(self) -> UiGuard:
+        """The process guard for ``App.run`` (the CLI's ``run_app``): SIGHUP, SIGTERM
+        and SIGINT reach ``_on_signal`` whatever the main thread is doing."""
+        self._guard = UiGuard(self, self._on_signal, self._leave_plan)
+        return self._guard
+
+    def _install_signal_handlers(self) -> None:
+        if self._guard is not None:
+            self._guard.install(asyncio.get_running_loop())
+
+    def _leave_plan(self, signum: int) -> tuple[int, Callable[[], object]]:
+        """The exit status after ``signum``, and what the watchdog does before forcing
+        it: a hangup lets this process's run train to its end (status 0; 129 when there
+        is no run of its own); SIGTERM and SIGINT stop the run and wait for its records.
+        Called in a signal handler: it only reads."""
+        c = self.controller
+        host = c.host if c.owns_run else None
+        if signum == signal.SIGHUP:
+            if host is None:
+                return EXIT_HUNG_UP, lambda: None
+            return EXIT_OK, host.join
+
+        def stop() -> None:
+            if host is not None:
+                host.controls.stop()
+                host.join(5.0)
+
+        return signal_status(signum), stop
+
+    def _on_signal(self, signum: int) -> None:
+        """On the event loop, after the guard saw ``signum``: a hangup leaves the UI
+        with this process's run training on, detached; SIGTERM/SIGINT stop it cleanly.
+        Either way the app leaves with the status of ``_leave_plan``."""
+        if signum == signal.SIGHUP:
+            self.hung_up = True
+            if self.controller.owns_run:
+                self.detached = True
         else:
             self._stop_run()
-        self.exit(0)
-
-    def _on_terminate(self) -> None:
-        self._stop_run()
-        self.exit(0)
+        self.exit(return_code=self._leave_plan(signum)[0])
 
     def _stop_run(self, timeout: float = 5.0) -> None:
         """Stop a run this process trains and wait (bounded) for its records."""
@@ -144,6 +171,18 @@ class BpTuiApp(App[int]):
             return
         self.detached = True
         self.exit(0)
+
+    def action_suspend(self) -> None:
+        """Suspend bp-tui to the shell, as any terminal program (`fg` brings it back;
+        the whole process waits meanwhile, a run it trains too: `d` leaves that training)."""
+        from tui.process import has_job_control
+
+        if not has_job_control():
+            self.notify("Ctrl-Z: no job-control shell started bp-tui, so nothing could bring "
+                        "it back. Press d to leave a run training, q to quit.",
+                        severity="warning")
+            return
+        self.action_suspend_process()
 
     async def action_quit(self) -> None:
         """Quit; a run this dashboard trains is stopped, or left running if you say so."""

@@ -19,14 +19,15 @@ import signal
 import sys
 from collections.abc import Sequence
 
-
-class Terminated(BaseException):
-    """Raised in the main thread by SIGTERM (or SIGHUP) until a command takes them over."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
+from tui.process import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_TERMINATED,
+    Terminated,
+    ignore_signals,
+    signal_status,
+    silence_stdout,
+)
 
 _received: list[int] = []
 
@@ -85,12 +86,12 @@ def _quiet_excepthook(exc_type, exc_value, tb) -> None:
 
 def _signal_status(signum: int) -> int:
     """Exit status and one line for a command ended by ``signum``."""
-    _ignore_signals()
+    ignore_signals()
     if signum == signal.SIGINT:
         _say("interrupted")
         return EXIT_INTERRUPTED
     _say("terminated" if signum == signal.SIGTERM else "hung up")
-    return 128 + signum
+    return signal_status(signum)
 
 
 # One BLAS thread: the training kernel is single-threaded and the UI needs the other
@@ -101,8 +102,6 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 __all__ = ["EXIT_TERMINATED", "SUBCOMMANDS", "Terminated", "entry", "leave_if_signalled", "main",
            "pending_signal",
            "silence_stdout"]
-
-EXIT_INTERRUPTED, EXIT_TERMINATED, EXIT_FAILED = 130, 143, 1
 
 # name -> "module:function" taking argv and returning an exit status; imported lazily
 SUBCOMMANDS: dict[str, str] = {
@@ -138,23 +137,9 @@ def _safe_streams() -> None:
             stream.reconfigure(errors="backslashreplace")
 
 
-def _ignore_signals() -> None:
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
-
-
 def _say(message: str) -> None:
     with contextlib.suppress(OSError, ValueError):
         print(f"bp-tui: {message}", file=sys.stderr, flush=True)
-
-
-def silence_stdout() -> None:
-    """Point fd 1 at /dev/null, so the interpreter's last flush cannot fail again."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        os.close(devnull)
 
 
 def _flush_stdout() -> int | None:
@@ -226,10 +211,10 @@ def entry() -> None:
     os.environ.setdefault("PYTHONIOENCODING", "utf-8")
     try:
         code = _run()
-        _ignore_signals()  # teardown: a late signal cannot change the status
+        ignore_signals()  # teardown: a late signal cannot change the status
         failed = _flush_stdout()
     except (KeyboardInterrupt, Terminated):  # a signal in the handlers above
-        _ignore_signals()
+        ignore_signals()
         code, failed = EXIT_INTERRUPTED, None
     sys.exit(failed if failed is not None and code == 0 else code)
 

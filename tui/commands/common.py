@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import argparse
 import errno
-import os
-import signal
 from pathlib import Path
 from typing import Any, NoReturn
 
 from core.config import ACCURACIES, BACKENDS, ConfigError, RunConfig, parse_field
 from core.datasets import DATASETS
+from tui.process import (  # exit statuses: see tui.process
+    EXIT_DIVERGED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    EXIT_USAGE,
+    keep_going_after_hangup,
+)
 
 __all__ = [
     "DISK_FULL",
@@ -23,6 +30,7 @@ __all__ = [
     "EXIT_FAILED",
     "EXIT_INTERRUPTED",
     "EXIT_OK",
+    "EXIT_TERMINATED",
     "EXIT_USAGE",
     "Parser",
     "add_run_flags",
@@ -33,24 +41,8 @@ __all__ = [
     "typed",
 ]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-"""0 done, 1 failed (disk full, output unwritable), 2 invalid arguments, 3 diverged,
-130 Ctrl-C (143 SIGTERM, 129 SIGHUP)."""
 DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EIO, errno.EFBIG})
 """errno values that mean "the disk failed" (exit 1), not "the path given is wrong" (2)."""
-
-
-def keep_going_after_hangup() -> None:
-    """A hangup (SIGHUP: the terminal or the SSH link went away) does not end this
-    command: its standard streams go to /dev/null and it carries on to its end."""
-    signal.signal(signal.SIGHUP, _hung_up)
-
-
-def _hung_up(signum, frame) -> None:
-    devnull = os.open(os.devnull, os.O_RDWR)
-    for fd in (0, 1, 2):
-        os.dup2(devnull, fd)
-    os.close(devnull)
 
 
 class Parser(argparse.ArgumentParser):

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Sequence
 
 from core import __version__
 from tui.commands.common import Parser, add_run_flags, config_from_args
+from tui.process import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_TERMINATED,
+    Watchdog,
+    has_job_control,
+    signal_status,
+    streams_to,
+    to_background,
+)
 
 __all__ = ["dashboard_parser", "run_app", "run_dashboard", "train_on"]
 
@@ -55,68 +65,49 @@ def run_dashboard(argv: Sequence[str]) -> int:
 
 
 def run_app(app) -> int:
-    """Run ``app``; when it was left with its own run training (``d``, "leave it
-    running", a hangup), keep training it to its end in this process."""
-    app.run()
+    """Run ``app`` under the process guard (``tui.process.UiGuard``); when it was left
+    with its own run training (``d``, "leave it running", a hangup), keep training it to
+    its end in this process. The exit status: 0, or 143/130 after SIGTERM/SIGINT, 129
+    after a hangup of a UI with no run of its own."""
+    with app.guard():
+        app.run()
+    code = app.return_code or 0
     c = app.controller
     if app.detached and c.owns_run:
-        train_on(c, hung_up=app.hung_up)
-    return app.return_code or 0
+        code = train_on(c, hung_up=app.hung_up)
+    if code in (EXIT_TERMINATED, EXIT_INTERRUPTED):
+        with contextlib.suppress(OSError, ValueError):
+            print(f"bp-tui: {'terminated' if code == EXIT_TERMINATED else 'interrupted'}",
+                  file=sys.stderr, flush=True)
+    Watchdog().arm(code)  # the interpreter's own exit is bounded too
+    return code
 
 
-def train_on(controller, hung_up: bool) -> None:
+def train_on(controller, hung_up: bool) -> int:
     """The UI is gone and the run trains on: say how to come back (unless the terminal
-    is gone), stop using the terminal, leave the shell its prompt, wait for the end."""
+    is gone), stop using the terminal, leave the shell its prompt, wait for the end.
+    The exit status: 0 when the run ends (its records say how), 143/130 when SIGTERM or
+    SIGINT stopped it."""
     name, run_dir = controller.state.run_name, controller.run_dir
     if not hung_up:
         print(f"bp-tui: run {name} trains on in the background (pid {os.getpid()}); "
               f"`bp-tui attach {name}` shows it again from any terminal.", file=sys.stderr,
               flush=True)
-    job_control = _has_job_control()
+    job_control = has_job_control()
     if not hung_up and job_control:
         print("bp-tui: (if your shell says \"Stopped\", that lasts a moment: the job "
               "goes on in the background)", file=sys.stderr, flush=True)
-    _streams_to(run_dir / "detached.log" if run_dir is not None else None)
-    for sig in (signal.SIGTSTP, signal.SIGCONT):  # Textual's: they would restart the UI
-        signal.signal(sig, signal.SIG_DFL)
+    streams_to(run_dir / "detached.log" if run_dir is not None else None)
     signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closing terminal leaves it be
+    stopped_by: list[int] = []
+
+    def stop(signum, frame) -> None:
+        stopped_by.append(signum)
+        controller.host.controls.stop()
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: controller.host.controls.stop())
+        signal.signal(sig, stop)
     if not hung_up and job_control:
-        _to_background()
+        to_background()
     controller.host.join()
-
-
-def _has_job_control() -> bool:
-    """True when a job-control shell started us in a process group of our own that holds
-    the terminal (so it gives the prompt back once we stop)."""
-    try:
-        pgrp = os.getpgrp()
-        return os.tcgetpgrp(sys.stdin.fileno()) == pgrp and pgrp != os.getsid(0)
-    except (OSError, ValueError):
-        return False
-
-
-def _streams_to(log) -> None:
-    """stdin from /dev/null; stdout and stderr appended to ``log`` (or /dev/null)."""
-    devnull = os.open(os.devnull, os.O_RDWR)
-    out = devnull
-    if log is not None:
-        try:
-            out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
-        except OSError:
-            out = devnull
-    os.dup2(devnull, 0)
-    os.dup2(out, 1)
-    os.dup2(out, 2)
-    for fd in {devnull, out}:
-        os.close(fd)
-
-
-def _to_background() -> None:
-    """Stop, so the shell prints its prompt; a helper continues us a moment later, as
-    `bg` would: the run trains on as a background job."""
-    subprocess.Popen(["/bin/sh", "-c", f"sleep 0.3; kill -CONT {os.getpid()}"],
-                     start_new_session=True, stdin=subprocess.DEVNULL,
-                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.kill(os.getpid(), signal.SIGSTOP)
+    return signal_status(stopped_by[0]) if stopped_by else EXIT_OK

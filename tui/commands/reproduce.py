@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from tui.commands.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, Parser
+from tui.commands.common import EXIT_FAILED, EXIT_OK, Parser
 
 __all__ = ["reproduce_parser", "run_reproduce"]
 
@@ -99,14 +99,14 @@ def run_reproduce(argv: Sequence[str]) -> int:
           f"recorded in {root}", file=sys.stderr, flush=True)
     try:
         if follow(runner, args.quiet, interrupts):
-            leave_now(runner)
+            leave_now(runner, interrupts.status)
         executor.shutdown(wait=True)
     finally:
         runner.close()
         interrupts.restore()
     if runner.cancelled:
         print("bp-tui: reproduction cancelled; no report written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return interrupts.status
     wall = time.monotonic() - start
     where = f"{workers} worker process{'es' if workers != 1 else ''}"
     rep = gather(the_plan, runner, members, args.quick, where, wall)

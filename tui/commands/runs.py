@@ -106,8 +106,8 @@ def run_runs(argv: Sequence[str]) -> int:
         return EXIT_OK
     from tui.app import create_app
     from tui.cli import leave_if_signalled
+    from tui.commands.dashboard import run_app
 
     app = create_app(runs_dir=args.runs_dir, open_runs=True)
     leave_if_signalled()  # a Ctrl-C that an import swallowed
-    app.run()
-    return app.return_code or 0
+    return run_app(app)

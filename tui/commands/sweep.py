@@ -3,8 +3,8 @@
 The flags go through ``core.train.sweep.parse_spec`` (the sweep screen's parser too).
 Ctrl-C once cancels cleanly (running members stop at their next chunk and keep their
 records, queued ones never start); twice leaves at once (the workers notice and end
-themselves). Exit 0 when every member ran, 1 when some failed (the reasons on stderr),
-130 when cancelled, 2 for a bad flag.
+themselves). SIGTERM does the same. Exit 0 when every member ran, 1 when some failed (the
+reasons on stderr), 130 when cancelled by Ctrl-C, 143 by SIGTERM, 2 for a bad flag.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tui.commands.common import (
     keep_going_after_hangup,
     runs_root,
 )
+from tui.process import signal_status
 
 __all__ = ["Interrupts", "follow", "leave_now", "run_sweep", "sweep_parser"]
 
@@ -124,6 +125,7 @@ class Interrupts:
 
     def __init__(self) -> None:
         self.count = 0
+        self.first: int | None = None  # the first signal: the exit status says which
         self.wake = threading.Event()
         self._saved = {sig: signal.signal(sig, self._on_signal) for sig in self.SIGNALS}
         self._saved[signal.SIGHUP] = signal.getsignal(signal.SIGHUP)
@@ -131,7 +133,14 @@ class Interrupts:
 
     def _on_signal(self, signum, frame) -> None:
         self.count += 1
+        if self.first is None:
+            self.first = signum
         self.wake.set()
+
+    @property
+    def status(self) -> int:
+        """The exit status of a cancelled sweep: 130 after Ctrl-C, 143 after SIGTERM."""
+        return signal_status(self.first if self.first is not None else signal.SIGINT)
 
     def restore(self) -> None:
         """Put the previous handlers back."""
@@ -161,14 +170,14 @@ def follow(runner, quiet: bool, interrupts: Interrupts) -> bool:
             runner.cancel()
 
 
-def leave_now(runner) -> None:
+def leave_now(runner, status: int = EXIT_INTERRUPTED) -> None:
     """Second Ctrl-C: clean up and end this process without waiting for the workers
     (local ones see it end, remote ones see the sweep's control folder go)."""
     runner.close()
     print(f"bp-tui: left sweep {runner.name}; its workers stop by themselves",
           file=sys.stderr, flush=True)
     sys.stdout.flush()
-    os._exit(EXIT_INTERRUPTED)
+    os._exit(status)
 
 
 def _report(runner, preset: str | None, took: float) -> None:
@@ -229,10 +238,10 @@ def run_sweep(argv: Sequence[str]) -> int:
         leave_if_signalled()  # a Ctrl-C that an import swallowed
         runner.submit(executor)
         if follow(runner, args.quiet, interrupts):
-            leave_now(runner)
+            leave_now(runner, interrupts.status)
         close()
         _report(runner, spec.preset, time.monotonic() - start)
     finally:
         runner.close()
         interrupts.restore()
-    return EXIT_INTERRUPTED if runner.cancelled else _failures(runner)
+    return interrupts.status if runner.cancelled else _failures(runner)

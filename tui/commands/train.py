@@ -16,7 +16,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from tui.cli import Terminated, pending_signal, silence_stdout
+from tui.cli import pending_signal
 from tui.commands.common import (
     DISK_FULL,
     EXIT_DIVERGED,
@@ -28,10 +28,11 @@ from tui.commands.common import (
     config_from_args,
     keep_going_after_hangup,
 )
+from tui.process import EXIT_TERMINATED, Terminated, silence_stdout
 
 __all__ = ["run_train", "train_in_terminal", "train_parser"]
 
-EXIT_BY_SIGNAL = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: 128 + signal.SIGTERM}
+EXIT_BY_SIGNAL = {signal.SIGINT: EXIT_INTERRUPTED, signal.SIGTERM: EXIT_TERMINATED}
 SIGNAL_WORDS = {signal.SIGINT: "interrupted", signal.SIGTERM: "terminated"}
 
 

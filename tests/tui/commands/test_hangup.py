@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.records import read_metrics
+from tests.tui.terminal import processes_of
 
 
 def _in_a_terminal(cmd: list[str], runs: Path) -> tuple[subprocess.Popen, int]:
@@ -54,17 +55,6 @@ def _hang_up(proc: subprocess.Popen, master: int) -> None:
     os.killpg(proc.pid, signal.SIGHUP)
 
 
-def _no_process_of(session: int) -> bool:
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[3]) == session:  # the process's session id
-            return False
-    return True
-
-
 def _finished(run: Path, epochs: int) -> None:
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "finished", (run.name, summary)
@@ -94,6 +84,6 @@ def test_a_hangup_leaves_training_to_its_end(bp_tui_cmd, tmp_path, what):
     for run in started:
         _finished(run, epochs)
     deadline = time.monotonic() + 10
-    while not _no_process_of(proc.pid) and time.monotonic() < deadline:
+    while processes_of(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert _no_process_of(proc.pid), "a worker or helper outlived the command"
+    assert not processes_of(proc.pid), "a worker or helper outlived the command"

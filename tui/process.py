@@ -1,0 +1,330 @@
+"""The process around every command: exit statuses, signals, the terminal's file
+descriptors, and the guard that makes sure a UI process never outlives its purpose.
+
+Exit statuses (the README's table): 0 done, 1 failed, 2 refused input, 3 diverged, and
+128 + N for a command ended by signal N: 129 a hangup ended a UI with nothing left to
+do, 130 Ctrl-C (SIGINT), 143 SIGTERM.
+
+A Textual UI leaves through ``UiGuard``: SIGHUP, SIGTERM and SIGINT are handled at the
+Python level in the main thread (so they run even while that thread is blocked, where an
+event-loop handler would wait for the loop); after a hangup nothing more is written to
+the terminal; and a ``Watchdog`` ends the process with the right status if the UI's
+teardown has not finished a few seconds after it began — once the run's records are
+flushed. This module does not import Textual (``bp-tui train`` never loads it); the
+driver work-around is built on first use (``guarded_driver``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import os
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = [
+    "EXIT_DIVERGED",
+    "EXIT_FAILED",
+    "EXIT_HUNG_UP",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_TERMINATED",
+    "EXIT_USAGE",
+    "TEARDOWN_GRACE",
+    "Terminated",
+    "UiGuard",
+    "Watchdog",
+    "default_job_control",
+    "guarded_driver",
+    "has_job_control",
+    "ignore_signals",
+    "keep_going_after_hangup",
+    "signal_status",
+    "silence_stdout",
+    "streams_to",
+    "to_background",
+]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_DIVERGED = 0, 1, 2, 3
+EXIT_HUNG_UP = 128 + signal.SIGHUP  # 129
+EXIT_INTERRUPTED = 128 + signal.SIGINT  # 130
+EXIT_TERMINATED = 128 + signal.SIGTERM  # 143
+TEARDOWN_GRACE = 3.0
+"""Seconds a UI's teardown may take after a hangup or SIGTERM before the watchdog ends
+the process (measured teardowns take well under one second)."""
+LEAVING_SIGNALS = (signal.SIGHUP, signal.SIGTERM, signal.SIGINT)
+
+
+class Terminated(BaseException):
+    """Raised in the main thread by SIGTERM (or SIGHUP) until a command takes them over."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def signal_status(signum: int) -> int:
+    """The exit status of a command ended by ``signum`` (128 + N: 129, 130, 143)."""
+    return 128 + signum
+
+
+def ignore_signals() -> None:
+    """Ignore Ctrl-C, SIGTERM and SIGHUP from now on (teardown: the status is decided)."""
+    for sig in LEAVING_SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
+
+
+# ------------------------------------------------------------------ file descriptors
+def streams_to(log: Path | None = None, fds: tuple[int, ...] = (0, 1, 2)) -> None:
+    """Point ``fds`` away from the terminal: stdin at /dev/null, stdout and stderr
+    appended to ``log`` (or /dev/null). Never raises: it runs in signal handlers and on
+    the way out, where the terminal may already be gone."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_RDWR)
+        out = devnull
+        if log is not None:
+            with contextlib.suppress(OSError):
+                out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.dup2(devnull if fd == 0 else out, fd)
+        for fd in {devnull, out}:
+            os.close(fd)
+
+
+def silence_stdout() -> None:
+    """Point fd 1 at /dev/null, so the interpreter's last flush cannot fail again."""
+    streams_to(None, fds=(1,))
+
+
+def keep_going_after_hangup() -> None:
+    """A hangup (SIGHUP: the terminal or the SSH link went away) does not end this
+    command: its standard streams go to /dev/null and it carries on to its end."""
+    signal.signal(signal.SIGHUP, lambda signum, frame: streams_to(None))
+
+
+# ------------------------------------------------------------------ job control
+def has_job_control() -> bool:
+    """True when a job-control shell started us in a process group of our own that holds
+    the terminal (so it gives the prompt back once we stop, and `fg` continues us)."""
+    try:
+        pgrp = os.getpgrp()
+        return os.tcgetpgrp(sys.__stdin__.fileno()) == pgrp and pgrp != os.getsid(0)
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
+def default_job_control() -> None:
+    """SIGTSTP and SIGCONT back to the defaults: Textual's handlers, left behind by an
+    app that has gone, would restart its UI on the next continue."""
+    for sig in (signal.SIGTSTP, signal.SIGCONT):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+def to_background() -> None:
+    """Stop, so the shell prints its prompt; a helper continues us a moment later, as
+    `bg` would: the process goes on as a background job."""
+    subprocess.Popen(["/bin/sh", "-c", f"sleep 0.3; kill -CONT {os.getpid()}"],
+                     start_new_session=True, stdin=subprocess.DEVNULL,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.kill(os.getpid(), signal.SIGSTOP)
+
+
+# ------------------------------------------------------------------ the UI's way out
+class Watchdog:
+    """Ends the process if the UI's teardown hangs: ``arm`` starts a clock; unless
+    ``disarm`` comes within ``grace`` seconds, ``before_exit`` runs (it flushes the
+    run's records: stops it and waits, or lets it train to its end) and then
+    ``exit(status)`` — ``os._exit``, since a hung main thread can never unwind."""
+
+    def __init__(self, grace: float = TEARDOWN_GRACE,
+                 exit: Callable[[int], object] = os._exit) -> None:
+        self.grace, self._exit = grace, exit
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.status = EXIT_OK
+        self._before_exit: Callable[[], object] = lambda: None
+
+    def arm(self, status: int, before_exit: Callable[[], object] | None = None) -> None:
+        """Start the clock (once; a later call updates what it will do)."""
+        with self._lock:
+            self.status = status
+            if before_exit is not None:
+                self._before_exit = before_exit
+            if self._thread is None and not self._done.is_set():
+                self._thread = threading.Thread(target=self._watch, daemon=True,
+                                                name="bp-tui-watchdog")
+                self._thread.start()
+
+    def disarm(self) -> None:
+        """The teardown finished: the watchdog does nothing."""
+        self._done.set()
+
+    def _watch(self) -> None:
+        if self._done.wait(self.grace):
+            return
+        with contextlib.suppress(Exception):
+            self._before_exit()
+        if not self._done.is_set():
+            streams_to(None, fds=(1, 2))  # nothing half-written can block the exit
+            self._exit(self.status)
+
+
+class UiGuard:
+    """While a Textual app runs: SIGHUP, SIGTERM and SIGINT are caught in the main
+    thread, then ``on_signal(signum)`` is called on the app's event loop (the app decides
+    what its run does); after a hangup the terminal is never written again (fds 0–2 to
+    /dev/null, the driver muted); the watchdog is armed with ``plan(signum)`` — the
+    status and what to do before a forced exit. Use as a context manager around
+    ``App.run``; on the way out the previous handlers come back and SIGTSTP/SIGCONT
+    go back to the defaults (Textual's would restart the UI that has gone)."""
+
+    def __init__(self, app, on_signal: Callable[[int], None],
+                 plan: Callable[[int], tuple[int, Callable[[], object]]],
+                 watchdog: Watchdog | None = None) -> None:
+        self.app, self.on_signal, self.plan = app, on_signal, plan
+        self.watchdog = watchdog or Watchdog()
+        self.loop = None
+        self.hung_up = False
+        self._saved: dict[int, object] = {}
+
+    def install(self, loop) -> None:
+        """Take the signals over (called on the app's loop once it runs)."""
+        self.loop = loop
+        for sig in LEAVING_SIGNALS:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                self._saved.setdefault(sig, signal.getsignal(sig))
+                signal.signal(sig, self._handle)
+
+    def __enter__(self) -> UiGuard:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.watchdog.disarm()
+        for sig, handler in self._saved.items():
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(sig, handler)
+        default_job_control()
+
+    def _handle(self, signum: int, frame) -> None:
+        """Runs in the main thread between two bytecodes — also while it waits on a
+        lock (a full writer queue): touch no UI state, only the process."""
+        if signum == signal.SIGHUP and not self.hung_up:
+            self.hung_up = True
+            self.mute()
+        status, before_exit = self.plan(signum)
+        self.watchdog.arm(status, before_exit)
+        if self.loop is not None:
+            with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to tell
+                self.loop.call_soon_threadsafe(self.on_signal, signum)
+
+    def mute(self) -> None:
+        """The terminal is gone: fds 0–2 to /dev/null (termios calls then fail fast,
+        writes vanish); the driver writes nothing more and never restarts the UI on
+        the SIGCONT that comes with a hangup."""
+        streams_to(None)
+        driver = getattr(self.app, "_driver", None)
+        if hasattr(driver, "mute"):
+            driver.mute()
+
+
+def _stop_job() -> None:
+    """Stop this process as Ctrl-Z does (SIGTSTP, default action) until continued. Unlike
+    SIGSTOP, the kernel discards it when the shell has gone (an orphaned process group),
+    so a hung-up process never stops for good."""
+    previous = signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+    try:
+        os.kill(os.getpid(), signal.SIGTSTP)
+    finally:
+        signal.signal(signal.SIGTSTP, previous)
+
+
+def _in_foreground(fd: int) -> bool:
+    """True unless ``fd``'s terminal is held by another process group (we were `bg`-ed)."""
+    try:
+        return os.tcgetpgrp(fd) == os.getpgrp()
+    except OSError:
+        return True
+
+
+@functools.cache
+def guarded_driver() -> type:
+    """Textual's Linux driver, made safe to close after the terminal has gone.
+
+    Work-around for Textual issue #6692 (8.2.8, no fix released; #5140 and PR #6690 are
+    related): after a hangup the driver's writer thread dies writing to the dead
+    terminal (EIO) — or its SIGCONT handler replaces it with a new one — and the next
+    write or ``close()`` blocks for ever on the old thread's full queue
+    (``App._shutdown → LinuxDriver.close → WriterThread.stop → Queue.put``), at 0 % CPU,
+    deaf to SIGTERM. Here a write or a close never waits on a writer that has died,
+    ``mute()`` (called on a hangup) drops every later write and unblocks a waiting one,
+    and a muted driver ignores SIGTSTP/SIGCONT. Textual suspends with SIGSTOP, which
+    stops even a process whose shell has gone (an orphaned job nobody will continue):
+    here Ctrl-Z and `bg` stop with SIGTSTP, which the kernel discards for an orphaned
+    process group and whose stop the shell's hangup (or the kernel's) continues.
+    """
+    from queue import Full
+
+    from textual.drivers.linux_driver import LinuxDriver
+
+    class GuardedLinuxDriver(LinuxDriver):
+        """``LinuxDriver`` whose writes and close never block on a dead terminal."""
+
+        _muted = False
+
+        def mute(self) -> None:
+            """Write nothing more; free a write blocked on the writer's full queue."""
+            self._muted = True
+            writer = self._writer_thread
+            queue = getattr(writer, "_queue", None)
+            if queue is not None:
+                with queue.mutex:
+                    queue.queue.clear()
+                    queue.not_full.notify_all()
+
+        def _put(self, item: str | None) -> bool:
+            """Queue ``item`` for the writer; False (dropped) once the driver is muted
+            or its writer has died — never a wait on a queue nobody drains."""
+            writer = self._writer_thread
+            queue = getattr(writer, "_queue", None)
+            while not self._muted and queue is not None and writer.is_alive():
+                try:
+                    queue.put(item, timeout=0.25)
+                    return True
+                except Full:
+                    continue
+            return False
+
+        def write(self, data: str) -> None:
+            self._put(data)
+
+        def close(self) -> None:
+            writer = self._writer_thread
+            if writer is not None and self._put(None):
+                writer.join(TEARDOWN_GRACE)
+
+        def _sigtstp_application(self, *args) -> None:
+            """Ctrl-Z: leave the terminal as it was, then stop until `fg`."""
+            if self._muted:
+                return
+            if self._auto_restart:
+                self.suspend_application_mode()
+                self._must_signal_resume = True
+            _stop_job()
+
+        def _sigcont_application(self, *args) -> None:
+            """Continued: take the terminal again in the foreground (`fg`); in the
+            background (`bg`) stop again until `fg`, as terminal programs do."""
+            if self._muted or not self._auto_restart:
+                return
+            if _in_foreground(self.fileno):
+                self.resume_application_mode()
+            else:
+                _stop_job()
+
+    return GuardedLinuxDriver
