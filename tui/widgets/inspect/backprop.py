@@ -204,6 +204,10 @@ class BackpropView(Vertical, can_focus=True):
         self._draw()
 
     # ------------------------------------------------------------ drawing
+    def on_resize(self, _event: events.Resize) -> None:
+        """Rows of numbers fold to the new width."""
+        self.call_after_refresh(self._draw)
+
     def _draw(self) -> None:
         if not self.is_mounted:
             return
@@ -232,6 +236,12 @@ class BackpropView(Vertical, can_focus=True):
                            self.get_component_rich_style("backprop-view--flag"))
         return out
 
+    def _value_width(self) -> int:
+        """Cells a row of numbers may take beside its indent (the view's width less
+        the indent and a scrollbar; wide before the first layout)."""
+        width = self.query_one("#bp-scroll", ScrollableContainer).size.width
+        return max(width - 9, 24) if width else 10**6
+
     def _text(self) -> tuple[Text, list[int]]:
         lines = self.lines
         if not lines:
@@ -251,7 +261,7 @@ class BackpropView(Vertical, can_focus=True):
                 out.append(_HEADINGS[stage] + "\n", style("backprop-view--heading"))
                 row += 1
             rows.append(row)
-            part = _line_text(line, style, i == current)
+            part = _line_text(line, style, i == current, self._value_width())
             out.append_text(part)
             out.append("\n")
             row += part.plain.count("\n") + 1
@@ -259,17 +269,48 @@ class BackpropView(Vertical, can_focus=True):
         return out, rows
 
 
-def _line_text(line: Line, style, current: bool) -> Text:
-    """``name = formula  shape`` then the numbers (indented), then a flag."""
+def _wrap(value: str, width: int) -> list[str]:
+    """A row of numbers folded at its ", " to ``width`` cells (never inside a number)."""
+    if len(value) <= width:
+        return [value]
+    out, row = [], ""
+    for part in value.split(", "):
+        piece = part if not row else ", " + part
+        if row and len(row) + len(piece) + 1 > width:
+            out.append(row + ",")
+            row = " " + part
+        else:
+            row += piece
+    return [*out, row]
+
+
+def _whole_vectors(values: tuple[str, ...]) -> list[str]:
+    """The printed rows with each bracketed vector joined into one string again, so
+    that it folds at the view's width rather than at the text form's."""
+    out: list[str] = []
+    open_vector = False
+    for v in values:
+        if open_vector:
+            out[-1] += " " + v.strip()
+        else:
+            out.append(v)
+        open_vector = out[-1].startswith("[") and not out[-1].rstrip("ᵀ").endswith("]")
+    return out
+
+
+def _line_text(line: Line, style, current: bool, width: int = 10**6) -> Text:
+    """``name = formula  shape`` then the numbers (indented, folded to ``width``), then
+    a flag."""
     head = f"{line.name} = {line.formula}" if line.formula else line.name
     text = Text("▶ " if current else "  ")
     text.append(head, Style(bold=True))
     if line.shape:
         text.append(f"  {line.shape}", style("backprop-view--shape"))
-    for v in line.values:
-        text.append("\n      ")
-        mark = "bad" if "✗" in v else "ok" if "✓" in v else None
-        text.append(v, style(f"backprop-view--{mark}") if mark else Style())
+    for value in _whole_vectors(line.values):
+        mark = "bad" if "✗" in value else "ok" if "✓" in value else None
+        for v in _wrap(value, width):
+            text.append("\n      ")
+            text.append(v, style(f"backprop-view--{mark}") if mark else Style())
     if line.flag:
         text.append(f"\n      ⚠ {line.flag}", style("backprop-view--flag"))
     if current:
