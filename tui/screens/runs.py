@@ -23,7 +23,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from core.files import printable
 from core.records import default_runs_root
 from core.records.compare import table_cells
-from core.records.index import RunRow, RunsIndex
+from core.records.index import RunRow, RunsIndex, count_entries
 from tui.screens.runs_actions import RunsActions
 from tui.widgets.fields import FieldInput
 from tui.widgets.runs.columns import (
@@ -37,6 +37,8 @@ from tui.widgets.runs.columns import (
 __all__ = ["SORT_KEYS", "RunsScreen", "sort_rows"]
 
 POLL_SECONDS = 0.3
+FIRST_PAGE = 100
+"""Runs read before the table first shows (the newest); more are read in a thread."""
 
 
 def sort_rows(rows: list[RunRow], attr: str, reverse: bool) -> list[RunRow]:
@@ -118,8 +120,13 @@ class RunsScreen(RunsActions, Screen):
         rest as it comes), then poll."""
         self.sub_title = "runs"
         self.table.focus()
+        if count_entries(self.root, FIRST_PAGE + 1) <= FIRST_PAGE:
+            self.index.refresh()  # a page or less: at once, here
+            self.loaded = True
+            self._drawn = self.index.version
+        else:
+            self.reload()
         self.redraw()
-        self.reload()
         self.set_interval(self.poll_seconds, self.poll, name="runs-poll")
 
     def reload(self, now: bool = True) -> None:
@@ -138,7 +145,8 @@ class RunsScreen(RunsActions, Screen):
         """Worker: refresh the index, posting ``IndexRead`` for each batch published."""
         started = time.monotonic()
         try:
-            self.index.refresh(on_batch=lambda: self.post_message(self.IndexRead()))
+            self.index.refresh(on_batch=lambda: self.post_message(self.IndexRead()),
+                               first=FIRST_PAGE)
         finally:
             self._read_ended = time.monotonic()
             self._read_took = self._read_ended - started
