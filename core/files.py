@@ -15,12 +15,14 @@ import json
 import math
 import os
 import stat
+import unicodedata
 from pathlib import Path
 from typing import IO, Any
 
 __all__ = [
     "MAX_JSON_INT",
     "FileRefused",
+    "cell_len",
     "open_regular",
     "parse_json",
     "printable",
@@ -160,3 +162,20 @@ def printable(text: Any, limit: int | None = None) -> str:
         if limit is not None and len(text) > limit:
             text, cut = text[: max(limit - 1, 0)], True
     return text + "…" if cut else text
+
+
+def cell_len(text: str) -> int:
+    """How many terminal cells ``text`` takes: 2 for each East Asian wide or fullwidth
+    character (CJK, most emoji), 0 for combining marks, zero-width joiners and other
+    format characters, 1 for the rest (wcwidth's rule, by ``unicodedata``)."""
+    if text.isascii():
+        return len(text)
+    cells = 0
+    for ch in text:
+        if ch.isascii():
+            cells += 1
+        elif unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+            continue
+        else:
+            cells += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return cells

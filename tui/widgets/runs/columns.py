@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import re
 
-from rich.cells import cell_len
-
-from core.files import printable
+from core.files import cell_len, printable
 from core.records.compare import TABLE_COLUMNS, fmt_duration, table_cells
 from core.records.index import RunRow
 

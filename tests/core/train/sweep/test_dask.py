@@ -128,5 +128,5 @@ def test_the_sweep_command_says_one_line_and_leaves_at_once(address, silent, bp_
 
 
 async def test_the_probe_also_works_under_a_running_event_loop(silent):
-    with pytest.raises(ExecutorError, match="no answer within 0.5 s"):
+    with pytest.raises(ExecutorError, match=r"no answer within 0\.5 s"):
         dask_executor(silent, timeout=0.5)
