@@ -22,7 +22,7 @@ from typing import IO, Any
 __all__ = [
     "MAX_JSON_INT",
     "FileRefused",
-    "cell_width",
+    "cell_len",
     "open_regular",
     "parse_json",
     "printable",
@@ -164,13 +164,18 @@ def printable(text: Any, limit: int | None = None) -> str:
     return text + "…" if cut else text
 
 
-def cell_width(text: str) -> int:
-    """How many terminal cells ``text`` takes: wide (CJK, most emoji) characters two,
-    combining marks and zero-width characters none, the rest one (no UI library needed,
-    so ``runs --list`` aligns its columns without loading one)."""
-    width = 0
+def cell_len(text: str) -> int:
+    """How many terminal cells ``text`` takes: 2 for each East Asian wide or fullwidth
+    character (CJK, most emoji), 0 for combining marks, zero-width joiners and other
+    format characters, 1 for the rest (wcwidth's rule, by ``unicodedata``)."""
+    if text.isascii():
+        return len(text)
+    cells = 0
     for ch in text:
-        if unicodedata.combining(ch) or unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        if ch.isascii():
+            cells += 1
+        elif unicodedata.category(ch) in ("Mn", "Me", "Cf"):
             continue
-        width += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
-    return width
+        else:
+            cells += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return cells

@@ -12,7 +12,9 @@ from __future__ import annotations
 import os
 import shutil
 import stat
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,7 @@ __all__ = [
     "RunsError",
     "RunsIndex",
     "config_diff",
+    "count_entries",
     "delete_run",
     "list_runs",
     "newest_live_run",
@@ -49,6 +52,7 @@ __all__ = [
 BOOKKEEPING = ("name", "created", "version")
 """config.json keys that are not settings (left out of a config diff)."""
 STARTING_SECONDS = 3.0  # a brand-new directory may lack its files this long
+BATCH_SECONDS = 2.0  # a long first read publishes what it has read this often
 PID_MAX = 2**31 - 1
 
 
@@ -184,6 +188,26 @@ def _run_dirs(root: Path) -> list[os.DirEntry]:
     return entries
 
 
+def count_entries(root: str | Path, most: int) -> int:
+    """How many entries ``root`` lists as runs, counting no further than ``most``
+    (cheap: names only)."""
+    n = 0
+    try:
+        with os.scandir(root) as it:
+            for entry in it:
+                n += not entry.name.startswith(".")
+                if n >= most:
+                    break
+    except OSError:
+        pass
+    return n
+
+
+def _newest(stamp: tuple) -> int:
+    """The newest file time in a ``_stamp`` (0 if none): the order runs are read in."""
+    return max((part[-2] for part in stamp if part is not None), default=0)
+
+
 def _stamp(path: str) -> tuple:
     try:
         st = os.lstat(path)
@@ -202,20 +226,37 @@ def _stamp(path: str) -> tuple:
 
 
 class RunsIndex:
-    """Every run under ``root``, re-read incrementally. Call ``refresh`` to poll."""
+    """Every run under ``root``, re-read incrementally. Call ``refresh`` to poll (from
+    any one thread at a time: a lock keeps two refreshes from interleaving)."""
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
         self._cache: dict[str, tuple[tuple, RunRow]] = {}
         self.rows: list[RunRow] = []
         self.version = 0
+        self._lock = threading.Lock()
 
-    def refresh(self) -> bool:
-        """Re-read changed runs; True if anything shown changed since the last call."""
+    def refresh(self, on_batch: Callable[[], None] | None = None, first: int = 100,
+                every: float = BATCH_SECONDS) -> bool:
+        """Re-read changed runs; True if anything shown changed since the last call.
+
+        Runs are read newest first (by their files' times). With ``on_batch``, the rows
+        read so far (and the others as last read) are published in ``rows`` after the
+        first ``first`` reads, then after ``every`` seconds of reading, twice that, and
+        so on, and ``on_batch`` is called: a screen shows its first page at once and the
+        rest as it comes (a few times, not per run: each showing costs a redraw).
+        """
+        with self._lock:
+            return self._refresh(on_batch, first, every)
+
+    def _refresh(self, on_batch: Callable[[], None] | None, first: int, every: float
+                 ) -> bool:
         changed = False
         seen: dict[str, tuple[tuple, RunRow]] = {}
-        for entry in _run_dirs(self.root):
-            stamp = _stamp(entry.path)
+        stamped = sorted(((_stamp(e.path), e) for e in _run_dirs(self.root)),
+                         key=lambda se: _newest(se[0]), reverse=True)
+        reads, due = 0, None
+        for stamp, entry in stamped:
             cached = self._cache.get(entry.name)
             if cached is not None and cached[0] == stamp and cached[1].status not in (
                 "running", "starting"
@@ -223,16 +264,26 @@ class RunsIndex:
                 seen[entry.name] = cached
                 continue
             row = read_row(entry.path)
+            reads += 1
             if cached is None or cached[0] != stamp or cached[1].status != row.status:
                 changed = True
             seen[entry.name] = (stamp, row)
+            if on_batch is not None and reads >= first and (
+                    due is None or time.monotonic() >= due):
+                due, every = time.monotonic() + every, every * 2
+                self._publish({**{n: c for n, c in self._cache.items()
+                                  if n not in seen}, **seen})
+                on_batch()
         if set(seen) != set(self._cache):
             changed = True
-        self._cache = seen
         if changed or (not self.rows and seen):
-            self.rows = sorted((r for _, r in seen.values()), key=lambda r: r.name)
-            self.version += 1
+            self._publish(seen)
+        self._cache = seen
         return changed
+
+    def _publish(self, rows: dict[str, tuple[tuple, RunRow]]) -> None:
+        self.rows = sorted((r for _, r in rows.values()), key=lambda r: r.name)
+        self.version += 1
 
     def get(self, name: str) -> RunRow | None:
         """The row of run ``name`` (as of the last refresh), or None."""

@@ -1,26 +1,29 @@
 """The runs screen: every recorded run in a sortable, filterable table.
 
-The table polls the runs directory a few times a second through ``core.records.index.RunsIndex``
-(only changed directories are re-read), so runs written by any other bp-tui process
-appear and update live. From here: open a run, overlay several, diff two, rename, delete
-(always asks), export, and start a sweep.
+The table polls the runs directory a few times a second through
+``core.records.index.RunsIndex`` in a thread (only changed directories are re-read; on
+the first read the newest runs show at once and the rest stream in), so runs written by
+any other bp-tui process appear and update live. From here: open a run, overlay
+several, diff two, rename, delete (always asks), export, and start a sweep.
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from core.files import printable
 from core.records import default_runs_root
 from core.records.compare import row_labels, sibling_labels, table_cells
-from core.records.index import RunRow, RunsIndex
+from core.records.index import RunRow, RunsIndex, count_entries
 from tui.screens.runs_actions import RunsActions
 from tui.theme import theme_color
 from tui.widgets.fields import FieldInput
@@ -35,6 +38,8 @@ from tui.widgets.runs.columns import (
 __all__ = ["SORT_KEYS", "RunsScreen", "sort_rows"]
 
 POLL_SECONDS = 0.3
+FIRST_PAGE = 100
+"""Runs read before the table first shows (the newest); more are read in a thread."""
 
 
 def sort_rows(rows: list[RunRow], attr: str, reverse: bool) -> list[RunRow]:
@@ -93,6 +98,11 @@ class RunsScreen(RunsActions, Screen):
         self._shown: list[tuple] | None = None
         self._width = 0
         self.sweep_labels: dict[str, str] = {}
+        self._reading = False
+        self._read_ended = self._read_took = 0.0
+        self._drawn = -1
+        self.loaded = False
+        """True once every run has been read once and is shown."""
 
     def compose(self) -> ComposeResult:
         """Filter box, table, the highlighted run's detail line, status line."""
@@ -105,14 +115,55 @@ class RunsScreen(RunsActions, Screen):
         yield Static("", id="runs-status")
         yield Footer()
 
+    class IndexRead(Message):
+        """The index published rows (a first page, more of them, or a change)."""
+
     def on_mount(self) -> None:
-        """First read (the columns are laid out with the rows), then poll."""
-        table = self.table
-        self.index.refresh()
-        self.redraw()
+        """Read the runs off the UI thread (the newest first page shows at once, the
+        rest as it comes), then poll."""
         self.sub_title = "runs"
-        table.focus()
+        self.table.focus()
+        if count_entries(self.root, FIRST_PAGE + 1) <= FIRST_PAGE:
+            self.index.refresh()  # a page or less: at once, here
+            self.loaded = True
+            self._drawn = self.index.version
+        else:
+            self.reload()
+        self.redraw()
         self.set_interval(self.poll_seconds, self.poll, name="runs-poll")
+
+    def reload(self, now: bool = True) -> None:
+        """Re-read changed runs in a thread, unless a read is already going (or, unless
+        ``now``, the last one ended less than twice its own duration ago: polling
+        thousands of runs never takes more than a third of a core)."""
+        if self._reading:
+            return
+        if not now and time.monotonic() < self._read_ended + 2 * self._read_took:
+            return
+        self._reading = True
+        self._read_index()
+
+    @work(thread=True, group="runs-index")
+    def _read_index(self) -> None:
+        """Worker: refresh the index, posting ``IndexRead`` for each batch published."""
+        started = time.monotonic()
+        try:
+            self.index.refresh(on_batch=lambda: self.post_message(self.IndexRead()),
+                               first=FIRST_PAGE)
+        finally:
+            self._read_ended = time.monotonic()
+            self._read_took = self._read_ended - started
+            self._reading = False
+            self.post_message(self.IndexRead())
+
+    def on_runs_screen_index_read(self, _message: IndexRead) -> None:
+        """Show what the index holds now (once per version: messages may pile up)."""
+        self.loaded = self.loaded or not self._reading
+        if self._drawn != self.index.version:
+            self._drawn = self.index.version
+            self.redraw()
+        else:
+            self._update_status(len(self._shown or []))
 
     @property
     def table(self) -> DataTable:
@@ -130,9 +181,8 @@ class RunsScreen(RunsActions, Screen):
         return sort_rows(rows, self.sort_attr, self.sort_reverse)
 
     def poll(self) -> None:
-        """Timer: re-read changed runs and redraw if anything changed."""
-        if self.index.refresh():
-            self.redraw()
+        """Timer: re-read changed runs (in the index's thread); a change is redrawn."""
+        self.reload(now=False)
 
     def name_width(self, cells: list[list[str]]) -> int:
         """Width of the name column: what the other columns leave of the screen's width
@@ -185,7 +235,8 @@ class RunsScreen(RunsActions, Screen):
                       if row is not None else "")
         detail.set_class(row is not None and (bool(row.damaged) or row.status == "error"), "-bad")
         marked = ", ".join(self.marked_labels())
-        text = (f"{shown} of {total} runs  ·  {live} live  ·  sorted by "
+        reading = "" if self.loaded else "reading the runs…  ·  "
+        text = (f"{reading}{shown} of {total} runs  ·  {live} live  ·  sorted by "
                 f"{HEADINGS[self.sort_attr]} {arrow}  ·  marked: "
                 f"{marked or 'none (space marks)'}")
         self.query_one("#runs-status", Static).update(Text(text))

@@ -47,13 +47,29 @@ class RunsActions:
 
     def action_overlay(self) -> None:
         """Overlay the marked runs' curves (or the one under the cursor)."""
-        from tui.screens.overlay import OverlayScreen
+        from tui.screens.dialogs import ChoiceScreen
+        from tui.screens.overlay import OKABE_ITO, OverlayScreen
 
         names = self.chosen()
         if not names:
             self.notify("Mark runs with space first.")
             return
-        self.app.push_screen(OverlayScreen([self.root / n for n in names]))
+        if len(names) <= len(OKABE_ITO):
+            self.app.push_screen(OverlayScreen([self.root / n for n in names]))
+            return
+        fit = len(OKABE_ITO)
+
+        def answer(choice: str | None) -> None:
+            if choice is not None:
+                chosen = names[:fit] if choice == "first" else names
+                self.app.push_screen(OverlayScreen([self.root / n for n in chosen]))
+
+        self.app.push_screen(ChoiceScreen(
+            f"Overlay {len(names)} runs? A chart tells {fit} apart (colour and marker); "
+            f"beyond that they repeat, and reading {len(names)} runs takes a while.",
+            [("first", f"The first {fit}", "f"), ("all", f"All {len(names)}", "a"),
+             ("cancel", "Cancel", "c")], default="first"),
+            lambda choice: answer(None if choice == "cancel" else choice))
 
     def action_diff(self) -> None:
         """Show which settings differ between the two marked runs."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 __all__ = ["DASK_TIMEOUT", "ExecutorError", "check_address", "dask_executor"]
@@ -65,11 +65,23 @@ async def _identity(address: str, timeout: float) -> dict[str, Any]:
         return await scheduler.identity()
 
 
+def _run_alone(coro, timeout: float) -> Any:
+    """``coro`` run to its end (at most ``timeout`` s) on an event loop of its own — in
+    a helper thread when this thread already runs one (a UI)."""
+    bounded = asyncio.wait_for(coro, timeout)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(bounded)
+    with ThreadPoolExecutor(1, thread_name_prefix="bp-tui-dask-probe") as pool:
+        return pool.submit(asyncio.run, bounded).result()
+
+
 def _probe(address: str, timeout: float) -> None:
     """ExecutorError unless a Dask scheduler at ``address`` answers within ``timeout``."""
     why = None
     try:
-        info = asyncio.run(asyncio.wait_for(_identity(address, timeout), timeout))
+        info = _run_alone(_identity(address, timeout), timeout)
     except (asyncio.TimeoutError, TimeoutError):
         why = f"no answer within {timeout:g} s"
     except OSError as exc:  # distributed retries a refused connection until timeout

@@ -4,6 +4,7 @@ entry never empties the list; every writer refuses a linked or outside run direc
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from pathlib import Path
@@ -130,3 +131,20 @@ def test_rename_and_delete_refuse_a_run_whose_writer_holds_its_lock(root):
         lock.release()
     delete_run(root, "good")
     assert not (root / "good").exists()
+
+
+def test_a_long_read_publishes_the_newest_first_page_at_once(tmp_path):
+    for i in range(250):
+        make(tmp_path, f"run-{i:03d}")
+        stamp = 1_700_000_000 + i  # run-249 is the newest
+        for f in ("config.json", "summary.json", "metrics.jsonl"):
+            os.utime(tmp_path / f"run-{i:03d}" / f, (stamp, stamp))
+    index = RunsIndex(tmp_path)
+    pages: list[list[str]] = []
+    assert index.refresh(on_batch=lambda: pages.append([r.name for r in index.rows]),
+                         first=100, every=0.0)
+    assert len(pages[0]) == 100
+    assert set(pages[0]) == {f"run-{i:03d}" for i in range(150, 250)}
+    assert all(len(a) < len(b) for a, b in itertools.pairwise(pages))
+    assert len(index.rows) == 250
+    assert not index.refresh(on_batch=lambda: pages.append([]))  # nothing new: no page

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from rich.cells import cell_len
-
+from core.files import cell_len
 from core.records.index import list_runs
 from tests.runs_fixture import make
 from tui.commands.runs import LIST_WIDTH, list_text

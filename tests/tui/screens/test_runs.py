@@ -9,6 +9,7 @@ import pytest
 from core.records.compare import ema, fmt_duration
 from core.records.index import RunRow
 from tests.runs_fixture import make
+from tests.tui.helpers import wait_for
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import DiffScreen
@@ -224,3 +225,36 @@ async def test_the_main_columns_come_first_at_80(fixture_runs):
         status_end = sum(c.get_render_width(table) for c in table.ordered_columns[:8])
         assert status_end <= table.size.width
         assert _cells(app.screen, 0)[1] == "hidden-units-4"  # the name is not cut at 80
+
+
+async def test_an_overlay_of_more_runs_than_a_chart_tells_apart_asks_first(runs_root):
+    from tui.screens.dialogs import ChoiceScreen
+    from tui.screens.overlay import OKABE_ITO
+
+    for i in range(len(OKABE_ITO) + 3):
+        make(runs_root, f"many-{i:02d}", seed=i)
+    app = create_app(runs_dir=runs_root, open_runs=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("a", "o")
+        await pilot.pause()
+        assert isinstance(app.screen, ChoiceScreen)
+        assert "Overlay 11 runs?" in app.screen.question
+        await pilot.press("escape")  # nothing opens
+        await pilot.pause()
+        assert isinstance(app.screen, RunsScreen)
+        await pilot.press("o", "f")
+        await pilot.pause()
+        assert isinstance(app.screen, OverlayScreen)
+        assert len(app.screen.series) == len(OKABE_ITO)
+
+
+async def test_many_runs_show_their_newest_page_first_then_all(runs_root):
+    for i in range(130):
+        make(runs_root, f"run-{i:03d}")
+    app = create_app(runs_dir=runs_root, open_runs=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = app.screen
+        await wait_for(pilot, lambda: screen.loaded and screen.table.row_count == 130)
+        assert "reading" not in str(screen.query_one("#runs-status").render())
+        assert "130 of 130 runs" in str(screen.query_one("#runs-status").render())

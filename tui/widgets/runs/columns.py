@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from core.files import cell_width, printable
+from core.files import cell_len, printable
 from core.labels import RIGHT, SOFT_ACC
 from core.records.compare import TABLE_COLUMNS, fmt_duration, table_cells
 from core.records.index import RunRow
@@ -57,7 +57,7 @@ def ellipsize(text: str, width: int) -> str:
     the start and the end (where sweep runs differ) stay readable. Cells, not
     characters: a CJK character or an emoji takes two (the result may be a cell short
     when a wide character does not fit)."""
-    if cell_width(text) <= width:
+    if cell_len(text) <= width:
         return text
     if width < 2:
         return "…"[:width]
@@ -65,13 +65,13 @@ def ellipsize(text: str, width: int) -> str:
     head_room = width - 1 - tail_room
     head, used = [], 0
     for ch in text:
-        used += cell_width(ch)
+        used += cell_len(ch)
         if used > head_room:
             break
         head.append(ch)
     tail, used = [], 0
     for ch in reversed(text):
-        used += cell_width(ch)
+        used += cell_len(ch)
         if used > tail_room:
             break
         tail.append(ch)
@@ -82,7 +82,7 @@ def pad(text: str, width: int, right: bool = False) -> str:
     """``text`` fitted to exactly ``width`` cells: cut by ``ellipsize``, then padded
     with spaces on the left (``right``-aligned) or the right."""
     text = ellipsize(text, width)
-    room = " " * max(width - cell_width(text), 0)
+    room = " " * max(width - cell_len(text), 0)
     return room + text if right else text + room
 
 
@@ -94,7 +94,7 @@ def fit_name(name: str, width: int) -> str:
     ("20261201-101500-xor-grid") first drops its date (the date column shows it) and
     keeps its time of day; then the middle gives way, so that the start and the end —
     where sweep members and repeats differ — stay readable."""
-    if cell_width(name) <= width:
+    if cell_len(name) <= width:
         return name
     stamped = _STAMP.match(name)
     if stamped:

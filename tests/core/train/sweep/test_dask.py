@@ -127,3 +127,8 @@ def test_the_sweep_command_says_one_line_and_leaves_at_once(address, silent, bp_
     if address == "SILENT":
         assert "cannot reach the Dask scheduler at" in proc.stderr
     assert time.monotonic() - started < 15  # not the 20 s of a failed Client's __del__
+
+
+async def test_the_probe_also_works_under_a_running_event_loop(silent):
+    with pytest.raises(ExecutorError, match=r"no answer within 0\.5 s"):
+        dask_executor(silent, timeout=0.5)
