@@ -133,7 +133,9 @@ def test_ctrl_c_once_or_twice_is_clean(runs_root, bp_tui_cmd, presses):
     assert not (runs_root / "c-3").exists()
     if presses == 1:
         rows = out.splitlines()[1:]
-        assert [r.split()[2] for r in rows] == ["stopped", "stopped", "cancelled"]
+        assert [r.split()[1:4] for r in rows] == [["lr", "0.1", "stopped"],
+                                                  ["lr", "0.2", "stopped"],
+                                                  ["lr", "0.3", "cancelled"]]
 
 
 def test_two_sweeps_at_once_never_touch_each_other(runs_root, bp_tui_cmd):
