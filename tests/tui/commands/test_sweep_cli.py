@@ -158,4 +158,5 @@ def test_two_sweeps_at_once_never_touch_each_other(runs_root, bp_tui_cmd):
     b_run = next(n for n in names if json.loads(
         (runs_root / n / "config.json").read_text())["epochs"] == 2000)
     assert statuses[b_run] == "finished"
-    assert b_out.splitlines()[1].split()[3:5] == ["finished", "2000/2000"]
+    assert b_out.splitlines()[1].split()[1:6] == ["linear", "·", "(3,3)", "finished",
+                                                  "2000/2000"]
