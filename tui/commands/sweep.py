@@ -184,13 +184,13 @@ def _report(runner, preset: str | None, took: float) -> None:
     """The final tables on stdout; the observation of a preset; the time on stderr."""
     from core.analysis.observations import observe
     from core.records.compare import fmt_duration
-    from core.train.sweep import STUCK_NOTE, summarise
+    from core.train.sweep import STUCK_NOTE, member_status, summarise
     from tui.commands.sweep_table import cell_lines, member_lines
 
     members = runner.poll()
     print("\n".join(member_lines(members)))
-    if any(m.stuck for m in members):
-        print(f"({STUCK_NOTE})")
+    if any(member_status(m).endswith("stuck") for m in members):
+        print(f"({STUCK_NOTE})")  # explains the "· stuck" beside a finished run
     cells = summarise(members)
     if any(c.runs > 1 for c in cells):
         print()

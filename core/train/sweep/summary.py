@@ -43,8 +43,10 @@ STUCK_NOTE = ("stuck: finished with every training point answered the same class
 
 def member_labels(members: Sequence[MemberState]) -> list[str]:
     """Each member named by the settings that set it apart (``(512,512) · lr 0.1``),
-    as every comparison names runs (``core.labels.differing_labels``)."""
-    return differing_labels([m.config for m in members], [m.name for m in members])
+    as every comparison names runs (``core.labels.differing_labels``); a sweep of one
+    run by its data set and hidden sizes (its name is in the column before)."""
+    names = [m.name for m in members] if len(members) > 1 else None
+    return differing_labels([m.config for m in members], names)
 
 
 def member_status(m: MemberState) -> str:

@@ -141,7 +141,9 @@ def test_ctrl_c_or_sigterm_once_or_twice_is_clean(runs_root, bp_tui_cmd, sig, pr
     assert not (runs_root / "c-3").exists()
     if presses == 1:
         rows = [r for r in out.splitlines()[1:] if not r.startswith("(")]  # a note: no row
-        assert [r.split()[2] for r in rows] == ["stopped", "stopped", "cancelled"]
+        assert ["lr 0.1" in r for r in rows] == [True, False, False]
+        assert [next(w for w in r.split() if w in ("stopped", "cancelled", "finished"))
+                for r in rows] == ["stopped", "stopped", "cancelled"]
 
 
 @pytest.mark.long
@@ -165,4 +167,5 @@ def test_two_sweeps_at_once_never_touch_each_other(runs_root, bp_tui_cmd):
     b_run = next(n for n in names if json.loads(
         (runs_root / n / "config.json").read_text())["epochs"] == 2000)
     assert statuses[b_run] == "finished"
-    assert b_out.splitlines()[1].split()[3:5] == ["finished", "2000/2000"]
+    assert b_out.splitlines()[1].split()[1:6] == ["linear", "·", "(3,3)", "finished",
+                                                  "2000/2000"]

@@ -55,8 +55,8 @@ def test_a_dask_sweep_gives_the_local_results(cluster, runs_root, tmp_path, bp_t
         local.submit(pool)
         local.wait(timeout=120, interval=0.05)
     rows = proc.stdout.splitlines()
-    assert [r.split()[:3] for r in rows[1:3]] == [["d-1", "3,3", "finished"],
-                                                 ["d-2", "4,4", "finished"]]
+    assert [r.split()[:3] for r in rows[1:3]] == [["d-1", "(3,3)", "finished"],
+                                                 ["d-2", "(4,4)", "finished"]]
     for m in local.members:
         assert m.status == "finished"
         assert _no_wall(read_metrics(runs_root / m.name)) == \
