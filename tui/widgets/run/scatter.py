@@ -6,7 +6,8 @@ colour too. When several points share a cell the majority class wins (a tie show
 1). With ``mark_wrong`` on, a cell holding a misclassified point is drawn in upper case
 (``O`` / ``X``), bold and reversed.
 
-The grid maths (`data_bounds`, `scatter_grid`) is plain NumPy and tested on its own.
+The grid maths (`scatter_grid`, with `data_bounds` and `cell_index` from
+`core.analysis.boundary`) is plain NumPy and tested on its own.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from core.analysis.boundary import Bounds, data_bounds
+from core.analysis.boundary import Bounds, cell_index, data_bounds
 
 __all__ = [
     "EMPTY",
     "MARKERS",
     "ScatterGrid",
     "ScatterPanel",
+    "cell_index",
     "column",
     "scatter_grid",
 ]
@@ -52,23 +54,6 @@ class ScatterGrid:
 
     cls: np.ndarray
     wrong: np.ndarray
-
-
-def cell_index(
-    X: np.ndarray, width: int, height: int, bounds: Bounds
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column (each (n,) int) of every point of X (n, 2) on a width×height grid.
-
-    Column 0 is the left edge (xmin); row 0 is the top (ymax), so y grows upwards.
-    Points on or beyond an edge land in the edge cell.
-    """
-    X = np.asarray(X, dtype=float).reshape(-1, 2)
-    xmin, xmax, ymin, ymax = bounds
-    fx = (X[:, 0] - xmin) / (xmax - xmin)
-    fy = (X[:, 1] - ymin) / (ymax - ymin)
-    col = np.clip(np.floor(fx * width), 0, width - 1).astype(int)
-    row = np.clip(height - 1 - np.floor(fy * height), 0, height - 1).astype(int)
-    return row, col
 
 
 def scatter_grid(X: np.ndarray, labels: np.ndarray | None, width: int, height: int,
