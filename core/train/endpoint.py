@@ -138,6 +138,11 @@ class Endpoint:
         with contextlib.suppress(OSError), conn:
             Connection(self.host, conn, viewer, self._closed).run()
 
+    def __repr__(self) -> str:
+        state = ("closed" if self._closed.is_set() else
+                 "open" if self._sock is not None else "not started")
+        return f"Endpoint({str(self.path)!r}, {state}, viewers={self._count})"
+
 
 class Connection:
     """One viewer: commands in, replies and (once subscribed) updates out."""
