@@ -25,7 +25,9 @@ from textual_plotext import PlotextPlot
 
 from core.labels import RIGHT, SOFT_ACC
 from core.records.compare import MAX_SMOOTHING, Series, ema, load_comparison
+from core.records.index import read_row
 from core.train.history import thin
+from tui.screens.dialogs import ExportScreen
 from tui.theme import theme_color
 from tui.widgets.fields import FieldInput
 from tui.widgets.run.curves import round_xticks
@@ -210,9 +212,6 @@ class OverlayScreen(Screen):
 
     def action_export(self) -> None:
         """Export these runs' metrics (raw and smoothed) and their table."""
-        from core.records.index import read_row
-        from tui.screens.dialogs import ExportScreen
-
         self.app.push_screen(ExportScreen([read_row(p) for p in self.paths], self.smoothing))
 
     def action_back(self) -> None:

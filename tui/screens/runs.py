@@ -21,6 +21,7 @@ from core.files import printable
 from core.records import default_runs_root
 from core.records.compare import row_labels, sibling_labels, table_cells
 from core.records.index import RunRow, RunsIndex
+from tui.screens.help import HelpScreen
 from tui.screens.runs_actions import RunsActions
 from tui.theme import theme_color
 from tui.widgets.fields import FieldInput
@@ -299,6 +300,4 @@ class RunsScreen(RunsActions, Screen):
 
     def action_help(self) -> None:
         """The help screen."""
-        from tui.screens.help import HelpScreen
-
         self.app.push_screen(HelpScreen())
