@@ -141,3 +141,9 @@ class Analyst:
         if views is not None:
             self.journal.set_views(views)
         self.computed += 1
+
+    def __repr__(self) -> str:
+        with self._cond:
+            viewers, closed, busy = sorted(self._wants), self._closed, self._busy
+        state = "closed" if closed else "busy" if busy else "idle"
+        return f"Analyst({state}, computed={self.computed}, viewers={viewers})"

@@ -9,7 +9,7 @@ import numpy as np
 
 from core.nn.network import Network
 
-__all__ = ["Bounds", "boundary_field", "data_bounds", "grid_points"]
+__all__ = ["Bounds", "boundary_field", "cell_index", "data_bounds", "grid_points"]
 
 Bounds = tuple[float, float, float, float]
 """(xmin, xmax, ymin, ymax) of a plot or a field."""
@@ -47,6 +47,24 @@ def grid_points(width: int, height: int, bounds: Bounds = (0.0, 1.0, 0.0, 1.0)) 
     ys = ymax - (np.arange(height) + 0.5) * (ymax - ymin) / height
     gx, gy = np.meshgrid(xs, ys)
     return np.column_stack([gx.ravel(), gy.ravel()])
+
+
+def cell_index(X: np.ndarray, width: int, height: int,
+               bounds: Bounds = (0.0, 1.0, 0.0, 1.0)) -> tuple[np.ndarray, np.ndarray]:
+    """Row and column (each (n,) int) of every point of X (n, 2) on a width×height grid
+    over ``bounds`` — the cell of `grid_points` the point falls in.
+
+    Column 0 is the left edge (xmin); row 0 is the top (ymax), so y grows upwards. A cell
+    holds its lower x and y edges (column c: xmin + c·dx ≤ x < xmin + (c + 1)·dx). Points
+    on or beyond an edge of the picture land in the edge cell.
+    """
+    X = np.asarray(X, dtype=float).reshape(-1, 2)
+    xmin, xmax, ymin, ymax = bounds
+    fx = (X[:, 0] - xmin) / (xmax - xmin)
+    fy = (X[:, 1] - ymin) / (ymax - ymin)
+    col = np.clip(np.floor(fx * width), 0, width - 1).astype(int)
+    row = np.clip(height - 1 - np.floor(fy * height), 0, height - 1).astype(int)
+    return row, col
 
 
 def boundary_field(

@@ -204,6 +204,11 @@ class Endpoint:
             for v in viewers:
                 v.push(encoded)
 
+    def __repr__(self) -> str:
+        state = ("closed" if self._closed.is_set() else
+                 "open" if self._sock is not None else "not started")
+        return f"Endpoint({str(self.path)!r}, {state}, viewers={self._count})"
+
 
 class Connection:
     """One viewer: commands in, replies and (once subscribed) updates out, through one

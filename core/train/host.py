@@ -238,3 +238,6 @@ class RunHost:
         self.controls.stop()
         if self.analyst is not None:
             self.analyst.close()
+
+    def __repr__(self) -> str:
+        return f"RunHost({self.journal.state.brief()})"

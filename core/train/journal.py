@@ -78,6 +78,12 @@ class LiveState:
         except (KeyError, TypeError, ValueError, OverflowError) as exc:
             raise ValueError(f"not a state: {exc}") from None
 
+    def brief(self) -> str:
+        """The words a run's objects show in their ``repr``:
+        ``run='xor-1', epoch=600/600, status=finished``."""
+        return (f"run={self.run_name!r}, epoch={self.epoch}/{self.epochs}, "
+                f"status={self.status.value}")
+
 
 @dataclass(frozen=True)
 class Cursor:
@@ -175,3 +181,7 @@ class Journal:
             views = self._views if self._views_v != cursor.views else None
             new = Cursor(s.lines, s.rows, self._yhat_v, self._views_v)
         return Update(s, new, lines, rows, yhat, views, skip_l + skip_r)
+
+    def __repr__(self) -> str:
+        s = self.state
+        return f"Journal({s.brief()}, lines={s.lines}, rows={s.rows})"

@@ -251,3 +251,8 @@ class Session:
             if self.status == "running":
                 self.finish("stopped", "interrupted")
             raise
+
+    def __repr__(self) -> str:
+        status = getattr(self.status, "value", self.status)
+        return (f"Session(run={self.run_name!r}, epoch={self.trainer.epoch}/"
+                f"{self.config.epochs}, status={status})")

@@ -261,3 +261,7 @@ class RunController:
         """Forget the link (a run this process trains goes on until it ends)."""
         if self.link is not None:
             self.link.close()
+
+    def __repr__(self) -> str:
+        link = type(self.link).__name__ if self.link is not None else None
+        return f"RunController({self.state.brief()}, link={link})"

@@ -79,6 +79,9 @@ class HostLink:
     def close(self) -> None:
         """Leave the host running (it owns the run, not the link)."""
 
+    def __repr__(self) -> str:
+        return f"HostLink({self.host.journal.state.brief()})"
+
 
 class SocketLink:
     """Another process's run, through ``<run_dir>/control.sock``."""
@@ -223,6 +226,11 @@ class SocketLink:
         with contextlib.suppress(OSError):
             self._sock.close()
 
+    def __repr__(self) -> str:
+        alive = "alive" if self.alive else "gone"
+        access = ", read-only" if self.read_only else ""
+        return f"SocketLink({self.journal.state.brief()}, pid={self.pid}, {alive}{access})"
+
 
 class FilesLink:
     """A run read from its files (read-only), followed as they grow."""
@@ -330,6 +338,9 @@ class FilesLink:
         self._closed.set()
         if self.analyst is not None:
             self.analyst.close()
+
+    def __repr__(self) -> str:
+        return f"FilesLink({self.journal.state.brief()}, dir={str(self.run_dir)!r})"
 
 
 def _num(value: Any, default: float | None) -> float | None:

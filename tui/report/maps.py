@@ -9,18 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.analysis.boundary import cell_index
+
 __all__ = ["LEGEND", "class_map", "point_map", "side_by_side"]
 
 LEGEND = ("`.` answered 0 · `#` answered 1 · `:` mixed · `o` a point of class 0 · "
           "`x` of class 1 · `@` a misclassified point")
-
-
-def _cells(X: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
-    """Column and row (row 0 at the top, x1 = 1) of each point of X (n, 2) in [0, 1]²."""
-    X = np.clip(np.asarray(X, dtype=float), 0.0, 1.0)
-    col = np.minimum((X[:, 0] * width).astype(int), width - 1)
-    row = np.minimum(((1.0 - X[:, 1]) * height).astype(int), height - 1)
-    return col, row
 
 
 def _frame(grid: list[list[str]]) -> list[str]:
@@ -38,7 +32,7 @@ def class_map(X: np.ndarray, yhat: np.ndarray, width: int = 60, height: int = 24
     """The model's answer over the square, cell by cell, from its predictions ``yhat``
     (n,) on the points X (n, 2); ``points`` with ``labels`` (and a ``wrong`` mask) drawn
     on top."""
-    col, row = _cells(X, width, height)
+    row, col = cell_index(X, width, height)
     ones = np.zeros((height, width))
     count = np.zeros((height, width))
     np.add.at(ones, (row, col), (np.asarray(yhat).reshape(-1) >= 0.5).astype(float))
@@ -54,7 +48,7 @@ def class_map(X: np.ndarray, yhat: np.ndarray, width: int = 60, height: int = 24
 def _draw(grid: list[list[str]], points: np.ndarray, labels: np.ndarray,
           wrong: np.ndarray | None) -> None:
     height, width = len(grid), len(grid[0])
-    col, row = _cells(points, width, height)
+    row, col = cell_index(points, width, height)
     labels = np.asarray(labels).reshape(-1)
     bad = np.zeros(len(labels), bool) if wrong is None else np.asarray(wrong).reshape(-1)
     for c, r, lab, w in zip(col, row, labels, bad):

@@ -17,7 +17,7 @@ from core.config import ConfigError, parse_field
 from core.files import printable
 from core.records import default_runs_root
 from core.records.compare import load_comparison, metrics_csv, table_csv, table_markdown
-from core.records.index import RunRow
+from core.records.index import RunRow, config_diff
 from core.records.paths import RunsError, check_export_target
 from tui.widgets.fields import FieldInput
 
@@ -166,8 +166,6 @@ class DiffScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         """A table of the differing settings."""
-        from core.records.index import config_diff
-
         self.diff = config_diff(self.a, self.b)
         with Vertical(classes="dialog", id="diff-box"):
             a, b = printable(self.a_name, 40), printable(self.b_name, 40)

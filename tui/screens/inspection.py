@@ -30,7 +30,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static, TabbedContent, TabPane
 
 from core.analysis.derived import TestSpec, ViewRequest
-from tui.live.controller import RunController
+from tui.live.controller import ControllerError, RunController
 from tui.widgets.inspect.backprop import BackpropView
 from tui.widgets.inspect.plots import ActivationView, DiagnosisView
 from tui.widgets.inspect.predictions import PredictionsTable
@@ -327,8 +327,6 @@ class InspectScreen(Screen):
 
     def action_pause(self) -> None:
         """Pause / resume the run without leaving the views."""
-        from tui.live.controller import ControllerError
-
         try:
             self.controller.toggle_pause()
         except ControllerError as exc:

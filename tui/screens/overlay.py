@@ -25,7 +25,9 @@ from textual_plotext import PlotextPlot
 
 from core.labels import RIGHT, SOFT_ACC
 from core.records.compare import MAX_SMOOTHING, Series, ema, load_comparison
+from core.records.index import read_row
 from core.train.history import thin
+from tui.screens.dialogs import ExportScreen
 from tui.theme import theme_color
 from tui.widgets.fields import FieldInput
 from tui.widgets.run.curves import round_xticks
@@ -97,9 +99,9 @@ class OverlayScreen(Screen):
     def draw(self) -> None:
         """Redraw both plots and the legend from the loaded series."""
         w = self.smoothing
-        for plot_id, keys, title in (
-            ("#overlay-loss", ("loss",), "Loss" + (" (log10)" if self.log_loss else "")),
-            ("#overlay-acc", ("soft_acc",), f"{SOFT_ACC} (%)"),
+        for plot_id, key, title in (
+            ("#overlay-loss", "loss", "Loss" + (" (log10)" if self.log_loss else "")),
+            ("#overlay-acc", "soft_acc", f"{SOFT_ACC} (%)"),
         ):
             plot = self.query_one(plot_id, PlotextPlot)
             plt = plot.plt
@@ -109,30 +111,35 @@ class OverlayScreen(Screen):
             n = max(plot.size.width, 20) if plot.size.width else 80
             right = 0.0
             for i, s in enumerate(self.series):
-                _name, rgb = OKABE_ITO[i % len(OKABE_ITO)]
-                marker = MARKERS[i % len(MARKERS)]
-                xs = s.x(self.axis)
-                for key in keys:
-                    raw = s.values[key]
-                    if self.log_loss and key == "loss":
-                        raw = [math.log10(max(v, 1e-12)) if v is not None else None for v in raw]
-                    if w:
-                        rx, ry = thin(xs, raw, n)
-                        if rx:
-                            plt.plot(rx, ry, marker="braille", color=self._faint(rgb))
-                        raw = ema(raw, w)
-                    px, py = thin(xs, raw, n)
-                    if px:  # a line, and the run's marker on a few of its points
-                        plt.plot(px, py, marker="braille", color=rgb)
-                        mx, my = thin(px, py, 8)
-                        plt.scatter(mx, my, marker=marker, color=rgb)
-                        right = max(right, px[-1])
+                right = max(right, self._plot_series(plt, i, s, key, n))
             if not self.series:
                 plt.title(title + ": no runs")
             elif right > 0:
                 round_xticks(plot, right)
             plot.refresh()
         self._draw_legend()
+
+    def _plot_series(self, plt, i: int, s: Series, key: str, n: int) -> float:
+        """Plot series ``s`` (the ``i``-th run) of ``key`` thinned to ``n`` points: its
+        raw values faint under the smoothed line when smoothing, and the run's marker on
+        a few points. Returns the line's last x (0 when empty)."""
+        _name, rgb = OKABE_ITO[i % len(OKABE_ITO)]
+        xs = s.x(self.axis)
+        raw = s.values[key]
+        if self.log_loss and key == "loss":
+            raw = [math.log10(max(v, 1e-12)) if v is not None else None for v in raw]
+        if self.smoothing:
+            rx, ry = thin(xs, raw, n)
+            if rx:
+                plt.plot(rx, ry, marker="braille", color=self._faint(rgb))
+            raw = ema(raw, self.smoothing)
+        px, py = thin(xs, raw, n)
+        if not px:
+            return 0.0
+        plt.plot(px, py, marker="braille", color=rgb)
+        mx, my = thin(px, py, 8)
+        plt.scatter(mx, my, marker=MARKERS[i % len(MARKERS)], color=rgb)
+        return px[-1]
 
     def _draw_legend(self) -> None:
         text = Text()
@@ -205,9 +212,6 @@ class OverlayScreen(Screen):
 
     def action_export(self) -> None:
         """Export these runs' metrics (raw and smoothed) and their table."""
-        from core.records.index import read_row
-        from tui.screens.dialogs import ExportScreen
-
         self.app.push_screen(ExportScreen([read_row(p) for p in self.paths], self.smoothing))
 
     def action_back(self) -> None:

@@ -24,6 +24,7 @@ from core.files import printable
 from core.records import default_runs_root
 from core.records.compare import row_labels, sibling_labels, table_cells
 from core.records.index import RunRow, RunsIndex, count_entries
+from tui.screens.help import HelpScreen
 from tui.screens.runs_actions import RunsActions
 from tui.theme import theme_color
 from tui.widgets.fields import FieldInput
@@ -350,6 +351,4 @@ class RunsScreen(RunsActions, Screen):
 
     def action_help(self) -> None:
         """The help screen."""
-        from tui.screens.help import HelpScreen
-
         self.app.push_screen(HelpScreen())

@@ -9,8 +9,16 @@ from __future__ import annotations
 
 import os
 
+from core.figures import FiguresUnavailable, SourceError, write_figures
 from core.files import printable
 from core.records.index import RunsError, delete_run, rename_run
+from tui.live.controller import RunController
+from tui.live.links import LinkError, open_link
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.dialogs import ChoiceScreen, ConfirmScreen, DiffScreen, ExportScreen, RenameScreen
+from tui.screens.figures_dialog import FiguresScreen
+from tui.screens.overlay import OKABE_ITO, OverlayScreen
+from tui.screens.sweep import SweepScreen
 
 __all__ = ["RunsActions"]
 
@@ -22,10 +30,6 @@ class RunsActions:
     def action_open(self) -> None:
         """Open the run under the cursor on a dashboard of its own: attached with full
         control while its process serves it, else read-only from its files."""
-        from tui.live.controller import RunController
-        from tui.live.links import LinkError, open_link
-        from tui.screens.dashboard import DashboardScreen
-
         name = self.current_name()
         row = self.index.get(name) if name else None
         if row is None:
@@ -47,9 +51,6 @@ class RunsActions:
 
     def action_overlay(self) -> None:
         """Overlay the marked runs' curves (or the one under the cursor)."""
-        from tui.screens.dialogs import ChoiceScreen
-        from tui.screens.overlay import OKABE_ITO, OverlayScreen
-
         names = self.chosen()
         if not names:
             self.notify("Mark runs with space first.")
@@ -73,8 +74,6 @@ class RunsActions:
 
     def action_diff(self) -> None:
         """Show which settings differ between the two marked runs."""
-        from tui.screens.dialogs import DiffScreen
-
         names = self.chosen()
         if len(names) != 2:
             self.notify("Mark exactly two runs (space) to compare their settings.")
@@ -84,8 +83,6 @@ class RunsActions:
 
     def action_export(self) -> None:
         """Export the marked runs (metrics CSV, table CSV and Markdown)."""
-        from tui.screens.dialogs import ExportScreen
-
         names = self.chosen()
         if not names:
             self.notify("Nothing to export: mark runs with space.")
@@ -96,8 +93,6 @@ class RunsActions:
     def action_figures(self) -> None:
         """Figures of the marked runs (or the one under the cursor) as SVG / PNG: a
         dialog asks for the folder, a thread worker draws them."""
-        from tui.screens.figures_dialog import FiguresScreen
-
         names = self.chosen()
         rows = [r for r in (self.index.get(n) for n in names) if r is not None]
         if not rows:
@@ -120,8 +115,6 @@ class RunsActions:
 
     def _draw_figures(self, request) -> None:
         """Draw and write the figures (a thread worker), then say how it went."""
-        from core.figures import FiguresUnavailable, SourceError, write_figures
-
         try:
             written = write_figures(request.runs, request.folder, request.formats)
         except (FiguresUnavailable, SourceError, OSError, ValueError) as exc:
@@ -135,8 +128,6 @@ class RunsActions:
 
     def action_rename(self) -> None:
         """Rename the run under the cursor (refused while it runs)."""
-        from tui.screens.dialogs import RenameScreen
-
         name = self.current_name()
         if name is None:
             return
@@ -161,8 +152,6 @@ class RunsActions:
 
     def action_delete(self) -> None:
         """Delete the run under the cursor, after confirmation."""
-        from tui.screens.dialogs import ConfirmScreen
-
         name = self.current_name()
         if name is None:
             return
@@ -190,7 +179,5 @@ class RunsActions:
 
     def action_sweep(self) -> None:
         """Open the sweep screen."""
-        from tui.screens.sweep import SweepScreen
-
         self.app.push_screen(SweepScreen(self.root))
 

@@ -23,6 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from core.analysis.observations import observe
 from core.train.sweep import (
     MEMBER_COLUMNS,
     PRESETS,
@@ -38,6 +39,7 @@ from core.train.sweep import (
     summarise,
 )
 from tui.commands.sweep_table import fit_columns
+from tui.screens.overlay import OverlayScreen
 from tui.widgets.fields import FieldInput
 
 __all__ = ["SweepScreen"]
@@ -230,8 +232,6 @@ class SweepScreen(Screen):
     def _observe(self, preset_name: str, runner: SweepRunner) -> None:
         """The preset's verdict (✓/✗ and its numbers, as ``bp-tui sweep`` prints it),
         read from the members' records off the UI thread."""
-        from core.analysis.observations import observe
-
         try:
             obs = observe(preset_name, runner.members, runner.root)
         except (OSError, ValueError) as exc:
@@ -252,8 +252,6 @@ class SweepScreen(Screen):
 
     def action_overlay(self) -> None:
         """Overlay the members that have records."""
-        from tui.screens.overlay import OverlayScreen
-
         if self.runner is None:
             return
         paths = [self.root / m.name for m in self.runner.members

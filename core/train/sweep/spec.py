@@ -185,13 +185,34 @@ def parse_spec(values: Mapping[str, str | Sequence[str] | None],
     """
     preset_name = _text(values.get("preset"))
     base, grid = preset(preset_name) if preset_name else (RunConfig(), {})
+    grid.update(_given_grid(values))
+    if not grid:
+        raise SweepError("hidden", "give a preset or values to sweep, e.g. hidden 64,64 "
+                                   "128,128 or lr 0.1 0.01")
+    base = base.with_changes(**_given_scalars(values))
+    repeats_text = _text(values.get("repeats"))
+    repeats = 1 if repeats_text is None else _whole("repeats", repeats_text, 1, MAX_MEMBERS)
+    _check_size(grid, repeats)
+    workers = parse_workers(values.get("workers"), default_workers)
+    name = _sweep_name(_text(values.get("name")) or preset_name or "sweep")
+    spec = SweepSpec(name, base, grid, repeats, workers, preset_name)
+    spec.configs()  # validates every cell now, so a bad combination is refused up front
+    return spec
+
+
+def _given_grid(values: Mapping[str, str | Sequence[str] | None]) -> dict[str, list[Any]]:
+    """The grid fields given in ``values``, each parsed to its list of values."""
+    grid: dict[str, list[Any]] = {}
     for key in GRID_FIELDS:
         tokens = _tokens(values.get(key))
         if tokens is not None:
             grid[key] = [_parse_value(key, t) for t in tokens]
-    if not grid:
-        raise SweepError("hidden", "give a preset or values to sweep, e.g. hidden 64,64 "
-                                   "128,128 or lr 0.1 0.01")
+    return grid
+
+
+def _given_scalars(values: Mapping[str, str | Sequence[str] | None]) -> dict[str, Any]:
+    """The scalar fields given in ``values``, parsed; ``epochs`` without ``log_every``
+    logs ten times."""
     changes: dict[str, Any] = {}
     for key in SCALAR_FIELDS:
         text = _text(values.get(key))
@@ -199,22 +220,18 @@ def parse_spec(values: Mapping[str, str | Sequence[str] | None],
             changes[key] = _parse_value(key, text)
     if "epochs" in changes and "log_every" not in changes:
         changes["log_every"] = max(changes["epochs"] // 10, 1)
-    base = base.with_changes(**changes)
-    repeats_text = _text(values.get("repeats"))
-    repeats = 1 if repeats_text is None else _whole("repeats", repeats_text, 1, MAX_MEMBERS)
-    _check_size(grid, repeats)
-    workers = parse_workers(values.get("workers"), default_workers)
-    name = _text(values.get("name")) or preset_name or "sweep"
+    return changes
+
+
+def _sweep_name(text: str) -> str:
+    """A valid sweep name short enough for its runs' ``<name>-<i>``, or SweepError."""
     try:
-        name = parse_field("name", name)
+        name = parse_field("name", text)
     except ConfigError as exc:
         raise SweepError("name", exc.reason) from None
     if len(name) > MAX_NAME:
         raise SweepError("name", f"at most {MAX_NAME} characters (runs are <name>-<i>)")
-    spec = SweepSpec(name, base, grid, repeats, workers, preset_name)
-    spec.configs()  # validates every cell now, so a bad combination is refused up front
-    return spec
-
+    return name
 
 # ------------------------------------------------------------------ expansion
 def _cell_error(exc: ConfigError, cell: RunConfig) -> SweepError:

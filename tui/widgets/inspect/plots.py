@@ -40,6 +40,11 @@ class ActivationView(Horizontal):
              histograms, epoch: int | None) -> None:
         """Redraw for ``activation`` and the pre-activation ``histograms`` ((counts, lo,
         hi) per hidden layer, computed by the analyst; empty: curves only)."""
+        self._draw_curves(activation)
+        self._draw_histograms(activation, saturation, histograms, epoch)
+
+    def _draw_curves(self, activation: str) -> None:
+        """The activation A(z) and its derivative over z ∈ [−8, 8]."""
         act = get_activation(activation)
         z = np.linspace(-8, 8, 161)
         a = act.forward(z)
@@ -52,6 +57,10 @@ class ActivationView(Horizontal):
         plt.plot(z.tolist(), d.tolist(), label="derivative", marker="braille", color="orange")
         plt.xlabel("z")
         plot.refresh()
+
+    def _draw_histograms(self, activation: str, saturation: tuple[float, ...] | None,
+                         histograms, epoch: int | None) -> None:
+        """One bar series per hidden layer's Z, the saturation edges as red lines."""
         hist = self.query_one("#act-hist", PlotextPlot)
         plt = hist.plt
         plt.clear_figure()
@@ -76,7 +85,6 @@ class ActivationView(Horizontal):
         ticks = np.linspace(lo, hi, 5)  # fixed ticks: plotext's own follow the bars' order
         plt.xticks(ticks.tolist(), [f"{t:.3g}" for t in ticks])
         hist.refresh()
-
 
 class DiagnosisView(Vertical):
     """The plateau verdict, then ‖dW_l‖ (log10) and the saturated share of each layer

@@ -13,8 +13,8 @@ from rich.text import Text
 from textual import events
 from textual.message import Message
 
+from core.analysis.boundary import cell_index
 from tui.widgets.run.boundary import BoundaryView
-from tui.widgets.run.scatter import cell_index
 
 __all__ = ["REACH", "PointPicker"]
 

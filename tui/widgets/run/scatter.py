@@ -6,7 +6,8 @@ colour too. When several points share a cell the majority class wins (a tie show
 1). With ``mark_wrong`` on, a cell holding a misclassified point is drawn in upper case
 (``O`` / ``X``), bold and reversed.
 
-The grid maths (`data_bounds`, `scatter_grid`) is plain NumPy and tested on its own.
+The grid maths (`scatter_grid`, with `data_bounds` and `cell_index` from
+`core.analysis.boundary`) is plain NumPy and tested on its own.
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from core.analysis.boundary import Bounds, data_bounds
+from core.analysis.boundary import Bounds, cell_index, data_bounds
 
 __all__ = [
     "EMPTY",
     "MARKERS",
     "ScatterGrid",
     "ScatterPanel",
+    "cell_index",
     "column",
     "scatter_grid",
 ]
@@ -54,31 +56,8 @@ class ScatterGrid:
     wrong: np.ndarray
 
 
-def cell_index(
-    X: np.ndarray, width: int, height: int, bounds: Bounds
-) -> tuple[np.ndarray, np.ndarray]:
-    """Row and column (each (n,) int) of every point of X (n, 2) on a width×height grid.
-
-    Column 0 is the left edge (xmin); row 0 is the top (ymax), so y grows upwards.
-    Points on or beyond an edge land in the edge cell.
-    """
-    X = np.asarray(X, dtype=float).reshape(-1, 2)
-    xmin, xmax, ymin, ymax = bounds
-    fx = (X[:, 0] - xmin) / (xmax - xmin)
-    fy = (X[:, 1] - ymin) / (ymax - ymin)
-    col = np.clip(np.floor(fx * width), 0, width - 1).astype(int)
-    row = np.clip(height - 1 - np.floor(fy * height), 0, height - 1).astype(int)
-    return row, col
-
-
-def scatter_grid(
-    X: np.ndarray,
-    labels: np.ndarray | None,
-    width: int,
-    height: int,
-    bounds: Bounds,
-    truth: np.ndarray | None = None,
-) -> ScatterGrid:
+def scatter_grid(X: np.ndarray, labels: np.ndarray | None, width: int, height: int,
+                 bounds: Bounds, truth: np.ndarray | None = None) -> ScatterGrid:
     """Place points on a width×height character grid.
 
     Args:
@@ -104,16 +83,21 @@ def scatter_grid(
         cls[row, col] = UNKNOWN
         return ScatterGrid(cls, wrong)
     lab = np.asarray(labels).reshape(-1).astype(int)
-    ones = np.zeros((height, width), dtype=np.int64)
-    total = np.zeros((height, width), dtype=np.int64)
-    np.add.at(total, (row, col), 1)
-    np.add.at(ones, (row, col), lab == 1)
-    filled = total > 0
-    cls[filled] = np.where(2 * ones[filled] >= total[filled], 1, 0)
+    _vote(cls, row, col, lab)
     if truth is not None:
         miss = lab != np.asarray(truth).reshape(-1).astype(int)
         np.logical_or.at(wrong, (row[miss], col[miss]), True)
     return ScatterGrid(cls, wrong)
+
+
+def _vote(cls: np.ndarray, row: np.ndarray, col: np.ndarray, lab: np.ndarray) -> None:
+    """Write into ``cls`` the majority class (0/1, ties to 1) of the points in each cell."""
+    ones = np.zeros(cls.shape, dtype=np.int64)
+    total = np.zeros(cls.shape, dtype=np.int64)
+    np.add.at(total, (row, col), 1)
+    np.add.at(ones, (row, col), lab == 1)
+    filled = total > 0
+    cls[filled] = np.where(2 * ones[filled] >= total[filled], 1, 0)
 
 
 class ScatterPanel(Widget):
@@ -244,40 +228,41 @@ class ScatterPanel(Widget):
             return Text("")
         plot_h = max(height - 1, 1)
         if self._X is None or self._X.shape[0] == 0:
-            lines = ["" for _ in range(plot_h)]
-            lines[plot_h // 2] = "no data".center(width)
-            text = Text(
-                "\n".join(lines),
-                style=self.get_component_rich_style("scatter-panel--legend"),
-                no_wrap=True,
-                overflow="crop",
-            )
-            if height > 1:
-                text.append("\n")
-                text.append_text(self._legend(width))
-            return text
-        grid = self.grid(width, plot_h)
-        styles: dict[tuple[int, bool], Style] = {}
+            text = self._no_data(width, plot_h)
+        else:
+            text = self._plot(self.grid(width, plot_h))
+        if height > 1:
+            text.append("\n")
+            text.append_text(self._legend(width))
+        return text
+
+    def _no_data(self, width: int, plot_h: int) -> Text:
+        """``plot_h`` empty rows with "no data" in the middle one."""
+        lines = ["" for _ in range(plot_h)]
+        lines[plot_h // 2] = "no data".center(width)
+        return Text("\n".join(lines),
+                    style=self.get_component_rich_style("scatter-panel--legend"),
+                    no_wrap=True, overflow="crop")
+
+    def _mark_styles(self) -> dict[tuple[int, bool], Style]:
+        """The style of each (class, wrong) cell."""
         wrong_style = self.get_component_rich_style("scatter-panel--wrong")
+        styles: dict[tuple[int, bool], Style] = {}
         for c in (0, 1):
             base = self.get_component_rich_style(f"scatter-panel--class-{c}")
             styles[(c, False)] = base
             styles[(c, True)] = wrong_style + base
+        return styles
+
+    def _plot(self, grid: ScatterGrid) -> Text:
+        """The grid's rows as text, one character per cell."""
+        styles = self._mark_styles()
         unknown = self.get_component_rich_style("scatter-panel--unknown")
         text = Text(no_wrap=True, overflow="crop")
-        cls, wrong = grid.cls, grid.wrong
-        for r in range(plot_h):
-            row = cls[r]
+        for r in range(grid.cls.shape[0]):
             if r:
                 text.append("\n")
-            c0 = 0
-            # Append runs of identical cells to keep the Text short.
-            while c0 < width:
-                v, w = int(row[c0]), bool(wrong[r, c0])
-                c1 = c0 + 1
-                while c1 < width and row[c1] == v and wrong[r, c1] == w:
-                    c1 += 1
-                run = c1 - c0
+            for v, w, run in _runs(grid.cls[r], grid.wrong[r]):
                 if v == EMPTY:
                     text.append(" " * run)
                 elif v == UNKNOWN:
@@ -285,11 +270,22 @@ class ScatterPanel(Widget):
                 else:
                     mark = MARKERS[v].upper() if w else MARKERS[v]
                     text.append(mark * run, styles[(v, w)])
-                c0 = c1
-        if height > 1:
-            text.append("\n")
-            text.append_text(self._legend(width))
         return text
+
+
+def _runs(cls: np.ndarray, wrong: np.ndarray) -> list[tuple[int, bool, int]]:
+    """One grid row as runs of identical cells: (class, wrong, length), left to right
+    (appending runs keeps the Text short)."""
+    runs: list[tuple[int, bool, int]] = []
+    width, c0 = len(cls), 0
+    while c0 < width:
+        v, w = int(cls[c0]), bool(wrong[c0])
+        c1 = c0 + 1
+        while c1 < width and cls[c1] == v and wrong[c1] == w:
+            c1 += 1
+        runs.append((v, w, c1 - c0))
+        c0 = c1
+    return runs
 
 
 def column(a: np.ndarray | None, n: int, what: str) -> np.ndarray | None:
