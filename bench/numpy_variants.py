@@ -5,7 +5,7 @@ per-point SGD (plain SGD only): augmented weights [W; B], weights kept negated, 
 into the factors, the two-hidden-layer epoch unrolled in ``_epoch_two_hidden`` (a
 147-line function), and for W2 ≥ 100×100 its rank-1 updates deferred — 16 factor pairs
 kept and folded into W2 by one k = 16 product every 16 points. Core now has one NumPy
-engine for every optimiser and batch size (``core.train.kernels.fallback``); the compiled
+engine for every optimiser and batch size (``core.train.kernels.numpy_engine``); the compiled
 kernel is what runs by default, so this variant never would. ``bench/speed.py`` times it
 beside the engine ("numpy, before"), so what it bought stays measured:
 

@@ -21,7 +21,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.config import RunConfig
-from core.train.host import RunHost
+from core.run.host import RunHost
 
 CONFIG = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=10**9, log_every=10**6, seed=3,
                    name="bench-viewers")

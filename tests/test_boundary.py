@@ -29,7 +29,7 @@ def test_core_never_loads_ui_libraries():
     )
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["core"].startswith(str(ROOT / "core"))
-    expected = {"core.train.trainer", "core.nn.network", "core.train.session", "core.records"}
+    expected = {"core.train.trainer", "core.nn.network", "core.run.session", "core.records"}
     assert expected <= set(result["modules"])
     assert result["ui"] == []
 
@@ -45,26 +45,44 @@ def test_cli_help_does_not_load_textual():
     assert out.stdout.strip().splitlines()[-1] == "False"
 
 
+# The layers, lowest first: each package may import only those before it (and the
+# shared top-level modules). nn ← train ← run ← sweep ← reproduce; analysis ← run;
+# records ← run, sweep; figures read records; tui → core.
+BASE = {"core.config", "core.datasets", "core.files", "core.threads", "core.state",
+        "core.labels"}
 ALLOWED = {
-    # package: the bp-tui packages its modules may import (besides their own)
+    # package: the bp-tui packages its modules may import (besides their own and BASE)
     "core.nn": set(),
-    "core.records": {"core.config", "core.datasets", "core.files", "core.labels"},
-    "core.train.kernels": {"core.nn", "core.config"},
-    "core.analysis": {"core.nn", "core.records", "core.datasets", "core.train.history",
-                      "core.train.journal", "core.config", "core.files", "core.threads",
-                      "core.labels"},
-    "tui.widgets": {"core", "tui.widgets"},
+    "core.train": {"core.nn"},
+    "core.records": set(),
+    "core.analysis": {"core.nn", "core.records"},
+    "core.run": {"core.nn", "core.train", "core.analysis", "core.records"},
+    "core.sweep": {"core.nn", "core.train", "core.run", "core.records", "core.analysis"},
+    "core.figures": {"core.nn", "core.records", "core.analysis"},
+    "core.reproduce": {"core.nn", "core.train", "core.run", "core.sweep", "core.records",
+                       "core.analysis", "core.figures"},
+    "tui.widgets": {"core", "tui.widgets", "tui.theme"},
     "tui.live": {"core", "tui.live"},
+    "tui.commands": {"core", "tui.commands", "tui.process", "tui.report", "tui.app",
+                     "tui.screens", "tui.widgets", "tui.live", "tui.settings"},
 }
+"""Top-level modules of core (config, datasets…) may import nn and each other only."""
 
 
 def _imports(path: Path) -> set[str]:
+    """The bp-tui modules ``path`` imports; ``from core.records import layout`` counts
+    as ``core.records.layout`` when that is a module of its own."""
     import ast
 
     names = set()
     for node in ast.walk(ast.parse(path.read_text())):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module)
+            base = ROOT / node.module.replace(".", "/")
+            subs = [a.name for a in node.names
+                    if (base / f"{a.name}.py").exists() or (base / a.name).is_dir()]
+            names.update(f"{node.module}.{a}" for a in subs)
+            if len(subs) < len(node.names):
+                names.add(node.module)
         elif isinstance(node, ast.Import):
             names.update(a.name for a in node.names)
     return {n for n in names if n.split(".")[0] in ("core", "tui")}
@@ -73,7 +91,7 @@ def _imports(path: Path) -> set[str]:
 def _allowed(name: str, package: str) -> bool:
     if name == "core":  # the package root: its version only
         return True
-    within = {package, *ALLOWED[package]}
+    within = {package, *ALLOWED[package], *(BASE if package.startswith("core.") else ())}
     return any(name == p or name.startswith(p + ".") for p in within)
 
 
@@ -87,3 +105,84 @@ def test_imports_go_the_way_the_readme_says():
         bad += [f"{path.relative_to(ROOT)} imports {n}" for n in _imports(path)
                 if n.startswith("tui")]
     assert bad == []
+
+
+def _module_graph() -> dict[str, set[str]]:
+    """bp-tui module → the bp-tui modules it imports (at any level of the file)."""
+    graph = {}
+    for path in sorted([*(ROOT / "core").rglob("*.py"), *(ROOT / "tui").rglob("*.py")]):
+        rel = path.relative_to(ROOT).with_suffix("")
+        name = ".".join(rel.parts[:-1] if rel.name == "__init__" else rel.parts)
+        graph[name] = _imports(path)
+    return graph
+
+
+def _package(name: str) -> str:
+    """``core.train.trainer`` → ``core.train``; a top-level module is its own node."""
+    return ".".join(name.split(".")[:2])
+
+
+def test_no_import_cycle_between_packages():
+    """Package A importing B and B importing A (e.g. core.train ↔ core.analysis) is a
+    cycle the layers forbid; so is any longer loop."""
+    graph: dict[str, set[str]] = {}
+    for mod, deps in _module_graph().items():
+        src = _package(mod)
+        graph.setdefault(src, set()).update(
+            _package(d) for d in deps if _package(d) != src and "." in d)
+    seen, stack, cycles = set(), [], []
+
+    def visit(node: str) -> None:
+        if node in stack:
+            cycles.append([*stack[stack.index(node):], node])
+            return
+        if node in seen:
+            return
+        seen.add(node)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            visit(nxt)
+        stack.pop()
+
+    for node in sorted(graph):
+        visit(node)
+    assert cycles == []
+
+
+def test_commands_never_import_the_cli():
+    bad = [m for m, deps in _module_graph().items()
+           if m.startswith("tui.commands") and any(d == "tui.cli" for d in deps)]
+    assert bad == []
+
+
+def test_no_import_cycle_between_modules():
+    """No module imports one that imports it back, however far round (host and
+    endpoint once did: the endpoint now serves a ``ServedRun`` protocol)."""
+    graph = _module_graph()
+    graph = {m: {d for d in deps if d in graph and d != m} for m, deps in graph.items()}
+    seen, stack, cycles = set(), [], []
+
+    def visit(node: str) -> None:
+        if node in stack:
+            cycles.append([*stack[stack.index(node):], node])
+            return
+        if node in seen:
+            return
+        seen.add(node)
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            visit(nxt)
+        stack.pop()
+
+    for node in sorted(graph):
+        visit(node)
+    # a package's __init__ re-exporting its modules is not a cycle of its own making
+    real = [c for c in cycles if not any(c[i + 1].startswith(c[i] + ".")
+                                         and c[i].count(".") < c[i + 1].count(".")
+                                         and c[i] in graph and _is_package(c[i])
+                                         for i in range(len(c) - 1))]
+    assert real == []
+
+
+def _is_package(name: str) -> bool:
+    return (ROOT / name.replace(".", "/") / "__init__.py").exists()

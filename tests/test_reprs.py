@@ -1,22 +1,22 @@
 """A run's objects read well in a debugger or a log: ``Session(run='xor-1',
-epoch=30/30, status=finished)`` rather than ``<core.train.session.Session object at …>``."""
+epoch=30/30, status=finished)`` rather than ``<core.run.session.Session object at …>``."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from core.analysis.analyst import Analyst
 from core.analysis.derived import Deriver, ViewRequest
 from core.config import RunConfig
 from core.datasets import generate
 from core.nn.network import Network
-from core.train.endpoint import Endpoint
-from core.train.host import RunHost
-from core.train.journal import Journal, LiveState, RunState
-from core.train.session import Session
+from core.run.analyst import Analyst
+from core.run.endpoint import Endpoint
+from core.run.host import RunHost
+from core.run.journal import Journal, LiveState, RunState
+from core.run.links import FilesLink, HostLink, SocketLink
+from core.run.session import Session
 from tui.live.controller import RunController
-from tui.live.links import FilesLink, HostLink, SocketLink
 
 SHORT = RunConfig(data="xor", hidden=(3,), epochs=30, log_every=10, seed=1, backend="numpy")
 

@@ -25,40 +25,12 @@ from tui.process import (
     EXIT_TERMINATED,
     Terminated,
     ignore_signals,
+    install_early_handlers,
+    leave_if_signalled,
+    pending_signal,
     signal_status,
     silence_stdout,
 )
-
-_received: list[int] = []
-
-
-def pending_signal() -> int | None:
-    """The first signal the early handlers caught, if any. A signal that arrives while a
-    C extension initialises (NumPy's, numba's) may come out of that import as an
-    ImportError, or not at all: a command checks this once its set-up is done."""
-    return _received[0] if _received else None
-
-
-def leave_if_signalled() -> None:
-    """Raise the pending signal's exception (see ``pending_signal``); a command calls it
-    before it starts its real work (training, the UI)."""
-    signum = pending_signal()
-    if signum is not None:
-        raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
-
-
-def _early_handler(signum, frame):
-    _received.append(signum)
-    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
-
-
-def _install_early_handlers() -> None:
-    """Ctrl-C raises KeyboardInterrupt, SIGTERM and SIGHUP raise Terminated; a signal
-    the process was started ignoring (nohup, a background job) stays ignored."""
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
-        sig = getattr(signal, name, None)
-        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
-            signal.signal(sig, _early_handler)
 
 
 def _quiet_unraisable(args) -> None:
@@ -204,7 +176,7 @@ def _failure() -> int:
 
 def entry() -> None:
     """Console-script wrapper: exit with ``main``'s status, whatever happens."""
-    _install_early_handlers()
+    install_early_handlers()
     sys.unraisablehook = _quiet_unraisable
     sys.excepthook = _quiet_excepthook
     _safe_streams()

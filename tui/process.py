@@ -42,7 +42,10 @@ __all__ = [
     "guarded_driver",
     "has_job_control",
     "ignore_signals",
+    "install_early_handlers",
     "keep_going_after_hangup",
+    "leave_if_signalled",
+    "pending_signal",
     "signal_status",
     "silence_stdout",
     "streams_to",
@@ -65,6 +68,38 @@ class Terminated(BaseException):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+
+_received: list[int] = []
+
+
+def pending_signal() -> int | None:
+    """The first signal the early handlers caught, if any. A signal that arrives while a
+    C extension initialises (NumPy's, numba's) may come out of that import as an
+    ImportError, or not at all: a command checks this once its set-up is done."""
+    return _received[0] if _received else None
+
+
+def leave_if_signalled() -> None:
+    """Raise the pending signal's exception (see ``pending_signal``); a command calls it
+    before it starts its real work (training, the UI)."""
+    signum = pending_signal()
+    if signum is not None:
+        raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
+
+
+def _early_handler(signum, frame):
+    _received.append(signum)
+    raise KeyboardInterrupt if signum == signal.SIGINT else Terminated(signum)
+
+
+def install_early_handlers() -> None:
+    """Ctrl-C raises KeyboardInterrupt, SIGTERM and SIGHUP raise Terminated; a signal
+    the process was started ignoring (nohup, a background job) stays ignored."""
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):
+        sig = getattr(signal, name, None)
+        if sig is not None and signal.getsignal(sig) is not signal.SIG_IGN:
+            signal.signal(sig, _early_handler)
 
 
 def signal_status(signum: int) -> int:

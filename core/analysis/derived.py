@@ -21,6 +21,7 @@ import numpy as np
 from core.analysis.backprop import PointBackprop, backprop_point, optimizer_with_state
 from core.analysis.boundary import Bounds, boundary_field, data_bounds, grid_points
 from core.analysis.diagnosis import Measures, detect_plateau, diagnose, measure
+from core.analysis.history import History
 from core.analysis.layers import LayerStats, layer_stats
 from core.analysis.points import MAX_TEST_N, fresh_test_set, uniform_test_set
 from core.datasets import DataError, Dataset, load_csv
@@ -28,7 +29,6 @@ from core.nn.losses import get_loss
 from core.nn.metrics import Metrics, evaluate
 from core.nn.network import Network
 from core.records.testset import read_test_set, write_test_set
-from core.train.history import History
 
 __all__ = ["MATRIX_MAX_UNITS", "UNIT_GRID", "Deriver", "TestSpec", "ViewRequest", "Views",
            "unit_outputs"]

@@ -2,7 +2,7 @@
 
 Pure NumPy and the run records (no Textual). Each ``observe_*`` takes a sweep's members
 (anything with ``name``, ``config``, ``status``, ``stuck``, ``loss`` and
-``ms_per_epoch``, e.g. ``core.train.sweep.MemberState``) and the runs root, and returns
+``ms_per_epoch``, e.g. ``core.sweep.MemberState``) and the runs root, and returns
 an ``Observation``: the report's claim, whether these runs show it, and the numbers.
 
 Definitions
@@ -12,7 +12,7 @@ Definitions
   ``OVERSHOOT`` (10 %) of its epoch-0 loss, or it diverged.
 - A run *stalls* when it never converges within its epochs.
 - A cell's figure over repeats is the median over its finished runs that are not stuck
-  (``core.train.sweep.member.is_stuck``).
+  (``core.sweep.member.is_stuck``).
 """
 
 from __future__ import annotations
@@ -226,7 +226,7 @@ OBSERVERS: dict[str, Callable[[Sequence, Path], Observation]] = {
     "linear-vs-xor": observe_linear_vs_xor,
     "stuck": observe_stuck,
 }
-"""The observation each preset of ``core.train.sweep.PRESETS`` exists to show."""
+"""The observation each preset of ``core.sweep.PRESETS`` exists to show."""
 
 
 def observe(preset: str, members: Sequence, root: str | Path) -> Observation | None:

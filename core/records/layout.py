@@ -54,7 +54,7 @@ DATA = "data.npz"
 TEST = "test.npz"
 """The run's test set (inspect's Test tab), kept so that it reopens with the run."""
 SOCKET = "control.sock"
-"""A live run's control endpoint (``core.train.endpoint``), present while it trains."""
+"""A live run's control endpoint (``core.run.endpoint``), present while it trains."""
 LOCK = "writer.lock"
 """Held with ``flock`` by the process writing the run (``core.records.lock``)."""
 ATOMIC_FILES = (CONFIG, SUMMARY, WEIGHTS, DATA, TEST)

@@ -1,6 +1,6 @@
 """The report's experiments as run configs: which runs ``bp-tui reproduce`` trains.
 
-Every run comes from a preset of ``core.train.sweep.PRESETS``, so ``reproduce`` and
+Every run comes from a preset of ``core.sweep.PRESETS``, so ``reproduce`` and
 ``bp-tui sweep --preset NAME`` train exactly the same runs. The report's own linear and
 XOR runs (5000 epochs) are the ``linear-vs-xor`` preset's two runs; the report does not
 state their learning rate, and bp-tui uses 0.01 as in its hidden-units runs.
@@ -15,7 +15,7 @@ import itertools
 from dataclasses import dataclass
 
 from core.config import RunConfig
-from core.train.sweep import preset
+from core.sweep import preset
 
 __all__ = ["QUICK_FACTOR", "Plan", "Section", "plan"]
 

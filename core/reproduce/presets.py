@@ -1,7 +1,7 @@
 """The report's runs, one at a time: the settings behind the form's "Report" chooser
 and the ``--preset NAME`` flag of ``bp-tui`` and ``bp-tui train``.
 
-Each comes from a sweep preset (``core.train.sweep.PRESETS``), so the dashboard, ``bp-tui
+Each comes from a sweep preset (``core.sweep.PRESETS``), so the dashboard, ``bp-tui
 train --preset``, ``bp-tui sweep --preset`` and ``bp-tui reproduce`` use the same numbers
 (learning rate, seed, epochs). A comparison (hidden units, learning rates) loads its first
 run; its line says what the report compared and how to run all of it.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.config import RunConfig
-from core.train.sweep import preset
+from core.sweep import preset
 
 __all__ = ["REPORT_PRESETS", "ReportPreset", "report_config"]
 

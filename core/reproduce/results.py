@@ -24,7 +24,7 @@ from core.nn.network import Network
 from core.records import read_data, read_metrics, read_weights
 from core.reproduce.experiments import Plan
 from core.reproduce.reported import REPORTED, Reported
-from core.train.sweep import MemberState, SweepRunner, reserve_name
+from core.sweep import MemberState, SweepRunner, reserve_name
 
 __all__ = [
     "BOUNDARY_N",

@@ -36,7 +36,7 @@ def run_attach(argv: Sequence[str], read_only: bool = False,
     if not 1 <= args.fps <= 30:
         p.error("argument --fps: must be from 1 to 30")
     from core.records.index import RunsError, newest_live_run, read_row, resolve_run
-    from tui.live.links import LinkError, SocketLink, open_link
+    from core.run.links import LinkError, SocketLink, open_link
 
     root = runs_root(args)
     try:
@@ -55,8 +55,8 @@ def run_attach(argv: Sequence[str], read_only: bool = False,
     except (LinkError, OSError, ValueError) as exc:
         p.error(f"argument RUN: {exc} (another user's run, or its process is stuck?)")
     from tui.app import create_app
-    from tui.cli import leave_if_signalled
     from tui.commands.dashboard import run_app
+    from tui.process import leave_if_signalled
 
     app = create_app(runs_dir=root, link=link, fps=args.fps)
     leave_if_signalled()  # a Ctrl-C that an import swallowed

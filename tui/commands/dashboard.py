@@ -56,7 +56,7 @@ def run_dashboard(argv: Sequence[str]) -> int:
     if not 1 <= args.fps <= 30:
         parser.error("argument --fps: must be from 1 to 30")
     from tui.app import create_app
-    from tui.cli import leave_if_signalled
+    from tui.process import leave_if_signalled
 
     app = create_app(config, runs_dir=args.runs_dir, record=not args.no_record,
                      start=args.start, fps=args.fps)

@@ -41,7 +41,7 @@ def reproduce_parser() -> Parser:
 
 
 def _workers(p: Parser, text: str | None) -> int:
-    from core.train.sweep import SweepError, parse_workers
+    from core.sweep import SweepError, parse_workers
 
     try:
         return parse_workers(text)
@@ -78,7 +78,7 @@ def _figures(rep, out: Path, workers: int) -> tuple[dict[str, str], str | None]:
 def run_reproduce(argv: Sequence[str]) -> int:
     """``bp-tui reproduce``: train, gather, write OUT/report.md."""
     from core.reproduce import gather, plan, start_plan
-    from core.train.sweep import SweepError, local_executor
+    from core.sweep import SweepError, local_executor
     from tui.commands.sweep import Interrupts, follow, leave_now
     from tui.report.markdown import write_report
 

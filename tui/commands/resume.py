@@ -29,7 +29,7 @@ def run_resume(argv: Sequence[str]) -> int:
     args = p.parse_args(argv)
     from core.records.index import RunsError, read_row, resolve_run
     from core.records.paths import check_writable_run
-    from core.train.session import Session, SetupError
+    from core.run.session import Session, SetupError
     from tui.commands.train import train_in_terminal
 
     root = runs_root(args)

@@ -105,8 +105,8 @@ def run_runs(argv: Sequence[str]) -> int:
                       file=sys.stderr)
         return EXIT_OK
     from tui.app import create_app
-    from tui.cli import leave_if_signalled
     from tui.commands.dashboard import run_app
+    from tui.process import leave_if_signalled
 
     app = create_app(runs_dir=args.runs_dir, open_runs=True)
     leave_if_signalled()  # a Ctrl-C that an import swallowed

@@ -1,6 +1,6 @@
 """``bp-tui sweep``: a grid of runs in parallel, on local worker processes or a Dask cluster.
 
-The flags go through ``core.train.sweep.parse_spec`` (the sweep screen's parser too).
+The flags go through ``core.sweep.parse_spec`` (the sweep screen's parser too).
 Ctrl-C once cancels cleanly (running members stop at their next chunk and keep their
 records, queued ones never start); twice leaves at once (the workers notice and end
 themselves). SIGTERM does the same. Exit 0 when every member ran, 1 when some failed (the
@@ -43,7 +43,7 @@ SCALARS = (("epochs", "epochs of every run"),
 
 def sweep_parser() -> Parser:
     """Flags of ``bp-tui sweep``."""
-    from core.train.sweep import MAX_MEMBERS, PRESETS
+    from core.sweep import MAX_MEMBERS, PRESETS
 
     p = Parser(prog="bp-tui sweep",
                description="Train a grid of runs in parallel; each is recorded as a normal "
@@ -73,7 +73,7 @@ def sweep_parser() -> Parser:
 
 def _spec(p: Parser, args):
     """The parsed sweep, or exit 2 naming the flag."""
-    from core.train.sweep import SweepError, parse_spec
+    from core.sweep import SweepError, parse_spec
 
     values = {k: getattr(args, k) for k, _ in (*LISTS, *SCALARS)}
     values.update(preset=args.preset, repeats=args.repeats, workers=args.workers,
@@ -91,7 +91,7 @@ def _spec(p: Parser, args):
 
 def _dask_timeout(p: Parser, args) -> float:
     """--dask-timeout as seconds (default ``DASK_TIMEOUT``), or exit 2."""
-    from core.train.sweep.dask_cluster import DASK_TIMEOUT
+    from core.sweep.dask_cluster import DASK_TIMEOUT
 
     if args.dask_timeout is None:
         return DASK_TIMEOUT
@@ -106,7 +106,7 @@ def _dask_timeout(p: Parser, args) -> float:
 
 def _executor(p: Parser, args, workers: int):
     """(executor, close) for --dask ADDRESS or the local pool."""
-    from core.train.sweep import ExecutorError, dask_executor, local_executor
+    from core.sweep import ExecutorError, dask_executor, local_executor
 
     if args.dask is None:
         ex = local_executor(workers)
@@ -151,7 +151,7 @@ class Interrupts:
 def follow(runner, quiet: bool, interrupts: Interrupts) -> bool:
     """Wait for the sweep, cancelling it at the first Ctrl-C; True if the user asked to
     leave at once (a second Ctrl-C)."""
-    from tui.commands.sweep_table import LiveTable
+    from tui.report.sweep_table import LiveTable
 
     live = None if quiet else LiveTable()
     on_poll = live.update if live else None
@@ -184,8 +184,8 @@ def _report(runner, preset: str | None, took: float) -> None:
     """The final tables on stdout; the observation of a preset; the time on stderr."""
     from core.analysis.observations import observe
     from core.records.compare import fmt_duration
-    from core.train.sweep import STUCK_NOTE, member_status, summarise
-    from tui.commands.sweep_table import cell_lines, member_lines
+    from core.sweep import STUCK_NOTE, member_status, summarise
+    from tui.report.sweep_table import cell_lines, member_lines
 
     members = runner.poll()
     print("\n".join(member_lines(members)))
@@ -214,7 +214,7 @@ def _failures(runner) -> int:
 
 def run_sweep(argv: Sequence[str]) -> int:
     """``bp-tui sweep``: a grid of runs in parallel; Ctrl-C cancels cleanly."""
-    from core.train.sweep import SweepError, prepare
+    from core.sweep import SweepError, prepare
 
     p = sweep_parser()
     args = p.parse_args(argv)
@@ -232,7 +232,7 @@ def run_sweep(argv: Sequence[str]) -> int:
     print(f"bp-tui: sweep {runner.name}: {count} on {where} in {root}",
           file=sys.stderr, flush=True)
     start = time.monotonic()
-    from tui.cli import leave_if_signalled
+    from tui.process import leave_if_signalled
 
     try:
         leave_if_signalled()  # a Ctrl-C that an import swallowed

@@ -16,7 +16,6 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from tui.cli import pending_signal
 from tui.commands.common import (
     DISK_FULL,
     EXIT_DIVERGED,
@@ -28,7 +27,7 @@ from tui.commands.common import (
     config_from_args,
     keep_going_after_hangup,
 )
-from tui.process import EXIT_TERMINATED, Terminated, silence_stdout
+from tui.process import EXIT_TERMINATED, Terminated, pending_signal, silence_stdout
 
 __all__ = ["run_train", "train_in_terminal", "train_parser"]
 
@@ -65,7 +64,7 @@ def _setup_failure(parser: Parser, exc) -> int:
 class _Stopper:
     """The signal handlers of a run: the first signal asks the run to stop, a second
     one (or one before the run exists) leaves at once (KeyboardInterrupt for Ctrl-C,
-    ``tui.cli.Terminated`` for the others)."""
+    ``tui.process.Terminated`` for the others)."""
 
     def __init__(self) -> None:
         self.controls = None
@@ -98,7 +97,7 @@ def run_train(argv: Sequence[str]) -> int:
     parser = train_parser()
     args = parser.parse_args(argv)
     config = config_from_args(parser, args)
-    from core.train.session import Session, SetupError
+    from core.run.session import Session, SetupError
 
     stopper = _Stopper()
     stopper.install()
@@ -154,7 +153,7 @@ def _where(session, word: str) -> str:
 def _train(session):
     """Run under a run host, printing each report's lines; a failed print ends the run
     while the session's generator is still open, so its records say why."""
-    from core.train.host import RunHost
+    from core.run.host import RunHost
 
     reports: list = []
 

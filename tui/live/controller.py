@@ -18,14 +18,14 @@ from pathlib import Path
 import numpy as np
 
 from core.analysis.derived import TestSpec, ViewRequest, Views
+from core.analysis.history import History
 from core.config import RunConfig
 from core.records.testset import has_test_set
-from core.train.history import History
-from core.train.host import LR_MAX, LR_MIN, RunHost
-from core.train.journal import LiveState, RunState
-from core.train.session import build_data, seeded_rngs
+from core.run.host import LR_MAX, LR_MIN, RunHost
+from core.run.journal import LiveState, RunState
+from core.run.links import HostLink, LinkError
+from core.run.session import build_data, seeded_rngs
 from core.train.warmup import KernelWarmup
-from tui.live.links import HostLink, LinkError
 
 __all__ = ["ControllerError", "Frame", "RunController"]
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import plotext as plt
 
-from core.train.history import thin
+from core.analysis.history import thin
 
 __all__ = ["MARKERS", "line_chart"]
 

@@ -15,8 +15,8 @@ from core.analysis.observations import epochs_to_converge, overshoots
 from core.labels import RIGHT, SOFT_ACC
 from core.records.compare import fmt_duration, markdown_table
 from core.reproduce import BOUNDARY_N, QUICK_FACTOR, Reproduction, RunResult, SectionResult
+from core.sweep import member_status
 from core.train.logfmt import epoch_line
-from core.train.sweep import member_status
 from tui.report.charts import line_chart
 from tui.report.maps import LEGEND, class_map, point_map, side_by_side
 

@@ -23,10 +23,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual_plotext import PlotextPlot
 
+from core.analysis.history import thin
 from core.labels import RIGHT, SOFT_ACC
 from core.records.compare import MAX_SMOOTHING, Series, ema, load_comparison
 from core.records.index import read_row
-from core.train.history import thin
 from tui.screens.dialogs import ExportScreen
 from tui.theme import theme_color
 from tui.widgets.fields import FieldInput

@@ -12,8 +12,8 @@ import os
 from core.figures import FiguresUnavailable, SourceError, write_figures
 from core.files import printable
 from core.records.index import RunsError, delete_run, rename_run
+from core.run.links import LinkError, open_link
 from tui.live.controller import RunController
-from tui.live.links import LinkError, open_link
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import ChoiceScreen, ConfirmScreen, DiffScreen, ExportScreen, RenameScreen
 from tui.screens.figures_dialog import FiguresScreen

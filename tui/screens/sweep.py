@@ -1,6 +1,6 @@
 """The sweep screen: define a grid, run it in worker processes, watch every member.
 
-The form's texts go through ``core.train.sweep.parse_spec`` — the parser of
+The form's texts go through ``core.sweep.parse_spec`` — the parser of
 ``bp-tui sweep`` too — so both accept and refuse the same input. Members run in a local
 process pool; a timer polls their run directories and futures and fills the live table:
 each member's settings (those that differ across the grid), status, epoch, loss and
@@ -24,7 +24,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from core.analysis.observations import observe
-from core.train.sweep import (
+from core.sweep import (
     MEMBER_COLUMNS,
     PRESETS,
     SweepError,
@@ -38,7 +38,7 @@ from core.train.sweep import (
     preset,
     summarise,
 )
-from tui.commands.sweep_table import fit_columns
+from tui.report.sweep_table import fit_columns
 from tui.screens.overlay import OverlayScreen
 from tui.widgets.fields import FieldInput
 

@@ -14,7 +14,7 @@ from core.train.kernels.dispatch import (
     resolve_backend,
     train_chunk,
 )
-from core.train.kernels.fallback import NumpyEngine
+from core.train.kernels.numpy_engine import NumpyEngine
 
 __all__ = [
     "BACKENDS",

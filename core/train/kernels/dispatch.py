@@ -27,7 +27,7 @@ from core.nn.activations import Activation
 from core.nn.losses import Loss
 from core.nn.network import ParamLayout
 from core.nn.optimizers import Optimizer
-from core.train.kernels.fallback import NumpyEngine
+from core.train.kernels.numpy_engine import NumpyEngine
 
 __all__ = [
     "BACKENDS",

@@ -11,7 +11,7 @@ from core.analysis.points import confusion, fresh_test_set, predictions
 from core.config import RunConfig
 from core.datasets import generate
 from core.nn.network import Network
-from core.train.session import build_data, seeded_rngs
+from core.run.session import build_data, seeded_rngs
 
 
 def _net(hidden=(5, 3), seed=0, activation="sigmoid") -> Network:

@@ -3,11 +3,11 @@ not new (deterministic: the analyst's thread is not started)."""
 
 import numpy as np
 
-from core.analysis.analyst import Analyst
 from core.analysis.derived import Deriver, ViewRequest
 from core.datasets import generate
 from core.nn.network import Network
-from core.train.journal import Journal
+from core.run.analyst import Analyst
+from core.run.journal import Journal
 
 
 class Clock:

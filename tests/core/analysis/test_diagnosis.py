@@ -96,7 +96,7 @@ def test_the_reports_stuck_start_is_saturation():
     """xor-grid n=70, (64,64), N(0,1) init, seed 11 (the report's stuck run): the output
     sigmoid is flat on every point from the start, so the gradients are tiny."""
     from core.config import RunConfig
-    from core.train.session import build_data, seeded_rngs
+    from core.run.session import build_data, seeded_rngs
 
     config = RunConfig(data="xor-grid", hidden=(64, 64), lr=0.0005, seed=11)
     data_rng, init_rng, _ = seeded_rngs(config.seed)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.analysis.observations import Observation, epochs_to_converge, overshoots
-from core.train.sweep import is_stuck
+from core.sweep import is_stuck
 
 
 def _rows(losses, every=10):

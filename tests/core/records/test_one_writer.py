@@ -18,7 +18,7 @@ import pytest
 from core.config import RunConfig
 from core.records import read_metrics
 from core.records.lock import RunBusy, RunLock, writer_pid
-from core.train.session import Session, SetupError
+from core.run.session import Session, SetupError
 from tui.cli import main
 
 CFG = RunConfig(data="xor", hidden=(4, 4), epochs=60, log_every=10, lr=0.5, seed=11,

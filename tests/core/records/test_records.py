@@ -16,7 +16,7 @@ from core.config import RunConfig
 from core.datasets import generate
 from core.records import RunRecorder, default_runs_root, read_metrics, read_run, read_weights
 from core.records.weights import load_weights
-from core.train.session import Session, seeded_rngs
+from core.run.session import Session, seeded_rngs
 
 CFG = RunConfig(data="xor", hidden=(4, 4), epochs=20, log_every=5, lr=0.5, seed=11,
                 backend="numpy", name="tiny")
@@ -212,9 +212,9 @@ def test_a_config_with_impossible_settings_is_damaged(tmp_path, change, reason):
 def test_training_compiles_nothing_after_ensure_compiled():
     """The kernels compiled (or loaded) ahead are the ones training calls: no compile
     sneaks into the timed epochs, and the stderr note was honest."""
+    from core.run.session import Session
     from core.train import kernels
     from core.train.kernels import dispatch
-    from core.train.session import Session
 
     kernels.ensure_compiled(lambda _m: None)
     kernel = dispatch._kernel_module()

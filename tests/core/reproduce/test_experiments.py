@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.reproduce import QUICK_FACTOR, REPORTED, plan
-from core.train.sweep import preset
+from core.sweep import preset
 
 
 def test_the_plan_is_the_reports_experiments_from_the_presets():

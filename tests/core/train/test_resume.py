@@ -12,8 +12,8 @@ import pytest
 from core.config import RunConfig
 from core.records import read_metrics
 from core.records.checkpoint import read_checkpoint
+from core.run.session import Session, SetupError
 from core.train.controls import Controls
-from core.train.session import Session, SetupError
 
 BASE = RunConfig(data="circle", n=40, hidden=(6, 5), epochs=240, log_every=40, lr=0.2,
                  seed=5, shuffle=True)

@@ -15,8 +15,8 @@ from core.config import RunConfig
 from core.datasets import generate
 from core.nn.network import Network
 from core.records import read_metrics
+from core.run.session import Session, seeded_rngs
 from core.train.controls import Controls
-from core.train.session import Session, seeded_rngs
 
 TINY = RunConfig(data="xor", hidden=(4, 4), epochs=20, log_every=5, lr=0.5, seed=7,
                  backend="numpy")

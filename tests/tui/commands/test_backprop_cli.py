@@ -15,7 +15,7 @@ from core.nn.network import Network
 from core.nn.optimizers import make_optimizer
 from core.records import read_data
 from core.records.checkpoint import read_checkpoint
-from core.train.session import Session
+from core.run.session import Session
 from tests.runs_fixture import make
 from tui.cli import main
 

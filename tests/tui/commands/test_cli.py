@@ -15,7 +15,7 @@ from core import __version__
 from core.datasets import generate
 from core.nn.network import Network
 from core.records.weights import load_weights
-from core.train.session import seeded_rngs
+from core.run.session import seeded_rngs
 from tui import cli
 
 TIME_RE = re.compile(r"^Model Training time taken: \d+\.0 minutes \d+\.\d seconds$")

@@ -13,8 +13,8 @@ from core.nn.losses import get_loss
 from core.nn.metrics import evaluate
 from core.nn.network import Network
 from core.records import read_weights
+from core.run.session import Session
 from core.train.logfmt import epoch_line
-from core.train.session import Session
 from tui.cli import main
 
 

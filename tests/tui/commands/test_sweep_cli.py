@@ -38,7 +38,7 @@ def test_refusals_are_one_line_naming_the_flag(argv, flag, capsys):
 
 def test_a_sweep_whose_members_failed_exits_1_and_says_why(runs_root, monkeypatch, capsys):
     import tui.commands.sweep as cmd
-    from core.train.sweep import runner as runner_mod
+    from core.sweep import runner as runner_mod
 
     def broken(config, *args):
         raise RuntimeError(f"no room for {config['name']}")

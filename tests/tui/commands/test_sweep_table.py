@@ -4,8 +4,8 @@ numbers asked for (ms/epoch and time are never cut)."""
 from __future__ import annotations
 
 from core.labels import RIGHT, SOFT_ACC
-from core.train.sweep import MEMBER_COLUMNS
-from tui.commands.sweep_table import fit_columns, format_table
+from core.sweep import MEMBER_COLUMNS
+from tui.report.sweep_table import fit_columns, format_table
 
 HEADERS = ["run", "settings", *MEMBER_COLUMNS]
 ROW = ["hidden-units-20261206-221530-1", "(512,256)", "finished", "2000/2000", "0.9700",

@@ -17,9 +17,9 @@ from core.datasets import Dataset
 from core.nn.losses import get_loss
 from core.nn.network import Network
 from core.nn.optimizers import make_optimizer
-from core.train.host import RunHost
-from core.train.session import Session
-from tui.live.links import FilesLink, HostLink, SocketLink, wait_until
+from core.run.host import RunHost
+from core.run.links import FilesLink, HostLink, SocketLink, wait_until
+from core.run.session import Session
 
 LIVE = RunConfig(data="linear", n=20, hidden=(4, 3), lr=0.05, epochs=10**7, log_every=10**6,
                  seed=3, optimizer="momentum", backend="numpy", name="bplive")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from core.config import RunConfig
+from core.run.journal import RunState
+from core.run.links import FilesLink, wait_until
 from core.train import kernels
-from core.train.journal import RunState
 from tui.live.controller import ControllerError, RunController
-from tui.live.links import FilesLink, wait_until
 
 LONG = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=10**7, log_every=10**6, seed=3)
 

@@ -12,8 +12,8 @@ from textual.widgets import Input
 
 from core.config import RunConfig
 from core.records import read_metrics
+from core.run.session import Session
 from core.train import kernels
-from core.train.session import Session
 from tests.tui.helpers import burst, wait_for
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen

@@ -11,12 +11,12 @@ import pytest
 from textual.widgets import Input
 
 from core.config import RunConfig
+from core.run.host import RunHost
+from core.run.journal import RunState
+from core.run.links import SocketLink, wait_until
 from core.train import kernels
-from core.train.host import RunHost
-from core.train.journal import RunState
 from tests.tui.helpers import wait_for
 from tui.app import create_app
-from tui.live.links import SocketLink, wait_until
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import ChoiceScreen, ConfirmScreen
 from tui.widgets.run.status import StatusLine

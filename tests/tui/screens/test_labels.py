@@ -10,12 +10,12 @@ from textual.widgets import Static
 from core.config import RunConfig
 from core.records.compare import row_labels, table_markdown
 from core.records.index import list_runs
-from core.train.sweep import MemberState, member_labels
+from core.sweep import MemberState, member_labels
 from tests.runs_fixture import make
 from tests.tui.helpers import wait_for
 from tui.app import create_app
 from tui.commands.runs import list_text
-from tui.commands.sweep_table import member_lines
+from tui.report.sweep_table import member_lines
 from tui.screens.overlay import OverlayScreen
 from tui.screens.runs import RunsScreen
 

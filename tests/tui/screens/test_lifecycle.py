@@ -99,7 +99,7 @@ def _open(screen: str, root: Path, cmd: list[str], shell: bool = False):
 
 def _stop_from_a_viewer(run: Path) -> None:
     """`x` from an attached viewer: the run ends, and with it its process."""
-    from tui.live.links import SocketLink
+    from core.run.links import SocketLink
 
     link = SocketLink(run)
     try:
@@ -115,7 +115,7 @@ def _left_after_its_run(term: Terminal, run: Path | None, what: str,
 
     Under a shell, bash ends a job it sees stopped as it exits (SIGTERM, then SIGCONT):
     the run is then stopped by that, cleanly, instead of by a viewer."""
-    from tui.live.links import LinkError
+    from core.run.links import LinkError
 
     if run is not None:
         time.sleep(1.0)
@@ -196,7 +196,7 @@ def test_ctrl_z_then_fg_brings_the_dashboard_back_intact(root, bp_tui_cmd_module
         term.send("fg", "Enter")
         term.until("d Detach")
         term.until("● running")
-        from tui.live.links import SocketLink
+        from core.run.links import SocketLink
 
         link = SocketLink(run, read_only=True)
         try:

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from rich.text import Text
 
+from core.run.links import FilesLink
 from tests.core.records import hostile
 from tests.tui.helpers import wait_for
 from tui.app import create_app
-from tui.live.links import FilesLink
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import DiffScreen, ExportScreen
 from tui.screens.runs import RunsScreen

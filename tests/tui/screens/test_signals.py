@@ -141,7 +141,7 @@ def test_sigterm_stops_the_run_cleanly(bp_tui_cmd, tmp_path):
 def test_detach_then_attach_with_full_control(bp_tui_cmd, tmp_path):
     """``d`` leaves the terminal; ``bp-tui attach`` in another one pauses and resumes the
     run; a second viewer sees the same state; the run ends, then its process."""
-    from tui.live.links import SocketLink
+    from core.run.links import SocketLink
 
     runs = tmp_path / "runs"
     proc, master = _dashboard(bp_tui_cmd, runs, "--epochs", "100000000")
@@ -208,7 +208,7 @@ def _until(master: int, text: bytes, timeout: float, seen: bytes = b"") -> bytes
 def test_detach_under_a_job_control_shell_gives_the_prompt_back(bp_tui_cmd, tmp_path):
     """The shell gets its prompt back; the run goes on as a background job (not stopped),
     ends when stopped from a viewer, and the job exits 0 with nothing in detached.log."""
-    from tui.live.links import SocketLink
+    from core.run.links import SocketLink
 
     runs = tmp_path / "runs"
     shell, master = _job_control_shell(runs)

@@ -7,10 +7,10 @@ import pytest
 from textual.widgets import Static, TabbedContent
 
 from core.config import RunConfig
+from core.run.links import FilesLink
 from core.train import kernels
 from tests.tui.helpers import FakeClock, wait_for
 from tui.app import create_app
-from tui.live.links import FilesLink
 from tui.screens.dashboard_actions import ZOOMS
 from tui.screens.inspection import TABS, InspectScreen
 from tui.widgets.run.boundary import BoundaryView

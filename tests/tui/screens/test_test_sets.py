@@ -11,10 +11,10 @@ from core.analysis.points import uniform_test_set
 from core.config import RunConfig
 from core.datasets import xor_grid
 from core.records.testset import read_test_set, write_test_set
+from core.run.links import FilesLink
 from core.train import kernels
 from tests.tui.helpers import FakeClock, wait_for
 from tui.app import create_app
-from tui.live.links import FilesLink
 from tui.screens.inspection import InspectScreen
 
 RUN = RunConfig(data="xor-grid", hidden=(8, 8), lr=0.5, epochs=300, log_every=100, seed=2,

@@ -9,8 +9,8 @@ import pytest
 from textual.app import App, ComposeResult
 
 from core.analysis.boundary import boundary_field, data_bounds, grid_points
+from core.analysis.history import History
 from core.nn.network import Network
-from core.train.history import History
 from tui.widgets.run.curves import CurvesPanel, legend
 from tui.widgets.run.pair import PICTURES, ScatterPair
 from tui.widgets.run.scatter import scatter_grid

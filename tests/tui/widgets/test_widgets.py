@@ -7,7 +7,7 @@ import pytest
 from textual.app import App, ComposeResult
 
 from core.analysis.boundary import data_bounds
-from core.train.history import History
+from core.analysis.history import History
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.pair import ScatterPair
 from tui.widgets.run.scatter import (

@@ -21,8 +21,8 @@ from textual.reactive import reactive
 from textual.widget import Widget
 from textual_plotext import PlotextPlot
 
+from core.analysis.history import History
 from core.labels import RIGHT, SOFT_ACC
-from core.train.history import History
 from tui.theme import theme_rgb
 
 __all__ = ["CurvesPanel", "epoch_ticks", "round_xticks", "short_number"]

@@ -184,7 +184,7 @@ def run_member(config: dict[str, Any], root: str, sweep: str, control: str,
 
 def _train(cfg: RunConfig, root: str, sweep: str, controls, watch: _Watch) -> dict[str, Any]:
     """Build the member's session, record it as part of ``sweep``, train, summarise."""
-    from core.train.session import Session, SetupError
+    from core.run.session import Session, SetupError
 
     try:
         session = Session(cfg, runs_root=root, controls=controls, notify=lambda _m: None)
@@ -197,7 +197,7 @@ def _train(cfg: RunConfig, root: str, sweep: str, controls, watch: _Watch) -> di
         write_json_atomic(rec.dir / "config.json", rec.config)
     watcher = threading.Thread(target=watch.run, name="bp-tui-member-watch", daemon=True)
     watcher.start()
-    from core.train.host import RunHost
+    from core.run.host import RunHost
 
     host = RunHost.for_session(session)  # attachable while it trains (bp-tui attach)
     reports: list = []

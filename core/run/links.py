@@ -24,16 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from core.analysis.analyst import Analyst
 from core.analysis.backprop_run import saved_weights
 from core.analysis.derived import Deriver, ViewRequest, Views
 from core.config import RunConfig
 from core.nn.network import Network
 from core.records import TailReader, layout, read_data, read_run
 from core.records.reader import parse_metrics_line
-from core.train.endpoint import socket_address
-from core.train.host import RunHost
-from core.train.journal import Cursor, Journal, LiveState, RunState, Update
+from core.run.analyst import Analyst
+from core.run.endpoint import socket_address
+from core.run.host import RunHost
+from core.run.journal import Cursor, Journal, LiveState, RunState, Update
 
 __all__ = ["FilesLink", "HostLink", "LinkError", "SocketLink", "open_link"]
 

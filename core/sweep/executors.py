@@ -3,7 +3,7 @@
 Both are ``concurrent.futures``-style executors (``submit`` → future), which is all
 ``SweepRunner`` needs. The local pool starts its workers by "spawn" (no fork of a
 threaded process) with ``member.init_worker``, so they ignore Ctrl-C and end themselves
-when the sweep process dies. The Dask one is ``core.train.sweep.dask_cluster``.
+when the sweep process dies. The Dask one is ``core.sweep.dask_cluster``.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 
-from core.train.sweep.dask_cluster import ExecutorError, dask_executor
-from core.train.sweep.member import init_worker
+from core.sweep.dask_cluster import ExecutorError, dask_executor
+from core.sweep.member import init_worker
 
 __all__ = [
     "ExecutorError",

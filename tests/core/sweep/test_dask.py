@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("distributed", reason="the optional extra bp-tui[dask] is not installed")
 
 from core.records import read_metrics
-from core.train.sweep import (
+from core.sweep import (
     ExecutorError,
     SweepRunner,
     dask_executor,

@@ -15,10 +15,10 @@ import pytest
 from core.config import RunConfig
 from core.records import read_metrics
 from core.records.index import read_row
-from core.train.endpoint import Endpoint, EndpointError, socket_address, socket_alive
-from core.train.host import RunHost
-from core.train.journal import RunState
-from tui.live.links import LinkError, SocketLink, wait_until
+from core.run.endpoint import Endpoint, EndpointError, socket_address, socket_alive
+from core.run.host import RunHost
+from core.run.journal import RunState
+from core.run.links import LinkError, SocketLink, wait_until
 
 LONG = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=10**7, log_every=10**6, seed=3,
                  name="live")
@@ -97,7 +97,7 @@ def test_a_subscribed_viewer_gets_lines_rows_and_predictions(live):
 def test_socket_is_private_and_refuses_other_users(live, monkeypatch):
     path = live.session.recorder.dir / "control.sock"
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
-    import core.train.endpoint as endpoint
+    import core.run.endpoint as endpoint
 
     monkeypatch.setattr(endpoint, "_peer_uid", lambda conn: os.getuid() + 1)
     sock = _raw(path)
@@ -240,7 +240,7 @@ def test_every_command_is_checked_and_nothing_raises(live, capsys):
 
 
 def test_thin_keeps_the_newest_and_spreads_the_rest():
-    from core.train.endpoint import thin
+    from core.run.endpoint import thin
 
     rows = tuple(range(1000))
     assert thin(rows, 2000) is rows
@@ -253,7 +253,7 @@ def test_thin_keeps_the_newest_and_spreads_the_rest():
 
 
 def test_the_journal_hands_each_cursor_exactly_what_is_new():
-    from core.train.journal import Cursor, Journal
+    from core.run.journal import Cursor, Journal
 
     journal = Journal()
     for i in range(50):

@@ -4,7 +4,7 @@ controls, its journal and its analyst. No Textual here.
 The dashboard makes a host for each run it starts (training in a thread of its own
 process); ``bp-tui train`` and sweep members make one too. Viewers read the journal
 (``poll``) and drive the run through ``command``: in the same process directly, from
-other processes through the control endpoint (``core.train.endpoint``). The training
+other processes through the control endpoint (``core.run.endpoint``). The training
 thread never waits for a viewer.
 """
 
@@ -18,14 +18,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from core.analysis.analyst import Analyst
 from core.analysis.derived import Deriver, ViewRequest
 from core.config import RunConfig
 from core.files import printable
+from core.run.analyst import Analyst
+from core.run.journal import Cursor, Journal, LiveState, RunState, Update
+from core.run.session import Session, SetupError, stderr_notify
 from core.threads import name_os_thread
 from core.train.controls import Controls
-from core.train.journal import Cursor, Journal, LiveState, RunState, Update
-from core.train.session import Session, SetupError, stderr_notify
 from core.train.trainer import Progress
 
 __all__ = ["COMMANDS", "LR_MAX", "LR_MIN", "RunHost", "checked_lr"]
@@ -145,7 +145,7 @@ class RunHost:
         s = self.session
         if not self.serve or s.recorder is None:
             return
-        from core.train.endpoint import Endpoint, EndpointError
+        from core.run.endpoint import Endpoint, EndpointError
 
         try:
             self.endpoint = Endpoint(self, s.recorder.dir).start()

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from core.analysis.observations import observe
-from core.train.sweep import SweepRunner, expand_grid, preset
+from core.sweep import SweepRunner, expand_grid, preset
 
 
 def _run(runs_root, name, grid_filter=None, epochs=None):

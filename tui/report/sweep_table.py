@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from core.labels import RIGHT, SOFT_ACC
-from core.train.sweep import (
+from core.sweep import (
     MEMBER_COLUMNS,
     CellSummary,
     MemberState,

@@ -27,14 +27,28 @@ import struct
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from core.analysis.derived import ViewRequest
 from core.records import layout
-from core.train.journal import Cursor, Update
+from core.run.journal import Cursor, Update
 
-if TYPE_CHECKING:
-    from core.train.host import RunHost
+
+class ServedRun(Protocol):
+    """What the endpoint serves (``RunHost`` fills this role): its settings and state,
+    the commands, the viewers' view requests and everything new since a cursor."""
+
+    @property
+    def config(self) -> Any: ...
+
+    @property
+    def state(self) -> Any: ...
+
+    def command(self, name: str, value: Any = None) -> Any: ...
+
+    def want(self, viewer: str, request: ViewRequest) -> None: ...
+
+    def poll(self, cursor: Cursor) -> Update: ...
 
 __all__ = ["MAX_LINE", "MAX_PUSH_ROWS", "Endpoint", "EndpointError", "encode_update",
            "socket_address", "thin"]
@@ -111,7 +125,7 @@ class Endpoint:
     and the other viewers never wait for it.
     """
 
-    def __init__(self, host: RunHost, run_dir: str | Path) -> None:
+    def __init__(self, host: ServedRun, run_dir: str | Path) -> None:
         self.host = host
         self.path = Path(run_dir) / layout.SOCKET
         self._sock: socket.socket | None = None
@@ -214,7 +228,7 @@ class Connection:
     """One viewer: commands in, replies and (once subscribed) updates out, through one
     buffer of bytes not yet taken by the viewer (``pending``)."""
 
-    def __init__(self, host: RunHost, conn: socket.socket, viewer: str,
+    def __init__(self, host: ServedRun, conn: socket.socket, viewer: str,
                  closed: threading.Event) -> None:
         self.host, self.conn, self.viewer, self.closed = host, conn, viewer, closed
         self.buf = b""

@@ -19,10 +19,10 @@ from collections.abc import Callable
 import numpy as np
 
 from core.analysis.derived import Deriver, ViewRequest
+from core.analysis.history import History
 from core.nn.network import Network
+from core.run.journal import Cursor, Journal
 from core.threads import name_os_thread
-from core.train.history import History
-from core.train.journal import Cursor, Journal
 
 __all__ = ["Analyst"]
 

@@ -13,7 +13,7 @@ import pytest
 
 from core.config import RunConfig
 from core.records.index import list_runs
-from core.train.sweep import (
+from core.sweep import (
     MEMBER_COLUMNS,
     SweepRunner,
     expand_grid,
@@ -26,8 +26,8 @@ from core.train.sweep import (
     run_member,
     summarise,
 )
-from core.train.sweep import member as member_mod
-from core.train.sweep.runner import MemberState
+from core.sweep import member as member_mod
+from core.sweep.runner import MemberState
 
 TINY = RunConfig(hidden=(3, 3), epochs=40, log_every=10, backend="numpy", lr=0.1)
 LONG = TINY.with_changes(epochs=10**7, log_every=1000, hidden=(16, 16))
@@ -212,8 +212,8 @@ def test_member_rows_name_runs_by_their_settings_and_keep_the_status():
 
 def test_a_killed_sweeps_control_folder_goes_at_the_next_sweep(runs_root):
     from core.records.layout import SWEEPS_DIR
-    from core.train.sweep.member import HEARTBEAT
-    from core.train.sweep.runner import STALE_SECONDS
+    from core.sweep.member import HEARTBEAT
+    from core.sweep.runner import STALE_SECONDS
 
     sweeps = runs_root / SWEEPS_DIR
     long_ago = time.time() - STALE_SECONDS - 5

@@ -7,16 +7,16 @@
 - ``summary``: the settings that tell members apart; per-cell medians, stuck runs apart.
 """
 
-from core.train.sweep.executors import (
+from core.sweep.executors import (
     ExecutorError,
     LocalPool,
     dask_executor,
     local_executor,
     start_resource_tracker,
 )
-from core.train.sweep.member import is_stuck, run_member
-from core.train.sweep.runner import MemberState, SweepRunner, prepare, reserve_name
-from core.train.sweep.spec import (
+from core.sweep.member import is_stuck, run_member
+from core.sweep.runner import MemberState, SweepRunner, prepare, reserve_name
+from core.sweep.spec import (
     GRID_FIELDS,
     MAX_MEMBERS,
     PRESETS,
@@ -28,7 +28,7 @@ from core.train.sweep.spec import (
     parse_workers,
     preset,
 )
-from core.train.sweep.summary import (
+from core.sweep.summary import (
     MEMBER_COLUMNS,
     STUCK_NOTE,
     CellSummary,

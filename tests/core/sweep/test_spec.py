@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.config import RunConfig
-from core.train.sweep import (
+from core.sweep import (
     MAX_MEMBERS,
     PRESETS,
     SweepError,
@@ -93,7 +93,7 @@ def test_refusals_name_the_setting_in_one_line(values, field, words):
 
 def test_refusals_hold_under_python_O():
     """Validation is real code, not ``assert`` (which ``python -O`` strips)."""
-    script = ("from core.train.sweep import SweepError, parse_spec\n"
+    script = ("from core.sweep import SweepError, parse_spec\n"
               "for v in ({'hidden': '4,4', 'repeats': '0'}, {'hidden': '4,4', 'workers': 'x'}):\n"
               "    try:\n        parse_spec(v)\n    except SweepError as e:\n"
               "        print(e.field)\n")

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from core.train.history import History
+from core.analysis.history import History
 
 
 def test_empty_history() -> None:
@@ -111,14 +111,14 @@ def test_history_does_not_import_textual() -> None:
     import subprocess
     import sys
 
-    code = ("import sys, core.train.history; "
+    code = ("import sys, core.analysis.history; "
             "print('textual' in sys.modules or 'rich' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 
 
 def test_thin_keeps_the_ends_and_drops_non_finite_points():
-    from core.train.history import thin
+    from core.analysis.history import thin
 
     xs = list(range(100))
     ys = [float(x) for x in xs]

@@ -3,7 +3,7 @@
 runs counted apart.
 
 Shared by the CLI and the sweep screen (no Textual). A stuck run (see
-``core.train.sweep.member``: every training point answered the same class) is not
+``core.sweep.member``: every training point answered the same class) is not
 averaged in: it would drag a cell's median loss to the constant-answer plateau, which
 says "this seed got stuck", not "this setting learns worse".
 """
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from core.labels import RIGHT, SOFT_ACC, describe_setting, differing_labels, differing_settings
 from core.records.compare import fmt_duration
-from core.train.sweep.runner import MemberState
+from core.sweep.runner import MemberState
 
 __all__ = [
     "MEMBER_COLUMNS",

@@ -32,9 +32,9 @@ from core.records import default_runs_root
 from core.records.index import last_metrics
 from core.records.layout import SWEEPS_DIR
 from core.records.reader import read_run
-from core.train.sweep.executors import signals_blocked
-from core.train.sweep.member import HEARTBEAT, HEARTBEAT_TIMEOUT, STOP, run_member
-from core.train.sweep.spec import SweepError, SweepSpec
+from core.sweep.executors import signals_blocked
+from core.sweep.member import HEARTBEAT, HEARTBEAT_TIMEOUT, STOP, run_member
+from core.sweep.spec import SweepError, SweepSpec
 
 __all__ = ["HEARTBEAT_SECONDS", "STALE_SECONDS", "MemberState", "SweepRunner",
            "clean_stale_sweeps", "prepare", "reserve_name"]
