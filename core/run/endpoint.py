@@ -19,7 +19,6 @@ socket left by a dead process is found stale (nobody answers) and replaced.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import select
 import socket
@@ -31,7 +30,9 @@ from typing import Any, Protocol
 
 from core.analysis.derived import ViewRequest
 from core.records import layout
+from core.run import wire
 from core.run.journal import Cursor, Update
+from core.run.wire import MAX_LINE, LineReader, WireError
 
 
 class ServedRun(Protocol):
@@ -50,10 +51,9 @@ class ServedRun(Protocol):
 
     def poll(self, cursor: Cursor) -> Update: ...
 
-__all__ = ["MAX_LINE", "MAX_PUSH_ROWS", "Endpoint", "EndpointError", "encode_update",
-           "socket_address", "thin"]
+__all__ = ["MAX_PUSH_ROWS", "Endpoint", "EndpointError", "ServedRun", "socket_address",
+           "socket_alive"]
 
-MAX_LINE = 1 << 20  # a viewer's line longer than this is junk: disconnect
 PUSH_SECONDS = 0.25  # a viewer gets at most 4 updates a second (the newest state)
 MAX_PUSH_ROWS = 64  # metric rows per update, evenly thinned: 256 a second at most
 BACKLOG_ROWS = 2000  # rows of a viewer's first update (what the run did before it came)
@@ -82,36 +82,6 @@ def socket_address(path: Path):
 def _peer_uid(conn: socket.socket) -> int:
     creds = conn.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     return struct.unpack("3i", creds)[1]
-
-
-def thin(rows: tuple, most: int) -> tuple:
-    """At most ``most`` of ``rows``, evenly spread, the newest always kept (a viewer
-    draws curves of at most ~1,000 points: a fast run's thousands of rows a second
-    would cost the run more to send than they show)."""
-    if len(rows) <= most:
-        return rows
-    step = len(rows) / most
-    return tuple(rows[len(rows) - 1 - int(i * step)] for i in range(most - 1, -1, -1))
-
-
-def encode_update(u: Update, most_rows: int = 2**62) -> dict[str, Any]:
-    """An update as JSON (ŷ and views only when they changed; at most ``most_rows``
-    metric rows, see ``thin``)."""
-    rows = thin(u.rows, most_rows)
-    out: dict[str, Any] = {"type": "update", "state": u.state.to_json(),
-                           "lines": list(u.lines), "rows": [list(r) for r in rows],
-                           "skipped": u.skipped}
-    if u.yhat is not None:
-        out["yhat"] = [float(v) for v in u.yhat.reshape(-1)]
-    if u.views is not None:
-        out["views"] = u.views.to_json()
-    return out
-
-
-def _json_default(value: Any) -> Any:
-    if hasattr(value, "item"):
-        return value.item()
-    raise TypeError(type(value).__name__)
 
 
 class Endpoint:
@@ -231,7 +201,7 @@ class Connection:
     def __init__(self, host: ServedRun, conn: socket.socket, viewer: str,
                  closed: threading.Event) -> None:
         self.host, self.conn, self.viewer, self.closed = host, conn, viewer, closed
-        self.buf = b""
+        self.reader = LineReader(limit=MAX_LINE)
         self.cursor: Cursor | None = None  # set once subscribed
         self.request = ViewRequest()
         self.pending = b""
@@ -241,7 +211,7 @@ class Connection:
 
     def send(self, obj: dict[str, Any]) -> None:
         """Queue one message (a reply) and send what the socket takes now."""
-        self.queue((json.dumps(obj, default=_json_default, allow_nan=False) + "\n").encode())
+        self.queue(wire.dumps(obj))
 
     def queue(self, data: bytes) -> None:
         with self._lock:
@@ -272,31 +242,27 @@ class Connection:
                 continue
             if not chunk:
                 return  # the viewer left
-            self.buf += chunk
-            if not self._handle_lines():
+            if not self._handle(chunk):
                 return  # junk: disconnect
 
-    def _handle_lines(self) -> bool:
-        while b"\n" in self.buf:
-            line, self.buf = self.buf.split(b"\n", 1)
-            try:
-                msg = json.loads(line)
-            except (ValueError, RecursionError):
-                return False
-            if not isinstance(msg, dict) or not isinstance(msg.get("cmd"), str):
-                return False
-            self.send(self._reply(msg))
-        return len(self.buf) <= MAX_LINE
+    def _handle(self, chunk: bytes) -> bool:
+        """Answer every command ``chunk`` completes; False for junk (disconnect)."""
+        try:
+            for msg in self.reader.feed(chunk):
+                if not isinstance(msg.get("cmd"), str):
+                    return False
+                self.send(self._reply(msg))
+        except WireError:
+            return False
+        return True
 
     def _reply(self, msg: dict[str, Any]) -> dict[str, Any]:
         """The reply to one command: ok, or not ok with a one-line error — whatever the
         command holds (types and ranges are checked; nothing in it can raise)."""
-        cmd, rid = msg["cmd"], msg.get("id")
-        ok_id = type(rid) is int and abs(rid) < 2**53
-        out: dict[str, Any] = {"type": "reply", "id": rid if ok_id else None}
+        cmd, rid, extra = msg["cmd"], msg.get("id"), {}
         try:
             if cmd == "hello":
-                out.update(pid=os.getpid(), config=self.host.config.to_dict())
+                extra = {"pid": os.getpid(), "config": self.host.config.to_dict()}
             elif cmd == "subscribe":
                 self.cursor = Cursor()
             elif cmd == "views":
@@ -305,11 +271,11 @@ class Connection:
             else:
                 self.host.command(cmd, msg.get("value"))
         except ValueError as exc:
-            return {**out, "ok": False, "error": str(exc), "state": self.host.state.to_json()}
+            return wire.reply(rid, self.host.state, str(exc))
         except Exception as exc:  # a last guard: tests feed every kind of junk
-            return {**out, "ok": False, "error": f"unusable command ({type(exc).__name__})",
-                    "state": self.host.state.to_json()}
-        return {**out, "ok": True, "state": self.host.state.to_json()}
+            return wire.reply(rid, self.host.state,
+                              f"unusable command ({type(exc).__name__})")
+        return wire.reply(rid, self.host.state, **extra)
 
     def push(self, encoded: dict[Cursor, tuple[Update, bytes]]) -> None:
         """Queue the newest update for this viewer if it has taken the last one and
@@ -322,8 +288,7 @@ class Connection:
         if cursor not in encoded:
             update = self.host.poll(cursor)
             most = BACKLOG_ROWS if cursor.rows == 0 else MAX_PUSH_ROWS
-            data = (json.dumps(encode_update(update, most), default=_json_default,
-                               allow_nan=False) + "\n").encode()
+            data = wire.dumps(wire.encode_update(update, most))
             encoded[cursor] = (update, data)
         update, data = encoded[cursor]
         if update.cursor != cursor or update.state != self._sent:

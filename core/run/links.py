@@ -14,7 +14,6 @@ only ever talk to a ``RunController`` holding one of them.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import socket
 import threading
@@ -25,11 +24,12 @@ from typing import Any
 import numpy as np
 
 from core.analysis.backprop_run import saved_weights
-from core.analysis.derived import Deriver, ViewRequest, Views
+from core.analysis.derived import Deriver, ViewRequest
 from core.config import RunConfig
 from core.nn.network import Network
 from core.records import TailReader, layout, read_data, read_run
 from core.records.reader import parse_metrics_line
+from core.run import wire
 from core.run.analyst import Analyst
 from core.run.endpoint import socket_address
 from core.run.host import RunHost
@@ -118,7 +118,7 @@ class SocketLink:
 
     # ------------------------------------------------------------ the wire
     def _send(self, obj: dict[str, Any]) -> None:
-        self._sock.sendall((json.dumps(obj) + "\n").encode())
+        self._sock.sendall(wire.dumps(obj))
 
     def _call(self, cmd: str, **fields: Any) -> dict[str, Any]:
         with self._lock:
@@ -126,7 +126,7 @@ class SocketLink:
             rid = self._next_id
             event = self._waiting[rid] = threading.Event()
         try:
-            self._send({"id": rid, "cmd": cmd, **fields})
+            self._send(wire.command(rid, cmd, **fields))
         except OSError:
             raise LinkError("the run's process has gone (its socket closed)") from None
         if not event.wait(self.timeout):
@@ -137,20 +137,16 @@ class SocketLink:
         return reply
 
     def _read(self) -> None:
-        """Dispatch each line as it completes (a first update holding the journal's
-        backlog is megabytes long: its pieces are joined once, not re-scanned)."""
-        parts: list[bytes] = []
+        """Dispatch each message as its line completes (``wire.LineReader``)."""
+        reader = wire.LineReader()
         try:
             while True:
                 chunk = self._sock.recv(1 << 16)
                 if not chunk:
                     break
-                *done, rest = chunk.split(b"\n")
-                for i, line in enumerate(done):
-                    self._dispatch(json.loads(b"".join([*parts, line]) if i == 0 else line))
-                    parts = []
-                parts.append(rest)
-        except (OSError, ValueError):
+                for msg in reader.feed(chunk):
+                    self._dispatch(msg)
+        except (OSError, ValueError, KeyError, TypeError):
             pass
         self._alive = False
         for event in list(self._waiting.values()):
@@ -167,22 +163,13 @@ class SocketLink:
                 event.set()
             return
         self._updated = True
-        state = self._remote_state(msg["state"])
-        yhat = msg.get("yhat")
-        if msg.get("views") is not None:
-            self.journal.set_views(Views.from_json(msg["views"]))
-        self.journal.add_many(tuple(msg.get("lines", ())), [tuple(r) for r in msg.get("rows", ())],
-                              None if yhat is None else np.asarray(yhat, float).reshape(-1, 1),
-                              **state)
-
-    @staticmethod
-    def _remote_state(obj: dict[str, Any]) -> dict[str, Any]:
-        state = vars(LiveState.from_json(obj))
-        del state["lines"], state["rows"]  # this side's journal counts its own
-        return state
+        lines, rows, yhat, views, state = wire.decode_update(msg)
+        if views is not None:
+            self.journal.set_views(views)
+        self.journal.add_many(lines, rows, yhat, **state)
 
     def _set_state(self, obj: dict[str, Any]) -> None:
-        self.journal.set_state(**self._remote_state(obj))
+        self.journal.set_state(**wire.state_changes(obj))
 
     # ------------------------------------------------------------ the interface
     @property

@@ -240,7 +240,7 @@ def test_every_command_is_checked_and_nothing_raises(live, capsys):
 
 
 def test_thin_keeps_the_newest_and_spreads_the_rest():
-    from core.run.endpoint import thin
+    from core.run.wire import thin
 
     rows = tuple(range(1000))
     assert thin(rows, 2000) is rows
