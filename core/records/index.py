@@ -32,6 +32,7 @@ from core.records.reader import (
     read_run,
 )
 from core.records.writer import clean_temp_files, write_json_atomic
+from core.state import RunState
 
 __all__ = [
     "BOOKKEEPING",
@@ -62,7 +63,7 @@ class RunRow:
 
     name: str
     path: Path
-    status: str = "unknown"
+    status: RunState = RunState.UNKNOWN
     data: str = ""
     hidden: str = ""
     activation: str = ""
@@ -86,7 +87,7 @@ class RunRow:
     @property
     def alive(self) -> bool:
         """True while the run's process is training it."""
-        return self.status == "running"
+        return self.status == RunState.RUNNING
 
 
 def pid_alive(pid: Any) -> bool:
@@ -111,7 +112,7 @@ def read_row(path: str | Path) -> RunRow:
     try:
         return _read_row(path)
     except Exception as exc:  # a last guard: the hypothesis suite checks it never fires
-        row = RunRow(path.name, path, status="damaged")
+        row = RunRow(path.name, path, status=RunState.DAMAGED)
         row.damaged = f"unreadable ({type(exc).__name__})"
         return row
 
@@ -122,7 +123,8 @@ def _damaged(path: Path, reason: str, config: dict[str, Any]) -> RunRow:
         young = time.time() - path.stat().st_mtime < STARTING_SECONDS
     except OSError:
         young = False
-    row.status = "starting" if young and path.is_dir() and not path.is_symlink() else "damaged"
+    row.status = (RunState.STARTING if young and path.is_dir() and not path.is_symlink()
+                  else RunState.DAMAGED)
     return row
 
 
@@ -147,10 +149,10 @@ def _read_row(path: Path) -> RunRow:
     row.created = printable(c.get("created", s.get("started", "")), 40)
     row.sweep = printable(c.get("sweep", "") or "", 80)
     row.message = printable(s.get("message", "") or "", 200)
-    status = info.status
-    if status == "running":
+    status = RunState.parse(info.status)
+    if status == RunState.RUNNING:
         if not pid_alive(s.get("pid")):
-            status = "dead"
+            status = RunState.DEAD
         else:
             row.attachable = _serves_socket(info.path)
         last = last_metrics(info.path)
@@ -259,7 +261,7 @@ class RunsIndex:
         for stamp, entry in stamped:
             cached = self._cache.get(entry.name)
             if cached is not None and cached[0] == stamp and cached[1].status not in (
-                "running", "starting"
+                RunState.RUNNING, RunState.STARTING
             ):
                 seen[entry.name] = cached
                 continue
@@ -300,7 +302,7 @@ def list_runs(root: str | Path) -> list[RunRow]:
 
 def newest_live_run(root: str | Path) -> Path:
     """The newest run under ``root`` whose process is training it; RunsError if none."""
-    rows = [r for r in list_runs(root) if r.status == "running"]
+    rows = [r for r in list_runs(root) if r.status == RunState.RUNNING]
     if not rows:
         raise RunsError(f"no live run under {root}; give a run's name to open it")
     return max(rows, key=lambda r: (r.created, r.name)).path
@@ -338,7 +340,7 @@ def _created_key(path: Path) -> float:
 
 
 def _refuse_running(path: Path, name: str, what: str) -> None:
-    if read_row(path).status in ("running", "starting"):
+    if read_row(path).status in (RunState.RUNNING, RunState.STARTING):
         raise RunsError(f"{printable(name, 80)} is still running; {what}")
     pid = writer_pid(path)
     if pid is not None:

@@ -30,6 +30,7 @@ from core.records.atomic import atomic_open, is_temp_of
 from core.records.checkpoint import checkpoint_members
 from core.records.lock import RunBusy, RunLock
 from core.records.weights import save_weights
+from core.state import RunState
 
 __all__ = ["CHECKPOINT_SECONDS", "RecordError", "RunRecorder", "clean_temp_files",
            "write_json_atomic"]
@@ -297,18 +298,18 @@ class RunRecorder:
             write_json_atomic(self.dir / layout.CONFIG, self.config)
             self._metrics = open(self.dir / layout.METRICS, "a", encoding="utf-8")  # noqa: SIM115
             self._log = open(self.dir / layout.LOG, "a", encoding="utf-8")  # noqa: SIM115
-        self.write_summary("running")
+        self.write_summary(RunState.RUNNING)
         return self
 
-    def write_summary(self, status: str, **fields: Any) -> None:
+    def write_summary(self, status: RunState, **fields: Any) -> None:
         """Replace summary.json with the status and any final figures (after a failed
         write it keeps saying "error": RecordError)."""
         summary = self._summary(status, fields)
         with self._writing(layout.SUMMARY):
             write_json_atomic(self.dir / layout.SUMMARY, summary)
 
-    def _summary(self, status: str, fields: dict[str, Any]) -> dict[str, Any]:
-        summary = {"status": status, "name": self.name,
+    def _summary(self, status: RunState, fields: dict[str, Any]) -> dict[str, Any]:
+        summary = {"status": RunState(status).value, "name": self.name,
                    "started": self.config.get("created", ""),
                    "updated": _now_iso(), "pid": os.getpid()}
         summary.update({k: _finite(v) if isinstance(v, float) else v for k, v in fields.items()})

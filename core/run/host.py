@@ -47,8 +47,6 @@ def checked_lr(value: Any) -> float:
     if not (math.isfinite(lr) and 0 < lr <= LR_MAX):
         raise ValueError(f"lr must be a number above 0 and at most {LR_MAX:g}")
     return max(lr, LR_MIN)
-_STATUS = {"running": RunState.RUNNING, "finished": RunState.FINISHED,
-           "stopped": RunState.STOPPED, "diverged": RunState.DIVERGED}
 
 
 class RunHost:
@@ -130,9 +128,9 @@ class RunHost:
         except Exception as exc:  # a failed write, or a bug: end the run, keep the records
             message = str(exc) if isinstance(exc, OSError) else \
                 f"training failed: {type(exc).__name__}: {exc}"
-            if self.session is not None and self.session.status == "running":
+            if self.session is not None and self.session.status == RunState.RUNNING:
                 with contextlib.suppress(OSError):
-                    self.session.finish("error", message)
+                    self.session.finish(RunState.ERROR, message)
             self.journal.set_state(status=RunState.ERROR, message=message)
             if reraise:
                 raise
@@ -187,7 +185,7 @@ class RunHost:
 
     def _publish(self, p: Progress) -> None:
         """One journal update per report (a chunk of epochs: ~50 a second)."""
-        status = _STATUS.get(p.status, RunState.ERROR)
+        status = RunState.parse(p.status, RunState.ERROR)
         if status == RunState.RUNNING and self.controls.paused:
             status = RunState.PAUSED
         lr = self.controls.pending_lr or p.lr  # a change asked for mid-chunk still shows

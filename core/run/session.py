@@ -19,6 +19,7 @@ from core.records import RunRecorder, default_runs_root
 from core.records.checkpoint import CheckpointError, Resumable, read_resumable
 from core.records.lock import RunBusy, RunLock
 from core.records.weights import WeightsError, check_shapes, load_weights
+from core.state import RunState
 from core.train import kernels
 from core.train.controls import Controls
 from core.train.trainer import Progress, Trainer
@@ -130,7 +131,7 @@ class Session:
         self.recorder: RunRecorder | None = None
         self.last: Progress | None = None
         self._row_epoch: int | None = None
-        self.status = "ready"
+        self.status = RunState.READY
 
     @classmethod
     def resume(
@@ -210,7 +211,7 @@ class Session:
             self.recorder.log(lines)
             self.recorder.flush()
 
-    def finish(self, status: str, message: str = "") -> None:
+    def finish(self, status: RunState, message: str = "") -> None:
         """Flush the final checkpoint and write summary.json with ``status``.
 
         ``self.status`` changes only once the files are written, so a caller that
@@ -241,18 +242,17 @@ class Session:
 
     def iterate(self):
         """Run the trainer, recording each report; yields the reports."""
-        self.status = "running"
+        self.status = RunState.RUNNING
         try:
             for p in self.trainer.run():
                 self.record(p)
                 yield p
         except BaseException:
             # Interrupted (Ctrl-C, a crash): leave readable records marked stopped.
-            if self.status == "running":
-                self.finish("stopped", "interrupted")
+            if self.status == RunState.RUNNING:
+                self.finish(RunState.STOPPED, "interrupted")
             raise
 
     def __repr__(self) -> str:
-        status = getattr(self.status, "value", self.status)
         return (f"Session(run={self.run_name!r}, epoch={self.trainer.epoch}/"
-                f"{self.config.epochs}, status={status})")
+                f"{self.config.epochs}, status={self.status})")

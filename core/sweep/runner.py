@@ -32,6 +32,7 @@ from core.records import default_runs_root
 from core.records.index import last_metrics
 from core.records.layout import SWEEPS_DIR
 from core.records.reader import read_run
+from core.state import RunState
 from core.sweep.executors import signals_blocked
 from core.sweep.member import HEARTBEAT, HEARTBEAT_TIMEOUT, STOP, run_member
 from core.sweep.spec import SweepError, SweepSpec
@@ -42,7 +43,6 @@ __all__ = ["HEARTBEAT_SECONDS", "STALE_SECONDS", "MemberState", "SweepRunner",
 HEARTBEAT_SECONDS = 1.0
 STALE_SECONDS = HEARTBEAT_TIMEOUT
 """A control folder whose heartbeat is this old belongs to no live sweep."""
-ENDED = ("finished", "stopped", "diverged", "cancelled", "error")
 
 
 def _free(root: Path, name: str, suffixes: Sequence[str]) -> bool:
@@ -121,7 +121,7 @@ class MemberState:
 
     name: str
     config: RunConfig
-    status: str = "queued"
+    status: RunState = RunState.QUEUED
     epoch: int = 0
     loss: float | None = None
     acc: float | None = None
@@ -140,7 +140,7 @@ class MemberState:
 
     def take(self, result: dict[str, Any]) -> None:
         """Copy a finished member's result in."""
-        self.status = str(result.get("status", "unknown"))
+        self.status = RunState.parse(result.get("status"))
         self.message = str(result.get("message", "") or "")
         self.stuck = bool(result.get("stuck", False))
         for k in ("epoch", "loss", "acc", "soft_acc", "duration"):
@@ -192,7 +192,7 @@ class SweepRunner:
         with contextlib.suppress(OSError):
             self.stop_file.touch()
         for m in self.members:
-            started = m.status == "running" or (self.root / m.name).exists()
+            started = m.status == RunState.RUNNING or (self.root / m.name).exists()
             if m.future is not None and not m.future.done() and not started:
                 m.future.cancel()  # Dask would cancel a running task's future too
 
@@ -207,32 +207,33 @@ class SweepRunner:
             f = m.future
             if f is not None and f.done():
                 self._ended(m, f)
-            elif m.status not in ENDED:
+            elif not m.status.ended:
                 self._progress(m)
         return self.members
 
     def _ended(self, m: MemberState, f: Future) -> None:
-        if m.status in ENDED:
+        if m.status.ended:
             return
         if f.cancelled():
             run = self.root / m.name
             if run.is_dir():  # it had started (a race with Dask's cancel): it stops itself
                 self._progress(m)
-                m.status = str(read_run(run).summary.get("status") or "stopped")
+                m.status = RunState.parse(read_run(run).summary.get("status"),
+                                          RunState.STOPPED)
             else:
-                m.status = "cancelled"
+                m.status = RunState.CANCELLED
             return
         exc = f.exception()
         if exc is not None:
             text = str(exc).splitlines()[0] if str(exc) else ""
-            m.status, m.message = "error", f"{type(exc).__name__}: {text}".rstrip(": ")
+            m.status, m.message = RunState.ERROR, f"{type(exc).__name__}: {text}".rstrip(": ")
             return
         m.take(f.result())
 
     def _progress(self, m: MemberState) -> None:
         row = last_metrics(self.root / m.name)
         if row is not None:
-            m.status = "running" if m.status == "queued" else m.status
+            m.status = RunState.RUNNING if m.status == RunState.QUEUED else m.status
             m.epoch = row.get("epoch") or 0
             m.loss, m.acc, m.soft_acc = row.get("loss"), row.get("acc"), row.get("soft_acc")
             m.duration = row.get("wall")
@@ -266,4 +267,4 @@ class SweepRunner:
     @property
     def failed(self) -> list[MemberState]:
         """Members that could not run (status "error")."""
-        return [m for m in self.members if m.status == "error"]
+        return [m for m in self.members if m.status == RunState.ERROR]

@@ -183,7 +183,7 @@ class DashboardScreen(DashboardActions, Screen):
             rate = s.rate if s.status == RunState.RUNNING else 0.0
             lr, next_lr = s.lr, None
         status = RunStatus(
-            state=s.status.value, epoch=s.epoch,
+            state=s.status, epoch=s.epoch,
             epochs=s.epochs if c.link is not None else c.config.epochs,
             rate=rate, elapsed=s.elapsed, lr=lr, run_name=s.run_name,
             message=f.message or self._note, next_lr=next_lr)

@@ -12,20 +12,21 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from core.state import RunState
+
 __all__ = ["SEPARATOR", "STATE_STYLES", "RunStatus", "StatusLine", "clock"]
 
 SEPARATOR = " │ "
 STATE_STYLES = {
-    "ready": "bold",
-    "preparing": "bold",
-    "running": "bold green",
-    "paused": "bold yellow",
-    "finished": "bold blue",
-    "stopped": "bold magenta",
-    "diverged": "bold red",
-    "error": "bold red",
+    RunState.READY: "bold",
+    RunState.PREPARING: "bold",
+    RunState.RUNNING: "bold green",
+    RunState.PAUSED: "bold yellow",
+    RunState.FINISHED: "bold blue",
+    RunState.STOPPED: "bold magenta",
+    RunState.DIVERGED: "bold red",
+    RunState.ERROR: "bold red",
 }
-ENDED = ("finished", "stopped", "diverged", "error")
 MESSAGE_LINES = 2
 """At most this many lines of its own for a message too long for the first."""
 
@@ -50,7 +51,7 @@ def average_rate(epoch: int, elapsed: float) -> float:
 class RunStatus:
     """Everything the status line shows."""
 
-    state: str = "ready"
+    state: RunState = RunState.READY
     epoch: int = 0
     epochs: int = 0
     rate: float = 0.0
@@ -61,6 +62,9 @@ class RunStatus:
     next_lr: float | None = None
     """After a run: the lr the next start will use, when the form's differs."""
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", RunState(self.state))  # "finished" reads as one
+
     def ticks_from(self, other: RunStatus) -> bool:
         """True when only the counters (epoch, rate, elapsed) differ from ``other``."""
         return replace(self, epoch=other.epoch, rate=other.rate,
@@ -68,7 +72,7 @@ class RunStatus:
 
     @property
     def eta(self) -> float | None:
-        live = self.state == "running" and self.rate > 0
+        live = self.state == RunState.RUNNING and self.rate > 0
         return (self.epochs - self.epoch) / self.rate if live else None
 
 
@@ -110,7 +114,7 @@ class StatusLine(Widget):
             ("bar", [(" ", ""), ("█" * full, "green"), ("░" * (bar - full), "dim")]),
             ("pct", [(f" {frac:.0%}", "")]),
             ("rate", [(f"{s.rate:,.0f} ep/s", rate)]
-             + ([(" avg", "dim")] if s.state in ENDED else [])),
+             + ([(" avg", "dim")] if s.state.ended else [])),
             ("time", [(timing, "")]),
             ("lr", lr),
             ("name", [(s.run_name, "italic")] if s.run_name else []),
@@ -139,7 +143,7 @@ class StatusLine(Widget):
 
     @property
     def _message_style(self) -> str:
-        return "bold red" if self.status.state in ("diverged", "error") else "italic"
+        return "bold red" if self.status.state in (RunState.DIVERGED, RunState.ERROR) else "italic"
 
     def _fit(self, width: int, message: str) -> Text | None:
         """The one line with the fields that fit beside ``message`` (None: no way)."""
