@@ -86,11 +86,16 @@ class Terminal:
         else:
             first = cmd
         leader = self._start_tmux(first) if self.tmux else self._start_pty(first)
-        self.session = leader
-        if shell:
-            self.until("$")
-            self.send(" ".join(cmd), "Enter")
-        self.pid = self._child_of(leader) if shell or self.tmux else leader
+        self.session = self.pid = leader
+        try:
+            if shell:
+                self.until("$")
+                self.send(" ".join(cmd), "Enter")
+            if shell or self.tmux:
+                self.pid = self._child_of(leader)
+        except BaseException:
+            self.close()
+            raise
 
     # ------------------------------------------------------------ start
     def _start_tmux(self, argv: list[str]) -> int:
