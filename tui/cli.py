@@ -115,6 +115,7 @@ SUBCOMMANDS: dict[str, str] = {
     "reproduce": "tui.commands.reproduce:run_reproduce",
     "export": "tui.commands.export:run_export",
     "eval": "tui.commands.evaluate:run_eval",
+    "serve": "tui.commands.serve:run_serve",
 }
 DASHBOARD = "tui.commands.dashboard:run_dashboard"
 

@@ -25,7 +25,8 @@ def dashboard_parser() -> Parser:
                "any terminal), watch [RUN] (the same, read-only), resume RUN (continue a "
                "run exactly), sweep (a grid of runs in parallel), reproduce (the report's "
                "experiments, written up beside its numbers), export RUN… (metrics and "
-               "tables), eval RUN (test a run's weights on fresh or CSV data).",
+               "tables), eval RUN (test a run's weights on fresh or CSV data), serve (the "
+               "dashboard in browser tabs).",
     )
     p.add_argument("--version", action="version", version=f"bp-tui {__version__}")
     add_run_flags(p)
