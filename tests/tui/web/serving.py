@@ -1,0 +1,74 @@
+"""A ``bp-tui serve`` process for tests: start it on a free port, read its URL, find
+its tabs' processes, end it."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+__all__ = ["Served", "alive", "children", "wait_until"]
+
+
+def wait_until(predicate, timeout: float, what: str) -> None:
+    """Poll ``predicate`` until it is true; fail naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        time.sleep(0.05)
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def children(pid: int) -> set[int]:
+    """The live child processes of ``pid``."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError):
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry.name))
+    return found
+
+
+class Served:
+    """``bp-tui serve --port 0 [extra] [-- tab_args]`` as a subprocess."""
+
+    def __init__(self, cmd: list[str], extra: list[str] = (), tab_args: list[str] = (),
+                 env: dict | None = None) -> None:
+        argv = [*cmd, "serve", "--port", "0", *extra]
+        if tab_args:
+            argv += ["--", *tab_args]
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=env or os.environ.copy())
+        self.url = self.proc.stdout.readline().strip()
+        assert self.url.startswith("http://"), self.proc.stderr.read()
+        self.base, self.token = self.url.split("?token=")
+
+    def tab_pids(self) -> set[int]:
+        return children(self.proc.pid)
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 40.0) -> tuple[int, str]:
+        """Signal the server; its exit status and stderr."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signum)
+        try:
+            _, err = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            _, err = self.proc.communicate()
+            raise AssertionError(f"bp-tui serve did not end within {timeout} s: {err}") from None
+        return self.proc.returncode, err
