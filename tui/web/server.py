@@ -64,6 +64,7 @@ class TabServer:
         app.add_routes([
             web.get("/", self.handle_page),
             web.get("/ws/{token}", self.handle_websocket),
+            web.get("/favicon.ico", _no_icon),
             web.static("/static", STATIC),
         ])
         app.on_shutdown.append(self._on_shutdown)
@@ -180,6 +181,11 @@ async def _relay(ws: web.WebSocketResponse, tab: Tab) -> None:
             await tab.blur()
         elif kind == "focus":
             await tab.focus()
+
+
+async def _no_icon(request: web.Request) -> web.Response:
+    """Browsers ask for an icon: none (and no 404 in the console)."""
+    return web.Response(status=204)
 
 
 def _cells(value: object, default: int) -> int:

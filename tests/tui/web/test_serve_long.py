@@ -176,3 +176,16 @@ async def test_a_tab_that_cannot_start_shows_why_and_closes(served):
     wait_until(tab.closed.is_set, 15, "the tab's socket is closed")
     await tab.close()
     assert server.tab_pids() == set()
+
+
+async def test_a_tab_that_never_answers_is_killed_after_a_bounded_wait(served):
+    server = served()
+    tab = await TabClient(server.base, server.token).connect()
+    await tab.wait_for(r"Hyperparameters", 90)
+    [pid] = server.tab_pids()
+    os.kill(pid, signal.SIGSTOP)  # a process that can no longer answer the hangup
+    await tab.close()
+    wait_until(lambda: not alive(pid), 15, "the stuck tab's process is killed")
+    status, err = server.stop()
+    assert status == 143
+    assert "tab 1: killed: its screen did not end within 5 s" in err

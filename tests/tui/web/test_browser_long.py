@@ -1,0 +1,115 @@
+"""``bp-tui serve`` in headless Chromium (Debian's ``chromium``, driven by Playwright
+with ``executable_path``): open the printed URL, type, watch the run train, take a
+screenshot. Skipped, with the reason, where Playwright or Chromium cannot start
+(``scripts/ci-long-setup.sh`` installs both).
+
+The screen is read from the frames the page itself receives (Playwright's websocket
+events) through pyte, sized by the page's own ``resize`` messages. With
+``$BP_TUI_BROWSER_SHOT`` set, the screenshot is written there (the README's picture:
+``scripts/browser-screenshot.sh``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import pyte
+import pytest
+
+from tests.tui.web.serving import Served, alive
+
+pytestmark = pytest.mark.long
+
+CHROMIUM = os.environ.get("BP_TUI_CHROMIUM", "/usr/bin/chromium")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run"]
+RUN = ["--data", "xor-grid", "--hidden", "64,64", "--lr", "0.1", "--epochs", "3000",
+       "--log-every", "250"]
+
+
+class PageScreen:
+    """What the page's terminal shows, rebuilt from the frames it receives."""
+
+    def __init__(self) -> None:
+        self.screen = pyte.Screen(80, 24)
+        self.stream = pyte.ByteStream(self.screen)
+        self.sent: list[str] = []
+
+    def watch(self, ws) -> None:
+        ws.on("framereceived", self._received)
+        ws.on("framesent", self._sent)
+
+    def _received(self, payload) -> None:
+        if isinstance(payload, bytes):
+            self.stream.feed(payload)
+
+    def _sent(self, payload) -> None:
+        self.sent.append(payload if isinstance(payload, str) else "")
+        try:
+            kind, data = json.loads(payload)[:2]
+        except (ValueError, TypeError):
+            return
+        if kind == "resize":
+            self.screen.resize(data["height"], data["width"])
+
+    def text(self) -> str:
+        return "\n".join(self.screen.display)
+
+    async def wait_for(self, pattern: str, timeout: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout
+        while not re.search(pattern, self.text()):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{pattern!r} never showed; screen:\n{self.text()}")
+            await asyncio.sleep(0.1)
+
+
+async def _browser(playwright):
+    if not Path(CHROMIUM).exists() and not shutil.which(CHROMIUM):
+        pytest.skip(f"no Chromium at {CHROMIUM} (scripts/ci-long-setup.sh installs it)")
+    try:
+        return await playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+    except Exception as exc:  # Playwright's errors are plain exceptions
+        pytest.skip(f"Chromium cannot start here: {str(exc).splitlines()[0]}")
+
+
+async def test_the_dashboard_in_chromium_trains_a_run_typed_into_the_page(bp_tui_cmd, tmp_path,
+                                                                           runs_root):
+    playwright_api = pytest.importorskip("playwright.async_api",
+                                         reason="Playwright is not installed")
+    server = Served(bp_tui_cmd, [], RUN)
+    shot = Path(os.environ.get("BP_TUI_BROWSER_SHOT") or tmp_path / "browser.png")
+    try:
+        async with playwright_api.async_playwright() as playwright:
+            browser = await _browser(playwright)
+            page = await browser.new_page(viewport={"width": 1400, "height": 900})
+            screen = PageScreen()
+            page.on("websocket", screen.watch)
+            await page.goto(server.url + "&fontsize=15")
+            assert await page.get_attribute("#terminal", "data-font-size") == "15"
+            await screen.wait_for(r"Hyperparameters")
+            assert screen.screen.columns > 100  # the page fitted the terminal to the window
+            await page.click("#terminal")
+            await page.keyboard.press("s")  # typed into the page: start the form's run
+            await screen.wait_for(r"Epoch\s+250, loss: \d+\.\d{4}, accuracy")
+            await screen.wait_for(r"Training finished", 120)
+            await screen.wait_for(r"finished\s+epoch 3,000/3,000")
+            await asyncio.sleep(1.0)  # let the page paint the last frame before the picture
+            await page.screenshot(path=str(shot))
+            [pid] = server.tab_pids()
+            await browser.close()  # the tab closes: its process leaves
+        deadline = time.monotonic() + 15
+        while alive(pid) and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        assert not alive(pid)
+    finally:
+        server.stop()
+    assert shot.stat().st_size > 20_000  # a picture, not a blank page
+    runs = [p for p in runs_root.iterdir() if not p.name.startswith(".")]
+    [run] = runs
+    assert json.loads((run / "summary.json").read_text())["status"] == "finished"
