@@ -155,7 +155,9 @@ class Tab(AppService):
         kill. A process whose UI already ended and trains its run on is left to it."""
         if self.trains_on is None:
             self._signal(signal.SIGTERM)
-        await self._end(self.waits.term, self.waits.term)
+            if not await self._wait_exit(self.waits.term):
+                self._kill(f"it did not exit within {self.waits.term:g} s of SIGTERM")
+        await self._close_pipes()
 
     async def _end(self, ui_wait: float, exit_wait: float) -> None:
         """Wait for the UI's end and then the process's (unless it trains on); kill

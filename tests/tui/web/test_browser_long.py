@@ -95,12 +95,18 @@ async def test_the_dashboard_in_chromium_trains_a_run_typed_into_the_page(bp_tui
             await screen.wait_for(r"Hyperparameters")
             assert screen.screen.columns > 100  # the page fitted the terminal to the window
             await page.click("#terminal")
+            await page.keyboard.press("Control+p")  # the browser leaves it to the app
+            await screen.wait_for(r"Search for commands")
+            await page.keyboard.press("Escape")
+            await screen.wait_for(r"s Start")
             await page.keyboard.press("s")  # typed into the page: start the form's run
             await screen.wait_for(r"Epoch\s+250, loss: \d+\.\d{4}, accuracy")
             await screen.wait_for(r"Training finished", 120)
             await screen.wait_for(r"finished\s+epoch 3,000/3,000")
             await asyncio.sleep(1.0)  # let the page paint the last frame before the picture
             await page.screenshot(path=str(shot))
+            await page.set_viewport_size({"width": 700, "height": 420})  # resizing
+            await screen.wait_for(r"The terminal is too small for bp-tui")
             [pid] = server.tab_pids()
             await browser.close()  # the tab closes: its process leaves
         deadline = time.monotonic() + 15
