@@ -10,7 +10,7 @@ import subprocess
 import time
 from pathlib import Path
 
-__all__ = ["Served", "alive", "children", "wait_until"]
+__all__ = ["Forwarder", "Served", "alive", "children", "wait_until"]
 
 
 def wait_until(predicate, timeout: float, what: str) -> None:
@@ -72,3 +72,38 @@ class Served:
             _, err = self.proc.communicate()
             raise AssertionError(f"bp-tui serve did not end within {timeout} s: {err}") from None
         return self.proc.returncode, err
+
+
+class Forwarder:
+    """A TCP port forwarded to another, as ``ssh -L LOCAL:localhost:PORT`` does: the
+    page is reached on a port the server never heard of."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self._server = None
+
+    async def __aenter__(self) -> Forwarder:
+        import asyncio
+
+        self._server = await asyncio.start_server(self._pipe, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        self._server.close()
+
+    async def _pipe(self, reader, writer) -> None:
+        import asyncio
+
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+
+        async def copy(src, dst) -> None:
+            with contextlib.suppress(ConnectionError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                dst.close()
+
+        await asyncio.gather(copy(reader, up_writer), copy(up_reader, writer))

@@ -22,13 +22,15 @@ from pathlib import Path
 import pyte
 import pytest
 
-from tests.tui.web.serving import Served, alive
+from tests.tui.web.serving import Forwarder, Served, alive
 
 pytestmark = pytest.mark.long
 
 CHROMIUM = os.environ.get("BP_TUI_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--no-first-run"]
+PAINTED = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+"""Resolves once the page has painted twice (xterm.js draws on animation frames)."""
 RUN = ["--data", "xor-grid", "--hidden", "64,64", "--lr", "0.1", "--epochs", "3000",
        "--log-every", "250"]
 
@@ -78,35 +80,45 @@ async def _browser(playwright):
         pytest.skip(f"Chromium cannot start here: {str(exc).splitlines()[0]}")
 
 
+async def _drive(page, screen: PageScreen, url: str, shot: Path) -> None:
+    """Open the dashboard, open the palette, start the run, watch it end, take the
+    picture, shrink the window."""
+    await page.goto(url + "&fontsize=15")
+    assert await page.get_attribute("#terminal", "data-font-size") == "15"
+    await screen.wait_for(r"Hyperparameters")
+    assert screen.screen.columns > 100  # the page fitted the terminal to the window
+    await page.click("#terminal")
+    await page.keyboard.press("Control+p")  # the browser leaves it to the app
+    await screen.wait_for(r"Search for commands")
+    await page.keyboard.press("Escape")
+    await screen.wait_for(r"s Start")
+    await page.keyboard.press("s")  # typed into the page: start the form's run
+    await screen.wait_for(r"Epoch\s+250, loss: \d+\.\d{4}, accuracy")
+    await screen.wait_for(r"Training finished", 120)
+    await screen.wait_for(r"finished\s+epoch 3,000/3,000")
+    await page.evaluate(PAINTED)
+    await page.screenshot(path=str(shot))
+    await page.set_viewport_size({"width": 700, "height": 420})  # resizing
+    await screen.wait_for(r"The terminal is too small for bp-tui")
+
+
 async def test_the_dashboard_in_chromium_trains_a_run_typed_into_the_page(bp_tui_cmd, tmp_path,
                                                                            runs_root):
     playwright_api = pytest.importorskip("playwright.async_api",
                                          reason="Playwright is not installed")
     server = Served(bp_tui_cmd, [], RUN)
     shot = Path(os.environ.get("BP_TUI_BROWSER_SHOT") or tmp_path / "browser.png")
+    port = int(server.base.rsplit(":", 1)[1].strip("/"))
     try:
-        async with playwright_api.async_playwright() as playwright:
+        async with Forwarder(port) as forwarded, \
+                playwright_api.async_playwright() as playwright:
             browser = await _browser(playwright)
             page = await browser.new_page(viewport={"width": 1400, "height": 900})
             screen = PageScreen()
             page.on("websocket", screen.watch)
-            await page.goto(server.url + "&fontsize=15")
-            assert await page.get_attribute("#terminal", "data-font-size") == "15"
-            await screen.wait_for(r"Hyperparameters")
-            assert screen.screen.columns > 100  # the page fitted the terminal to the window
-            await page.click("#terminal")
-            await page.keyboard.press("Control+p")  # the browser leaves it to the app
-            await screen.wait_for(r"Search for commands")
-            await page.keyboard.press("Escape")
-            await screen.wait_for(r"s Start")
-            await page.keyboard.press("s")  # typed into the page: start the form's run
-            await screen.wait_for(r"Epoch\s+250, loss: \d+\.\d{4}, accuracy")
-            await screen.wait_for(r"Training finished", 120)
-            await screen.wait_for(r"finished\s+epoch 3,000/3,000")
-            await asyncio.sleep(1.0)  # let the page paint the last frame before the picture
-            await page.screenshot(path=str(shot))
-            await page.set_viewport_size({"width": 700, "height": 420})  # resizing
-            await screen.wait_for(r"The terminal is too small for bp-tui")
+            # behind `ssh -L`: the page is reached on a port the server never heard of
+            await _drive(page, screen, f"http://localhost:{forwarded.port}/?token="
+                                       f"{server.token}", shot)
             [pid] = server.tab_pids()
             await browser.close()  # the tab closes: its process leaves
         deadline = time.monotonic() + 15
@@ -116,6 +128,5 @@ async def test_the_dashboard_in_chromium_trains_a_run_typed_into_the_page(bp_tui
     finally:
         server.stop()
     assert shot.stat().st_size > 20_000  # a picture, not a blank page
-    runs = [p for p in runs_root.iterdir() if not p.name.startswith(".")]
-    [run] = runs
+    [run] = [p for p in runs_root.iterdir() if not p.name.startswith(".")]
     assert json.loads((run / "summary.json").read_text())["status"] == "finished"
