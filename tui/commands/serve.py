@@ -1,5 +1,6 @@
-"""``bp-tui serve [--host H] [--port P] [--token T] [-- bp-tui args]``: the dashboard (or
-``attach NAME``, ``watch NAME``, ``runs``) in browser tabs, one process per tab.
+"""``bp-tui serve [--host H] [--port P] [--token T] [--max-tabs N] [-- bp-tui args]``:
+the dashboard (or ``attach NAME``, ``watch NAME``, ``runs``) in browser tabs, one process
+per tab.
 
 It prints one URL carrying a random token (``--token`` or ``$BP_TUI_TOKEN`` fixes it);
 the page and the websocket refuse anything without it. It listens on loopback unless
@@ -48,6 +49,8 @@ def serve_parser() -> Parser:
                    help="address to listen on (127.0.0.1: only this machine; anything "
                         "else is reachable from the network — a warning says so)")
     p.add_argument("--port", type=int, default=8000, help="port (8000; 0: any free one)")
+    p.add_argument("--max-tabs", type=int, default=8,
+                   help="tabs open at once, each a process of its own (8)")
     p.add_argument("--token", default=None,
                    help=f"the access token (default: ${TOKEN_ENV}, else a random one): "
                         "16 to 256 of A-Z a-z 0-9 . _ ~ -")
@@ -65,13 +68,15 @@ def run_serve(argv: Sequence[str]) -> int:
     token = _token(p, args.token)
     if not 0 <= args.port <= 65535:
         p.error("argument --port: must be from 0 to 65535")
+    if not 1 <= args.max_tabs <= 1000:
+        p.error("argument --max-tabs: must be from 1 to 1000")
     if not _is_loopback(args.host):
         _say(f"warning: listening on {args.host}: anyone who can reach this port and "
              "has the token drives the dashboard, without encryption (use ssh -L instead)")
     from tui.cli import leave_if_signalled
 
     leave_if_signalled()
-    return asyncio.run(_serve(p, args.host, args.port, token, tab_args))
+    return asyncio.run(_serve(p, args, token, tab_args))
 
 
 def _check_tab_args(p: Parser, tab_args: list[str]) -> None:
@@ -113,15 +118,16 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-async def _serve(p: Parser, host: str, port: int, token: str, tab_args: list[str]) -> int:
+async def _serve(p: Parser, args, token: str, tab_args: list[str]) -> int:
     """Listen, print the URL, wait for a signal, end every tab, return the status."""
     from aiohttp import web
 
     from tui.web.server import TabServer
 
     _logging()
+    host, port = args.host, args.port
     log_dir = Path(tempfile.mkdtemp(prefix="bp-tui-serve-"))
-    server = TabServer(tab_args, token, log_dir)
+    server = TabServer(tab_args, token, log_dir, max_tabs=args.max_tabs)
     runner = web.AppRunner(server.make_app(), handle_signals=False, access_log=None,
                            shutdown_timeout=2.0)
     await runner.setup()

@@ -49,8 +49,9 @@ class TabServer:
     bounded waits when its tab closes or the server ends."""
 
     def __init__(self, argv: Sequence[str], token: str, log_dir: Path,
-                 waits: Waits | None = None) -> None:
+                 waits: Waits | None = None, max_tabs: int = 8) -> None:
         self.argv, self.token, self.log_dir = list(argv), token, log_dir
+        self.max_tabs = max_tabs
         self.waits = waits or Waits()
         self.tabs: set[Tab] = set()
         self.trained_on: list[Tab] = []  # tabs closed while their run trains on
@@ -109,6 +110,12 @@ class TabServer:
             return web.Response(status=503, text="bp-tui serve is stopping\n")
         ws = web.WebSocketResponse(heartbeat=15)
         await ws.prepare(request)
+        if len(self.tabs) >= self.max_tabs:  # each tab is a process of its own
+            log.warning("refused a tab: %d are open (--max-tabs)", len(self.tabs))
+            await ws.send_bytes(f"bp-tui serve: {len(self.tabs)} tabs are open already "
+                                "(--max-tabs); close one, then reload.\r\n".encode())
+            await ws.close()
+            return ws
         tab = self._new_tab(ws)
         self.tabs.add(tab)
         try:

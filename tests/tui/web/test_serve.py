@@ -57,6 +57,17 @@ async def test_the_websocket_needs_the_token_and_starts_nothing_without_it(clien
     assert list(client.tab_server.log_dir.iterdir()) == []  # no tab was ever started
 
 
+async def test_tabs_beyond_the_limit_are_told_so_and_start_nothing(tmp_path):
+    server = TabServer([], TOKEN, tmp_path, max_tabs=0)
+    async with TestClient(TestServer(server.make_app())) as c:
+        ws = await c.ws_connect(f"/ws/{TOKEN}")
+        message = await ws.receive()
+        assert message.data == (b"bp-tui serve: 0 tabs are open already (--max-tabs); "
+                                b"close one, then reload.\r\n")
+        assert (await ws.receive()).type.name in ("CLOSE", "CLOSED")
+    assert list(tmp_path.iterdir()) == []
+
+
 async def test_textual_serves_static_files(client):
     response = await client.get("/static/js/textual.js")
     assert response.status == 200
@@ -73,6 +84,7 @@ def test_the_token_is_compared_as_bytes_whatever_it_holds(tmp_path):
     (["--token", "short"], "--token: a token is 16 to 256"),
     (["--token", "a b" * 8], "--token: a token is 16 to 256"),
     (["--port", "70000"], "--port: must be from 0 to 65535"),
+    (["--max-tabs", "0"], "--max-tabs: must be from 1 to 1000"),
     (["--", "train"], "'train' is not a screen"),
     (["--", "runs", "--list"], "runs --list / --json print text"),
     (["--", "--lr", "fast"], "--lr"),

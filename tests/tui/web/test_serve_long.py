@@ -3,6 +3,7 @@ tabs spoken to over the websocket, their screens kept by pyte."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -173,7 +174,7 @@ async def test_a_tab_that_cannot_start_shows_why_and_closes(served):
     server = served("attach", "no-such-run")
     tab = await TabClient(server.base, server.token).connect()
     await tab.wait_for(r"bp-tui attach: error: argument RUN: .*no-such-run", 90)
-    wait_until(tab.closed.is_set, 15, "the tab's socket is closed")
+    await asyncio.wait_for(tab.closed.wait(), 15)  # the tab's socket is closed
     await tab.close()
     assert server.tab_pids() == set()
 
@@ -189,3 +190,33 @@ async def test_a_tab_that_never_answers_is_killed_after_a_bounded_wait(served):
     status, err = server.stop()
     assert status == 143
     assert "tab 1: killed: its screen did not end within 5 s" in err
+
+
+async def test_q_in_an_idle_tab_ends_its_process_and_closes_the_tab(served):
+    server = served()
+    tab = await TabClient(server.base, server.token).connect()
+    await tab.wait_for(r"s Start", 90)
+    [pid] = server.tab_pids()
+    await tab.type("q")
+    await asyncio.wait_for(tab.closed.wait(), 20)  # the tab's socket is closed after q
+    wait_until(lambda: not alive(pid), 15, "the tab's process exits after q")
+    await tab.close()
+
+
+async def test_d_in_a_tab_leaves_its_run_training_past_the_server(served, runs_root):
+    server = served(*LONG_RUN)
+    tab = await TabClient(server.base, server.token).connect()
+    await tab.wait_for(r"s Start", 90)
+    await tab.type("s")
+    await tab.wait_for(r"Epoch\s+1000, loss", 90)
+    await tab.type("d")  # detach: the dashboard closes, the run trains on
+    await asyncio.wait_for(tab.closed.wait(), 20)  # the tab's socket is closed after d
+    await tab.close()
+    summary = _summary(runs_root)
+    status, err = server.stop()
+    assert status == 143
+    assert (f"run {summary['name']} started in a browser tab trains on: "
+            f"bp-tui attach {summary['name']}") in err
+    assert alive(summary["pid"])  # the server's end left the detached run alone
+    assert _summary(runs_root)["status"] == "running"
+    _end_run(summary["pid"])
