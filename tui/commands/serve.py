@@ -176,16 +176,32 @@ def _listen_error(host: str, port: int, exc: BaseException) -> str:
     return f"argument --host: cannot listen on {host} port {port}: {reason}"
 
 
+class _OneLine(logging.Formatter):
+    """A log record as one line: never a traceback (``BP_TUI_DEBUG=1`` shows them)."""
+
+    def formatException(self, ei) -> str:
+        if os.environ.get("BP_TUI_DEBUG"):
+            return super().formatException(ei)
+        return ""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = super().format(record)
+        if record.exc_info and record.exc_info[1] is not None:
+            text += f" ({type(record.exc_info[1]).__name__}: {record.exc_info[1]})"
+        return text
+
+
 def _logging() -> None:
-    """The server's notes (refusals, kills, tabs that failed) as lines on stderr."""
+    """The server's notes (refusals, kills, tabs that failed) and aiohttp's errors as
+    one line each on stderr."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("bp-tui serve: %(message)s"))
-    logger = logging.getLogger("bp-tui.serve")
-    logger.addHandler(handler)
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    logging.getLogger("textual-serve").setLevel(logging.ERROR)
-    logging.getLogger("aiohttp").setLevel(logging.ERROR)
+    handler.setFormatter(_OneLine("bp-tui serve: %(message)s"))
+    for name, level in (("bp-tui.serve", logging.INFO), ("aiohttp", logging.ERROR),
+                        ("textual-serve", logging.ERROR)):
+        logger = logging.getLogger(name)
+        logger.addHandler(handler)
+        logger.setLevel(level)
+        logger.propagate = False
 
 
 def _remove_if_empty(folder: Path) -> None:

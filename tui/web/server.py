@@ -122,8 +122,8 @@ class TabServer:
             await tab.start(_cells(request.query.get("width"), 80),
                             _cells(request.query.get("height"), 24))
             await _relay(ws, tab)
-        except (ConnectionError, OSError) as exc:
-            log.warning("tab %d: %s", tab.number, exc)
+        except Exception as exc:  # one line, never a traceback; the tab still ends
+            log.warning("tab %d: %s: %s", tab.number, type(exc).__name__, exc)
         finally:
             if not self.closing:  # the server's own end terminates the tabs itself
                 await tab.stop()

@@ -146,6 +146,8 @@ class Tab(AppService):
     async def stop(self) -> None:
         """The tab closed: hang up, as a dropped SSH link does (bounded waits)."""
         await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+        if self.popen is None:  # it never started
+            return
         if not self._ui_gone.is_set():
             self._signal(signal.SIGHUP)
         await self._end(self.waits.ui, self.waits.exit)
