@@ -53,7 +53,8 @@ def serve_parser() -> Parser:
                    help="tabs open at once, each a process of its own (8)")
     p.add_argument("--token", default=None,
                    help=f"the access token (default: ${TOKEN_ENV}, else a random one): "
-                        "16 to 256 of A-Z a-z 0-9 . _ ~ -")
+                        "16 to 256 of A-Z a-z 0-9 . _ ~ -. On a shared machine prefer "
+                        f"${TOKEN_ENV}: other users can read a command line (ps)")
     return p
 
 

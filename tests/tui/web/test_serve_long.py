@@ -81,6 +81,12 @@ async def test_a_run_started_in_a_tab_trains_on_after_the_tab_closes(served, run
                             text=True, timeout=60)
     [row] = [r for r in json.loads(listed.stdout) if r["name"] == name]
     assert row["attachable"] is True
+    # reloading the page gives a new dashboard, where R lists the run as live
+    reloaded = await TabClient(server.base, server.token).connect()
+    await reloaded.wait_for(r"s Start", 90)
+    await reloaded.type("R")
+    await reloaded.wait_for(r"● live", 30)
+    await reloaded.close()
     # … and a new tab attaches to it (serve -- attach NAME): the live run, with control
     viewer_server = served("attach", name)
     viewer = await TabClient(viewer_server.base, viewer_server.token).connect()
