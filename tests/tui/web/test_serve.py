@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+from pathlib import Path
 
 import pytest
 from aiohttp import WSServerHandshakeError
@@ -190,3 +191,35 @@ async def test_the_driver_names_the_run_that_trains_on_then_closes_its_channel(m
     assert packets[0] == (b"D", b"x" * 100_000)
     assert [(k, json.loads(p)) for k, p in packets[1:]] == [
         (b"M", {"type": TRAINS_ON, "run": "20260101-000000-xor"}), (b"M", {"type": "exit"})]
+
+
+CHILD = """
+import os, subprocess, sys
+from tui.web.__main__ import _protect_channel
+_protect_channel()
+channel = os.environ["BP_TUI_WEB_FD"]
+print("a print", flush=True)
+subprocess.run([sys.executable, "-c", f'''
+import os
+print("a child's print", flush=True)
+try:
+    os.fstat({channel})
+    print("the child holds the channel", flush=True)
+except OSError:
+    pass
+'''], check=True)
+os.write(int(channel), b"PACKETS")
+"""
+
+
+def test_prints_of_a_tab_and_its_children_go_to_the_log_not_the_channel(tmp_path):
+    """What ``python -m tui.web`` does first: the channel moves off fd 1 and is not
+    inherited, so prints (the process's, a worker's) land in the log."""
+    log = tmp_path / "tab.log"
+    with open(log, "wb") as err:
+        done = subprocess.run([sys.executable, "-c", CHILD], stdout=subprocess.PIPE,
+                              stderr=err, timeout=30, stdin=subprocess.DEVNULL,
+                              cwd=Path(__file__).resolve().parents[3])
+    assert done.returncode == 0, log.read_text()
+    assert done.stdout == b"PACKETS"
+    assert log.read_text().splitlines() == ["a print", "a child's print"]
