@@ -6,7 +6,8 @@ It prints one URL carrying a random token (``--token`` or ``$BP_TUI_TOKEN`` fixe
 the page and the websocket refuse anything without it. It listens on loopback unless
 ``--host`` says otherwise (then a one-line warning). Ctrl-C, SIGTERM or SIGHUP end the
 server and every open tab's process (their runs stopped, records flushed; a kill after a
-bounded wait); runs that closed tabs left training go on and are named.
+bounded wait, or at once on a second signal); runs that closed tabs left training go on
+and are named.
 
 Exit status: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP; 2 for a bad flag, a bad token, a
 port in use or an address that cannot be used (one line).
@@ -163,10 +164,9 @@ async def _until_signal(server, host: str, port: int, log_dir: Path) -> int:
     _say(f"serving bp-tui {' '.join(server.argv)}".rstrip() + " to browser tabs; "
          f"each tab's output goes to {log_dir}/tab-N.log; Ctrl-C stops")
     received = await came
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        loop.remove_signal_handler(sig)
-        signal.signal(sig, signal.SIG_IGN)  # the tabs are being ended: let that finish
-    _say("stopping: ending every tab's process…")
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):  # a second one: kill them
+        loop.add_signal_handler(sig, server.kill_tabs)
+    _say("stopping: ending every tab's process (again: kill them at once)…")
     return received
 
 

@@ -160,6 +160,12 @@ class TabServer:
             with contextlib.suppress(Exception):
                 await tab.remote_close()
 
+    def kill_tabs(self) -> None:
+        """A second Ctrl-C: kill every open tab's process group now."""
+        for tab in list(self.tabs):
+            if tab.alive and tab.trains_on is None:
+                tab.kill("a second signal: leaving at once")
+
     def still_training(self) -> list[str]:
         """The runs that closed tabs left training, whose processes still run."""
         return [tab.trains_on or "" for tab in self.trained_on if tab.alive]

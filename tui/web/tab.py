@@ -158,7 +158,8 @@ class Tab(AppService):
         if self.trains_on is None:
             self._signal(signal.SIGTERM)
             if not await self._wait_exit(self.waits.term):
-                self._kill(f"it did not exit within {self.waits.term:g} s of SIGTERM")
+                self.kill(f"it did not exit within {self.waits.term:g} s of SIGTERM")
+                await self._wait_exit(2.0)
         await self._close_pipes()
 
     async def _end(self, ui_wait: float, exit_wait: float) -> None:
@@ -167,9 +168,10 @@ class Tab(AppService):
         with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
             await asyncio.wait_for(self._ui_gone.wait(), ui_wait)
         if not self._ui_gone.is_set():
-            self._kill(f"its screen did not end within {ui_wait:g} s")
+            self.kill(f"its screen did not end within {ui_wait:g} s")
         elif self.trains_on is None and not await self._wait_exit(exit_wait):
-            self._kill(f"it did not exit within {exit_wait:g} s")
+            self.kill(f"it did not exit within {exit_wait:g} s")
+        await self._wait_exit(2.0)  # a killed process is gone at once
         await self._close_pipes()
 
     def _signal(self, signum: int) -> None:
@@ -177,15 +179,13 @@ class Tab(AppService):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.kill(self.popen.pid, signum)
 
-    def _kill(self, why: str) -> None:
+    def kill(self, why: str) -> None:
         """SIGKILL the tab's process group (its process and any child it left)."""
         if self.popen is None:
             return
         log.warning("tab %d: killed: %s", self.number, why)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.popen.pid, signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.popen.wait(2.0)
 
     async def _wait_exit(self, timeout: float) -> bool:
         """True once the process has exited, False if ``timeout`` passes first."""

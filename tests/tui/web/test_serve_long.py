@@ -226,3 +226,19 @@ async def test_d_in_a_tab_leaves_its_run_training_past_the_server(served, runs_r
     assert alive(summary["pid"])  # the server's end left the detached run alone
     assert _summary(runs_root)["status"] == "running"
     _end_run(summary["pid"])
+
+
+async def test_a_second_signal_kills_the_tabs_at_once(served):
+    server = served()
+    tab = await TabClient(server.base, server.token).connect()
+    await tab.wait_for(r"s Start", 90)
+    [pid] = server.tab_pids()
+    os.kill(pid, signal.SIGSTOP)  # it cannot answer the first SIGTERM
+    server.proc.send_signal(signal.SIGTERM)
+    server.proc.stderr.readline()  # "serving …"
+    assert "stopping" in server.proc.stderr.readline()
+    status, err = server.stop(signal.SIGTERM, timeout=8)  # well before the 10 s wait
+    assert status == 143
+    assert "tab 1: killed: a second signal: leaving at once" in err
+    assert not alive(pid)
+    await tab.close()
