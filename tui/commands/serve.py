@@ -72,9 +72,6 @@ def run_serve(argv: Sequence[str]) -> int:
         p.error("argument --port: must be from 0 to 65535")
     if not 1 <= args.max_tabs <= 1000:
         p.error("argument --max-tabs: must be from 1 to 1000")
-    if not _is_loopback(args.host):
-        _say(f"warning: listening on {args.host}: anyone who can reach this port and "
-             "has the token drives the dashboard, without encryption (use ssh -L instead)")
     from tui.cli import leave_if_signalled
 
     leave_if_signalled()
@@ -140,7 +137,10 @@ async def _serve(p: Parser, args, token: str, tab_args: list[str]) -> int:
         await runner.cleanup()
         _remove_if_empty(log_dir)
         p.error(_listen_error(host, port, exc))
-    bound = site._server.sockets[0].getsockname()[1] if site._server else port
+    if not _is_loopback(host):
+        _say(f"warning: listening on {host}: anyone who can reach this port and has the "
+             "token drives the dashboard, without encryption (use ssh -L instead)")
+    bound = runner.addresses[0][1] if runner.addresses else port  # --port 0: the one given
     received = await _until_signal(server, host, bound, log_dir)
     await server.end_tabs()
     await runner.cleanup()
@@ -173,7 +173,11 @@ async def _until_signal(server, host: str, port: int, log_dir: Path) -> int:
 def _listen_error(host: str, port: int, exc: BaseException) -> str:
     if isinstance(exc, OSError) and exc.errno == 98:  # EADDRINUSE
         return f"argument --port: port {port} on {host} is in use (choose another with --port)"
-    reason = getattr(exc, "strerror", None) or str(exc)
+    errno = getattr(exc, "errno", None)
+    if isinstance(errno, int) and errno > 0:
+        reason = os.strerror(errno)  # aiohttp's own text repeats the address
+    else:
+        reason = getattr(exc, "strerror", None) or str(exc)
     return f"argument --host: cannot listen on {host} port {port}: {reason}"
 
 

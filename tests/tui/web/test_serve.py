@@ -123,6 +123,16 @@ def test_a_port_in_use_is_refused_in_one_line(capsys):
                    "use (choose another with --port)\n")
 
 
+def test_an_address_that_cannot_be_used_is_one_line(capsys):
+    with pytest.raises(SystemExit) as leaving:
+        run_serve(["--host", "192.0.2.1", "--port", "0"])  # TEST-NET-1: never ours
+    assert leaving.value.code == 2
+    err = capsys.readouterr().err
+    assert err == ("bp-tui serve: error: argument --host: cannot listen on 192.0.2.1 "
+                   "port 0: Cannot assign requested address\n")
+    assert len(err.splitlines()) == 1
+
+
 def test_loopback_addresses():
     for host in ("127.0.0.1", "127.0.0.2", "localhost", "::1", "[::1]"):
         assert _is_loopback(host), host
