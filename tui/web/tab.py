@@ -35,6 +35,8 @@ from pathlib import Path
 from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
+from core.records.layout import SOCKET
+
 __all__ = ["Tab", "Waits"]
 
 log = logging.getLogger("bp-tui.serve")
@@ -168,11 +170,23 @@ class Tab(AppService):
         with contextlib.suppress(TimeoutError, asyncio.TimeoutError):
             await asyncio.wait_for(self._ui_gone.wait(), ui_wait)
         if not self._ui_gone.is_set():
-            self.kill(f"its screen did not end within {ui_wait:g} s")
+            self._kill_unless_training(f"its screen did not end within {ui_wait:g} s")
         elif self.trains_on is None and not await self._wait_exit(exit_wait):
-            self.kill(f"it did not exit within {exit_wait:g} s")
-        await self._wait_exit(2.0)  # a killed process is gone at once
+            self._kill_unless_training(f"it did not exit within {exit_wait:g} s")
+        if self.trains_on is None:
+            await self._wait_exit(2.0)  # a killed process is gone at once
         await self._close_pipes()
+
+    def _kill_unless_training(self, why: str) -> None:
+        """Kill the process, unless it serves a live run's control socket (it trains
+        that run, whatever its screen did): then it is left to train on."""
+        run = serving_run(self.popen.pid) if self.popen is not None else None
+        if run is None:
+            self.kill(why)
+            return
+        self.trains_on = run
+        log.info("tab %d closed (%s); it trains run %s on: bp-tui attach %s", self.number,
+                 why, run, run)
 
     def _signal(self, signum: int) -> None:
         if self.popen is not None and self.popen.poll() is None:
@@ -211,6 +225,22 @@ class Tab(AppService):
     def alive(self) -> bool:
         """True while the tab's process runs."""
         return self.popen is not None and self.popen.poll() is None
+
+
+def serving_run(pid: int) -> str | None:
+    """The name of the run whose control socket (``<run>/control.sock``) process ``pid``
+    listens on, if any (Linux: its socket inodes matched in /proc/net/unix)."""
+    try:
+        links = (os.readlink(f"/proc/{pid}/fd/{fd}") for fd in os.listdir(f"/proc/{pid}/fd"))
+        inodes = {link[8:-1] for link in links if link.startswith("socket:[")}
+        table = Path("/proc/net/unix").read_text().splitlines()[1:]
+    except OSError:
+        return None
+    for line in table:
+        fields = line.split()
+        if len(fields) >= 8 and fields[6] in inodes and fields[7].endswith("/" + SOCKET):
+            return Path(fields[7]).parent.name
+    return None
 
 
 def _tail(path: Path, size: int = 2000) -> str:

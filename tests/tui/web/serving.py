@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import signal
 import subprocess
 import time
@@ -57,6 +58,22 @@ class Served:
         self.url = self.proc.stdout.readline().strip()
         assert self.url.startswith("http://"), self.proc.stderr.read()
         self.base, self.token = self.url.split("?token=")
+
+    def said(self, text: str, timeout: float) -> str:
+        """Read the server's stderr (unbuffered) until it holds ``text``; what was read.
+        Fails after ``timeout`` seconds."""
+        read = b""
+        fd = self.proc.stderr.fileno()
+        deadline = time.monotonic() + timeout
+        while text.encode() not in read:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([fd], [], [], left)[0]:
+                raise AssertionError(f"bp-tui serve never said {text!r}: {read!r}")
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise AssertionError(f"bp-tui serve ended without saying {text!r}: {read!r}")
+            read += chunk
+        return read.decode()
 
     def tab_pids(self) -> set[int]:
         return children(self.proc.pid)

@@ -235,10 +235,34 @@ async def test_a_second_signal_kills_the_tabs_at_once(served):
     [pid] = server.tab_pids()
     os.kill(pid, signal.SIGSTOP)  # it cannot answer the first SIGTERM
     server.proc.send_signal(signal.SIGTERM)
-    server.proc.stderr.readline()  # "serving …"
-    assert "stopping" in server.proc.stderr.readline()
+    server.said("stopping", 10)
     status, err = server.stop(signal.SIGTERM, timeout=8)  # well before the 10 s wait
     assert status == 143
     assert "tab 1: killed: a second signal: leaving at once" in err
     assert not alive(pid)
     await tab.close()
+
+
+async def test_a_training_tab_that_cannot_answer_is_left_to_train(served, runs_root):
+    """The kill after the bounded wait spares a process that trains a run (it serves
+    the run's control socket): its run goes on once it can."""
+    server = served(*LONG_RUN)
+    tab = await TabClient(server.base, server.token).connect()
+    await tab.wait_for(r"s Start", 90)
+    await tab.type("s")
+    await tab.wait_for(r"Epoch\s+1000, loss", 90)
+    [pid] = server.tab_pids()
+    name = _summary(runs_root)["name"]
+    os.kill(pid, signal.SIGSTOP)  # it cannot answer the hangup
+    await tab.close()
+    said = server.said(f"it trains run {name} on: bp-tui attach {name}", 30)
+    status, err = server.stop()
+    assert status == 143
+    assert "killed" not in said + err
+    os.kill(pid, signal.SIGCONT)  # the pending hangup detaches it: the run goes on
+    metrics = runs_root / name / "metrics.jsonl"
+    rows = len(metrics.read_bytes().splitlines())
+    wait_until(lambda: len(metrics.read_bytes().splitlines()) > rows + 5, 30,
+               "the run trains on once its process can")
+    _end_run(pid)
+    assert _summary(runs_root, name)["status"] == "stopped"
