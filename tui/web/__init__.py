@@ -8,5 +8,9 @@ process, writing the protocol on a private descriptor) and ``__main__`` (the tab
 process's entry: ``python -m tui.web ARGS``).
 """
 
+__all__ = ["CHANNEL_ENV", "TRAINS_ON"]
+
 CHANNEL_ENV = "BP_TUI_WEB_FD"
 """The environment variable naming a tab process's protocol descriptor."""
+TRAINS_ON = "bp-tui-trains-on"
+"""A tab driver's meta packet type: the UI is gone, the process trains its run on."""

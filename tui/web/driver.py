@@ -18,12 +18,10 @@ from typing import Any
 
 from textual.drivers.web_driver import WebDriver
 
-from tui.web import CHANNEL_ENV
+from tui.web import CHANNEL_ENV, TRAINS_ON
 
 __all__ = ["CHANNEL_ENV", "TRAINS_ON", "TabDriver"]
 
-TRAINS_ON = "bp-tui-trains-on"
-"""The meta packet's type: the UI is gone, the process trains its run on (``run``)."""
 
 
 class TabDriver(WebDriver):
@@ -52,7 +50,8 @@ class TabDriver(WebDriver):
         controller = getattr(app, "controller", None)
         if getattr(app, "detached", False) and controller is not None and controller.owns_run:
             run_dir = controller.run_dir
-            name = controller.state.run_name or (run_dir.name if run_dir is not None else "")
+            name = (getattr(getattr(controller, "state", None), "run_name", "")
+                    or (run_dir.name if run_dir is not None else ""))
             self.write_meta({"type": TRAINS_ON, "run": str(name)})
         super().stop_application_mode()
         with contextlib.suppress(OSError):

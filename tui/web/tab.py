@@ -8,8 +8,9 @@ to the tab's log file, and every wait has a limit:
 - a closed tab is a hangup (SIGHUP), as a dropped SSH link is: an idle dashboard leaves,
   a dashboard training its own run lets it train on (attachable) and says so on the
   channel (``TRAINS_ON``); a process whose UI has not ended ``waits.ui`` seconds later,
-  or that has not exited ``waits.exit`` seconds after its UI ended (and trains nothing
-  on), is killed with its whole process group;
+  or that has not exited ``waits.exit`` seconds after its UI ended, is killed with its
+  whole process group — unless it serves a live run's control socket (it trains that
+  run, which goes on);
 - the server's end is SIGTERM (the run stopped cleanly, records flushed), then the kill
   after ``waits.term`` seconds.
 
@@ -36,12 +37,12 @@ from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 
 from core.records.layout import SOCKET
+from tui.web import TRAINS_ON
 
 __all__ = ["Tab", "Waits"]
 
 log = logging.getLogger("bp-tui.serve")
 
-TRAINS_ON = "bp-tui-trains-on"  # tui.web.driver.TRAINS_ON (not imported: it loads Textual)
 DRIVER = "tui.web.driver:TabDriver"
 POLL = 0.05  # seconds between looks at a process we wait for
 
@@ -63,10 +64,11 @@ class Tab(AppService):
                  send_bytes: Callable[[bytes], Awaitable[None]],
                  send_str: Callable[[str], Awaitable[None]],
                  close: Callable[[], Awaitable[None]],
-                 download_manager: DownloadManager, waits: Waits = Waits()) -> None:
+                 download_manager: DownloadManager, waits: Waits | None = None) -> None:
         super().__init__(f"bp-tui {' '.join(argv)}".strip(), write_bytes=send_bytes,
                          write_str=send_str, close=close, download_manager=download_manager)
-        self.argv, self.number, self.log_path, self.waits = list(argv), number, log_path, waits
+        self.argv, self.number, self.log_path = list(argv), number, log_path
+        self.waits = waits or Waits()
         self.popen: subprocess.Popen | None = None
         self.started = False  # the UI came up (the driver's prelude was read)
         self.trains_on: str | None = None  # the run this process trains on, UI gone
