@@ -63,12 +63,23 @@ class PageScreen:
     def text(self) -> str:
         return "\n".join(self.screen.display)
 
-    async def wait_for(self, pattern: str, timeout: float = 90.0) -> None:
+    async def wait_for(self, pattern: str, timeout: float = 90.0, gone: bool = False) -> None:
+        """Wait until ``pattern`` shows (or, with ``gone``, no longer shows)."""
         deadline = time.monotonic() + timeout
-        while not re.search(pattern, self.text()):
+        while (re.search(pattern, self.text()) is None) != gone:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{pattern!r} never showed; screen:\n{self.text()}")
+                raise AssertionError(f"{pattern!r} never {'went' if gone else 'showed'}; "
+                                     f"screen:\n{self.text()}")
             await asyncio.sleep(0.1)
+
+
+async def _click(page, screen: PageScreen, text: str) -> None:
+    """Click with the mouse on ``text`` where the page's terminal shows it."""
+    box = await page.locator(".xterm-screen").bounding_box()
+    row = next(i for i, line in enumerate(screen.screen.display) if text in line)
+    col = screen.screen.display[row].index(text) + len(text) // 2
+    width, height = box["width"] / screen.screen.columns, box["height"] / screen.screen.lines
+    await page.mouse.click(box["x"] + (col + 0.5) * width, box["y"] + (row + 0.5) * height)
 
 
 async def _browser(playwright):
@@ -82,7 +93,7 @@ async def _browser(playwright):
 
 async def _drive(page, screen: PageScreen, url: str, shot: Path) -> None:
     """Open the dashboard, open the palette, start the run, watch it end, take the
-    picture, shrink the window."""
+    picture, click the footer's Runs, shrink the window."""
     await page.goto(url + "&fontsize=15")
     assert await page.get_attribute("#terminal", "data-font-size") == "15"
     await screen.wait_for(r"Hyperparameters")
@@ -91,13 +102,17 @@ async def _drive(page, screen: PageScreen, url: str, shot: Path) -> None:
     await page.keyboard.press("Control+p")  # the browser leaves it to the app
     await screen.wait_for(r"Search for commands")
     await page.keyboard.press("Escape")
-    await screen.wait_for(r"s Start")
+    await screen.wait_for(r"Search for commands", gone=True)
     await page.keyboard.press("s")  # typed into the page: start the form's run
     await screen.wait_for(r"Epoch\s+250, loss: \d+\.\d{4}, accuracy")
     await screen.wait_for(r"Training finished", 120)
     await screen.wait_for(r"finished\s+epoch 3,000/3,000")
     await page.evaluate(PAINTED)
     await page.screenshot(path=str(shot))
+    await _click(page, screen, "R Runs")  # the mouse: the footer's key opens the runs
+    await screen.wait_for(r"1 of 1 runs .* sorted by date")
+    await page.keyboard.press("Escape")
+    await screen.wait_for(r"sorted by date", gone=True)
     await page.set_viewport_size({"width": 700, "height": 420})  # resizing
     await screen.wait_for(r"The terminal is too small for bp-tui")
 
