@@ -49,12 +49,15 @@ class Served:
     """``bp-tui serve --port 0 [extra] [-- tab_args]`` as a subprocess."""
 
     def __init__(self, cmd: list[str], extra: list[str] = (), tab_args: list[str] = (),
-                 env: dict | None = None) -> None:
+                 tmp: Path | None = None) -> None:
         argv = [*cmd, "serve", "--port", "0", *extra]
         if tab_args:
             argv += ["--", *tab_args]
+        env = os.environ.copy()
+        if tmp is not None:  # the server's folder of tab logs goes there
+            env["TMPDIR"] = str(tmp)
         self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, env=env or os.environ.copy())
+                                     text=True, env=env)
         self.url = self.proc.stdout.readline().strip()
         assert self.url.startswith("http://"), self.proc.stderr.read()
         self.base, self.token = self.url.split("?token=")

@@ -121,7 +121,7 @@ async def test_the_dashboard_in_chromium_trains_a_run_typed_into_the_page(bp_tui
                                                                            runs_root):
     playwright_api = pytest.importorskip("playwright.async_api",
                                          reason="Playwright is not installed")
-    server = Served(bp_tui_cmd, [], RUN)
+    server = Served(bp_tui_cmd, [], RUN, tmp=tmp_path)
     shot = Path(os.environ.get("BP_TUI_BROWSER_SHOT") or tmp_path / "browser.png")
     port = int(server.base.rsplit(":", 1)[1].strip("/"))
     try:

@@ -23,12 +23,12 @@ LONG_RUN = ["--data", "xor", "--epochs", "10000000", "--log-every", "1000"]
 
 
 @pytest.fixture
-def served(bp_tui_cmd):
-    """A factory of servers, every one ended (and its tabs checked gone) after the test."""
+def served(bp_tui_cmd, tmp_path):
+    """A factory of servers, every one ended after the test."""
     servers: list[Served] = []
 
     def start(*tab_args: str, extra: tuple[str, ...] = ()) -> Served:
-        servers.append(Served(bp_tui_cmd, list(extra), list(tab_args)))
+        servers.append(Served(bp_tui_cmd, list(extra), list(tab_args), tmp=tmp_path))
         return servers[-1]
 
     yield start
