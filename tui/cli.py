@@ -88,6 +88,7 @@ SUBCOMMANDS: dict[str, str] = {
     "eval": "tui.commands.evaluate:run_eval",
     "backprop": "tui.commands.backprop:run_backprop",
     "figures": "tui.commands.figures:run_figures_command",
+    "serve": "tui.commands.serve:run_serve",
 }
 DASHBOARD = "tui.commands.dashboard:run_dashboard"
 

@@ -37,7 +37,8 @@ def dashboard_parser() -> Parser:
                "experiments, written up beside its numbers, with figures), export RUN… "
                "(metrics and tables), figures RUN… (SVG/PNG figures for a report), eval "
                "RUN (test a run's weights on fresh or CSV data), backprop [RUN] --point I "
-               "(one point's forward and backward pass, update and gradient check).",
+               "(one point's forward and backward pass, update and gradient check), serve "
+               "(the dashboard in browser tabs).",
     )
     p.add_argument("--version", action="version", version=f"bp-tui {__version__}")
     add_run_flags(p)
