@@ -74,7 +74,7 @@ def test_sigterm_at_any_moment_exits_143_terminated(bp_tui_cmd, tmp_path, after)
 
 def _entry_with(body: str, *argv: str) -> subprocess.CompletedProcess:
     """Run ``cli.entry()`` in a fresh interpreter after ``body`` (which may patch main)."""
-    code = f"import os, signal, atexit, sys\nfrom tui import cli\n{body}\ncli.entry()\n"
+    code = f"import os, signal, atexit, sys\nfrom tui import cli, process\n{body}\ncli.entry()\n"
     return subprocess.run([sys.executable, "-c", code, *argv], capture_output=True,
                           text=True, timeout=60, cwd=ROOT)
 
@@ -107,7 +107,7 @@ def test_an_interrupt_printed_by_c_code_is_silent():
     body = ("def main():\n"
             "    try:\n        raise KeyboardInterrupt\n"
             "    except KeyboardInterrupt:\n        sys.excepthook(*sys.exc_info())\n"
-            "    cli._received.append(signal.SIGINT)\n"
+            "    process._received.append(signal.SIGINT)\n"
             "    raise ImportError('numpy._core.multiarray failed to import')\n"
             "cli.main = main\n")
     res = _entry_with(body)
@@ -117,7 +117,7 @@ def test_an_interrupt_printed_by_c_code_is_silent():
 
 def test_a_signal_ignored_at_start_stays_ignored():
     res = _entry_with("signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-                      "cli._install_early_handlers()\n"
+                      "process.install_early_handlers()\n"
                       "cli.main = lambda: (os.kill(os.getpid(), signal.SIGINT), 0)[1]\n")
     assert res.returncode == 0, res.stderr
 
