@@ -117,20 +117,11 @@ def _module_graph() -> dict[str, set[str]]:
     return graph
 
 
-def _package(name: str) -> str:
-    """``core.train.trainer`` → ``core.train``; a top-level module is its own node."""
-    return ".".join(name.split(".")[:2])
-
-
-def test_no_import_cycle_between_packages():
-    """Package A importing B and B importing A (e.g. core.train ↔ core.analysis) is a
-    cycle the layers forbid; so is any longer loop."""
-    graph: dict[str, set[str]] = {}
-    for mod, deps in _module_graph().items():
-        src = _package(mod)
-        graph.setdefault(src, set()).update(
-            _package(d) for d in deps if _package(d) != src and "." in d)
-    seen, stack, cycles = set(), [], []
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every loop a depth-first walk of ``graph`` finds (each as its path, closed)."""
+    seen: set[str] = set()
+    stack: list[str] = []
+    cycles: list[list[str]] = []
 
     def visit(node: str) -> None:
         if node in stack:
@@ -146,7 +137,23 @@ def test_no_import_cycle_between_packages():
 
     for node in sorted(graph):
         visit(node)
-    assert cycles == []
+    return cycles
+
+
+def _package(name: str) -> str:
+    """``core.train.trainer`` → ``core.train``; a top-level module is its own node."""
+    return ".".join(name.split(".")[:2])
+
+
+def test_no_import_cycle_between_packages():
+    """Package A importing B and B importing A (e.g. core.train ↔ core.analysis) is a
+    cycle the layers forbid; so is any longer loop."""
+    graph: dict[str, set[str]] = {}
+    for mod, deps in _module_graph().items():
+        src = _package(mod)
+        graph.setdefault(src, set()).update(
+            _package(d) for d in deps if _package(d) != src and "." in d)
+    assert _cycles(graph) == []
 
 
 def test_commands_never_import_the_cli():
@@ -160,22 +167,7 @@ def test_no_import_cycle_between_modules():
     endpoint once did: the endpoint now serves a ``ServedRun`` protocol)."""
     graph = _module_graph()
     graph = {m: {d for d in deps if d in graph and d != m} for m, deps in graph.items()}
-    seen, stack, cycles = set(), [], []
-
-    def visit(node: str) -> None:
-        if node in stack:
-            cycles.append([*stack[stack.index(node):], node])
-            return
-        if node in seen:
-            return
-        seen.add(node)
-        stack.append(node)
-        for nxt in sorted(graph[node]):
-            visit(nxt)
-        stack.pop()
-
-    for node in sorted(graph):
-        visit(node)
+    cycles = _cycles(graph)
     # a package's __init__ re-exporting its modules is not a cycle of its own making
     real = [c for c in cycles if not any(c[i + 1].startswith(c[i] + ".")
                                          and c[i].count(".") < c[i + 1].count(".")
