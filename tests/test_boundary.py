@@ -63,7 +63,7 @@ ALLOWED = {
                        "core.analysis", "core.figures"},
     "tui.widgets": {"core", "tui.widgets", "tui.theme"},
     "tui.live": {"core", "tui.live"},
-    "tui.commands": {"core", "tui.commands", "tui.process", "tui.report", "tui.app",
+    "tui.commands": {"core", "tui.commands", "tui.process", "tui.report", "tui.app", "tui.web",
                      "tui.screens", "tui.widgets", "tui.live", "tui.settings"},
 }
 """Top-level modules of core (config, datasets…) may import nn and each other only."""

@@ -72,7 +72,7 @@ def run_serve(argv: Sequence[str]) -> int:
         p.error("argument --port: must be from 0 to 65535")
     if not 1 <= args.max_tabs <= 1000:
         p.error("argument --max-tabs: must be from 1 to 1000")
-    from tui.cli import leave_if_signalled
+    from tui.process import leave_if_signalled
 
     leave_if_signalled()
     return asyncio.run(_serve(p, args, token, tab_args))
