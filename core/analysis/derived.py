@@ -12,6 +12,7 @@ round-trip through JSON (``to_json`` / ``from_json``) for viewers on a socket.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,14 @@ class ViewRequest:
         return ViewRequest(b, self.measures or other.measures, self.layers or other.layers,
                            self.test if self.test is not None else other.test,
                            self.backprop if self.backprop is not None else other.backprop)
+
+    @classmethod
+    def merge_all(cls, requests: Iterable[ViewRequest]) -> ViewRequest:
+        """What all of several viewers need: the one way requests are merged."""
+        merged = cls()
+        for r in requests:
+            merged = merged.merge(r)
+        return merged
 
     def to_json(self) -> dict[str, Any]:
         return {"boundary": list(self.boundary) if self.boundary else None,

@@ -76,14 +76,12 @@ class Analyst:
 
     def request(self) -> ViewRequest:
         """What the viewers need now (their requests merged)."""
-        now, merged = self.clock(), ViewRequest()
+        now = self.clock()
         with self._cond:
-            for key, (at, req) in list(self._wants.items()):
+            for key, (at, _req) in list(self._wants.items()):
                 if now - at > REQUEST_TTL:
                     del self._wants[key]
-                else:
-                    merged = merged.merge(req)
-        return merged
+            return ViewRequest.merge_all(req for _at, req in self._wants.values())
 
     # ------------------------------------------------------------ the training thread
     def wants_snapshot(self) -> bool:

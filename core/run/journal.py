@@ -10,7 +10,6 @@ waiting for them. Everything here round-trips through JSON for viewers on a sock
 from __future__ import annotations
 
 import itertools
-import math
 import threading
 from collections import deque
 from dataclasses import asdict, dataclass, field, replace
@@ -18,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from core.records.reader import as_float
 from core.state import RunState
 
 __all__ = ["Cursor", "Journal", "LiveState", "Row", "RunState", "Update"]
@@ -27,11 +27,6 @@ MAX_ROWS = 100_000
 
 Row = tuple[int, float, float, float, float, float]
 """One evaluated epoch: (epoch, loss, soft_acc, acc, lr, elapsed)."""
-
-
-def _num(x: Any) -> float | None:
-    return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) and \
-        math.isfinite(x) else None
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ class LiveState:
         d = asdict(self)
         d["status"] = self.status.value
         for k in ("loss", "soft_acc", "acc", "lr", "elapsed", "rate"):
-            d[k] = _num(d[k])
+            d[k] = as_float(d[k])
         return d
 
     @classmethod
@@ -68,9 +63,9 @@ class LiveState:
         try:
             return cls(
                 status=RunState(d["status"]), epoch=int(d["epoch"]), epochs=int(d["epochs"]),
-                lr=_num(d.get("lr")) or 0.0, elapsed=_num(d.get("elapsed")) or 0.0,
-                rate=_num(d.get("rate")) or 0.0, loss=_num(d.get("loss")),
-                soft_acc=_num(d.get("soft_acc")), acc=_num(d.get("acc")),
+                lr=as_float(d.get("lr")) or 0.0, elapsed=as_float(d.get("elapsed")) or 0.0,
+                rate=as_float(d.get("rate")) or 0.0, loss=as_float(d.get("loss")),
+                soft_acc=as_float(d.get("soft_acc")), acc=as_float(d.get("acc")),
                 run_name=str(d.get("run_name", "")), message=str(d.get("message", "")),
                 verdict=str(d.get("verdict", "")), lines=int(d.get("lines", 0)),
                 rows=int(d.get("rows", 0)),

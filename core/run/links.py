@@ -28,7 +28,7 @@ from core.analysis.derived import Deriver, ViewRequest
 from core.config import RunConfig
 from core.nn.network import Network
 from core.records import TailReader, layout, read_data, read_run
-from core.records.reader import parse_metrics_line
+from core.records.reader import as_float, as_int, parse_metrics_line
 from core.run import wire
 from core.run.analyst import Analyst
 from core.run.endpoint import socket_address
@@ -193,9 +193,7 @@ class SocketLink:
         """The endpoint keeps one request per connection: this link sends what all of
         its viewers (the dashboard, the inspect screen) need, merged."""
         self._wants[viewer] = request
-        merged = ViewRequest()
-        for r in self._wants.values():
-            merged = merged.merge(r)
+        merged = ViewRequest.merge_all(self._wants.values())
         if self._alive and merged != self._sent_request:
             with contextlib.suppress(LinkError):
                 self._call("views", request=merged.to_json())
@@ -331,19 +329,20 @@ class FilesLink:
 
 
 def _num(value: Any, default: float | None) -> float | None:
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool)
-    return float(value) if ok else default
+    """A finite number from a file (``reader.as_float``), else ``default``."""
+    number = as_float(value)
+    return default if number is None else number
 
 
 def _int(value: Any, default: int) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
+    number = as_int(value)
+    return default if number is None else number
 
 
 def _row(r: dict[str, Any]) -> tuple:
     def f(k):
-        v = r.get(k)
-        return float(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else \
-            float("nan")
+        v = as_float(r.get(k))
+        return float("nan") if v is None else v
     return (int(r["epoch"]), f("loss"), f("soft_acc"), f("acc"), f("lr"), f("wall"))
 
 
