@@ -25,6 +25,7 @@ __all__ = [
     "BACKENDS",
     "ConfigError",
     "RunConfig",
+    "clip_lr",
     "parse_field",
 ]
 
@@ -34,6 +35,9 @@ MAX_LAYERS = 8
 MAX_UNITS = 16384
 MAX_PARAM_BYTES = 2 * 1024**3  # weights + optimiser state + gradients must fit comfortably
 MAX_EPOCHS = 10**9
+LR_MIN, LR_MAX = 1e-12, 1e6
+"""A learning rate is above 0 and at most LR_MAX; a live change below LR_MIN is raised
+to it (``clip_lr``)."""
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
 
@@ -252,7 +256,7 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "activation": _choice(tuple(ACTIVATIONS)),
     "loss": _choice(tuple(LOSSES)),
     "optimizer": _choice(OPTIMIZERS),
-    "lr": _float(0.0, 1e6, lo_open=True),
+    "lr": _float(0.0, LR_MAX, lo_open=True),
     "momentum": _float(0.0, 1.0, hi_open=True),
     "epochs": _int(1, MAX_EPOCHS),
     "log_every": _int(1, MAX_EPOCHS),
@@ -264,6 +268,12 @@ PARSERS: dict[str, Callable[[Any], Any]] = {
     "backend": _choice(BACKENDS),
     "name": _optional(_name),
 }
+
+
+def clip_lr(lr: float) -> float:
+    """``lr`` brought into [LR_MIN, LR_MAX]: the one rule for a changed learning rate
+    (×2 and ÷2 on the dashboard, a live change on the control socket)."""
+    return min(max(float(lr), LR_MIN), LR_MAX)
 
 
 def parse_field(name: str, text: Any) -> Any:

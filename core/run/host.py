@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from core.analysis.derived import Deriver, ViewRequest
-from core.config import RunConfig
+from core.config import LR_MAX, RunConfig, clip_lr
 from core.files import printable
 from core.run.analyst import Analyst
 from core.run.journal import Cursor, Journal, LiveState, RunState, Update
@@ -28,10 +28,9 @@ from core.threads import name_os_thread
 from core.train.controls import Controls
 from core.train.trainer import Progress
 
-__all__ = ["COMMANDS", "LR_MAX", "LR_MIN", "RunHost", "checked_lr"]
+__all__ = ["COMMANDS", "RunHost", "checked_lr"]
 
 COMMANDS = ("pause", "resume", "step", "stop", "lr")
-LR_MIN, LR_MAX = 1e-12, 1e6
 
 
 def checked_lr(value: Any) -> float:
@@ -46,7 +45,7 @@ def checked_lr(value: Any) -> float:
         lr = math.inf
     if not (math.isfinite(lr) and 0 < lr <= LR_MAX):
         raise ValueError(f"lr must be a number above 0 and at most {LR_MAX:g}")
-    return max(lr, LR_MIN)
+    return clip_lr(lr)
 
 
 class RunHost:

@@ -19,9 +19,9 @@ import numpy as np
 
 from core.analysis.derived import TestSpec, ViewRequest, Views
 from core.analysis.history import History
-from core.config import RunConfig
+from core.config import RunConfig, clip_lr
 from core.records.testset import has_test_set
-from core.run.host import LR_MAX, LR_MIN, RunHost
+from core.run.host import RunHost
 from core.run.journal import LiveState, RunState
 from core.run.links import HostLink, LinkError
 from core.run.session import build_data, seeded_rngs
@@ -193,16 +193,18 @@ class RunController:
     def set_lr(self, lr: float) -> float:
         """Use ``lr`` (clipped to [1e-12, 1e6]) from the next epoch — live when a run is
         going, else for the next start. Returns the lr set."""
-        lr = min(max(float(lr), LR_MIN), LR_MAX)
+        lr = clip_lr(lr)
         if self.running:
             self._command("lr", lr)
             self.run_config = self.run_config.with_changes(lr=lr)
         self.config = self.config.with_changes(lr=lr)
         return lr
 
-    def scale_lr(self, factor: float) -> float:
-        """lr × ``factor`` (the lr in force when running, else the next run's)."""
-        current = self.state.lr if self.running else self.config.lr
+    def scale_lr(self, factor: float, next_lr: float | None = None) -> float:
+        """lr × ``factor``: the lr in force when running, else the next run's
+        (``next_lr`` when the screen holds a newer one than the config)."""
+        current = self.state.lr if self.running else (
+            self.config.lr if next_lr is None else next_lr)
         return self.set_lr(current * factor)
 
     def want(self, request: ViewRequest, viewer: str = "screen") -> None:

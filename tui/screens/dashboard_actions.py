@@ -161,13 +161,13 @@ class DashboardActions:
             self.form.set_value("lr", f"{self.controller.config.lr:g}")
 
     def action_lr(self, factor: float) -> None:
-        """Multiply the learning rate by ``factor`` (live when a run is going)."""
-        c = self.controller
-        current = c.state.lr if c.running else c.config.lr
-        if not c.running:
-            with contextlib.suppress(ConfigError, ValueError):
-                current = float(self.form.text("lr"))
-        self.set_lr(current * factor)
+        """Multiply the learning rate by ``factor`` (live when a run is going; else the
+        form's lr, as typed, is the one scaled)."""
+        typed = None
+        with contextlib.suppress(ConfigError, ValueError):
+            typed = float(self.form.text("lr"))
+        if self._try(self.controller.scale_lr, factor, typed):
+            self.form.set_value("lr", f"{self.controller.config.lr:g}")
 
     def action_toggle_log(self) -> None:
         """Show the loss on a log10 axis, or back on a linear one."""
