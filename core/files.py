@@ -10,6 +10,7 @@ prefix the file's name, or the flag that named it).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import json
 import math
@@ -27,6 +28,7 @@ __all__ = [
     "parse_json",
     "printable",
     "read_bounded",
+    "streams_to",
 ]
 
 MAX_JSON_INT = 2**63
@@ -179,3 +181,20 @@ def cell_len(text: str) -> int:
         else:
             cells += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
     return cells
+
+
+def streams_to(log: Path | None = None, fds: tuple[int, ...] = (0, 1, 2)) -> None:
+    """Point ``fds`` away from the terminal: stdin at /dev/null, stdout and stderr
+    appended to ``log`` (or /dev/null). Never raises: it runs in signal handlers and on
+    the way out, where the terminal may already be gone."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_RDWR)
+        out = devnull
+        if log is not None:
+            with contextlib.suppress(OSError):
+                out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+        for fd in fds:
+            with contextlib.suppress(OSError):
+                os.dup2(devnull if fd == 0 else out, fd)
+        for fd in {devnull, out}:
+            os.close(fd)

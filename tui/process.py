@@ -24,7 +24,8 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from pathlib import Path
+
+from core.files import streams_to
 
 __all__ = [
     "EXIT_DIVERGED",
@@ -48,7 +49,6 @@ __all__ = [
     "pending_signal",
     "signal_status",
     "silence_stdout",
-    "streams_to",
     "to_background",
 ]
 
@@ -114,23 +114,6 @@ def ignore_signals() -> None:
 
 
 # ------------------------------------------------------------------ file descriptors
-def streams_to(log: Path | None = None, fds: tuple[int, ...] = (0, 1, 2)) -> None:
-    """Point ``fds`` away from the terminal: stdin at /dev/null, stdout and stderr
-    appended to ``log`` (or /dev/null). Never raises: it runs in signal handlers and on
-    the way out, where the terminal may already be gone."""
-    with contextlib.suppress(OSError):
-        devnull = os.open(os.devnull, os.O_RDWR)
-        out = devnull
-        if log is not None:
-            with contextlib.suppress(OSError):
-                out = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
-        for fd in fds:
-            with contextlib.suppress(OSError):
-                os.dup2(devnull if fd == 0 else out, fd)
-        for fd in {devnull, out}:
-            os.close(fd)
-
-
 def silence_stdout() -> None:
     """Point fd 1 at /dev/null, so the interpreter's last flush cannot fail again."""
     streams_to(None, fds=(1,))

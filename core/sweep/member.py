@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from core.config import RunConfig
+from core.files import streams_to
 from core.records import write_json_atomic
 
 __all__ = [
@@ -82,9 +83,7 @@ def _watchdog(parent_pid: int) -> None:
 
 def _hung_up(signum, frame) -> None:
     """The sweep's terminal went away: the member trains on, its stderr to /dev/null."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    os.close(devnull)
+    streams_to(None, fds=(2,))
 
 
 def init_worker(parent_pid: int, quiet: bool = False) -> None:
@@ -95,11 +94,7 @@ def init_worker(parent_pid: int, quiet: bool = False) -> None:
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGHUP, _hung_up)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 1)
-    if quiet:
-        os.dup2(devnull, 2)
-    os.close(devnull)
+    streams_to(None, fds=(1, 2) if quiet else (1,))
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGHUP})
     threading.Thread(target=_watchdog, args=(parent_pid,), name="bp-tui-parent-watch",
                      daemon=True).start()
