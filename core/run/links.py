@@ -17,9 +17,8 @@ import contextlib
 import os
 import socket
 import threading
-import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -35,11 +34,52 @@ from core.run.endpoint import socket_address
 from core.run.host import RunHost
 from core.run.journal import Cursor, Journal, LiveState, RunState, Update
 
-__all__ = ["FilesLink", "HostLink", "LinkError", "SocketLink", "open_link"]
+__all__ = ["FilesLink", "HostLink", "LinkError", "RunLink", "SocketLink", "open_link"]
 
 
 class LinkError(ValueError):
     """A command the link cannot carry out; the message is one line."""
+
+
+class RunLink(Protocol):
+    """What a screen reads a run through, whoever trains it: ``HostLink`` (this
+    process), ``SocketLink`` (another process, its control socket) or ``FilesLink``
+    (the run's files, read-only)."""
+
+    read_only: bool
+
+    @property
+    def run_dir(self) -> Path | None: ...
+
+    def poll(self) -> Update: ...
+
+    def command(self, name: str, value: Any = None) -> LiveState: ...
+
+    def want(self, request: ViewRequest, viewer: str = "screen") -> None: ...
+
+    def data(self) -> tuple[np.ndarray, np.ndarray] | None: ...
+
+    def close(self) -> None: ...
+
+
+class _RecordedLink:
+    """What the socket and files links share: a journal of their own, read since a
+    cursor, and the training points read from the run directory."""
+
+    journal: Journal
+    _cursor: Cursor
+    run_dir: Path
+
+    def poll(self) -> Update:
+        update = self.journal.since(self._cursor)
+        self._cursor = update.cursor
+        return update
+
+    def data(self) -> tuple[np.ndarray, np.ndarray] | None:
+        try:
+            return read_data(self.run_dir)
+        except ValueError:
+            return None
 
 
 class HostLink:
@@ -83,7 +123,7 @@ class HostLink:
         return f"HostLink({self.host.journal.state.brief()})"
 
 
-class SocketLink:
+class SocketLink(_RecordedLink):
     """Another process's run, through ``<run_dir>/control.sock``."""
 
     def __init__(self, run_dir: str | Path, read_only: bool = False, timeout: float = 3.0):
@@ -176,11 +216,6 @@ class SocketLink:
     def alive(self) -> bool:
         return self._alive
 
-    def poll(self) -> Update:
-        update = self.journal.since(self._cursor)
-        self._cursor = update.cursor
-        return update
-
     def command(self, name: str, value: Any = None) -> LiveState:
         if self.read_only:
             raise LinkError(f"read-only: {self.reason}")
@@ -199,13 +234,6 @@ class SocketLink:
                 self._call("views", request=merged.to_json())
                 self._sent_request = merged
 
-    def data(self) -> tuple[np.ndarray, np.ndarray] | None:
-        try:
-            X, y = read_data(self.run_dir)
-        except ValueError:
-            return None
-        return X, y
-
     def close(self) -> None:
         """Leave; the run is never disturbed."""
         with contextlib.suppress(OSError):
@@ -217,7 +245,7 @@ class SocketLink:
         return f"SocketLink({self.journal.state.brief()}, pid={self.pid}, {alive}{access})"
 
 
-class FilesLink:
+class FilesLink(_RecordedLink):
     """A run read from its files (read-only), followed as they grow."""
 
     read_only = True
@@ -301,23 +329,12 @@ class FilesLink:
             else (int(state["epoch"]), float(state["lr"]), state["optimizer"])
         self.analyst.offer(epoch, net.theta.copy(), lr, force=True, opt_state=opt)
 
-    def poll(self) -> Update:
-        update = self.journal.since(self._cursor)
-        self._cursor = update.cursor
-        return update
-
     def command(self, name: str, value: Any = None) -> LiveState:
         raise LinkError(f"read-only: {self.reason}")
 
     def want(self, request: ViewRequest, viewer: str = "screen") -> None:
         if self.analyst is not None:
             self.analyst.want(viewer, request)
-
-    def data(self) -> tuple[np.ndarray, np.ndarray] | None:
-        try:
-            return read_data(self.run_dir)
-        except ValueError:
-            return None
 
     def close(self) -> None:
         self._closed.set()
@@ -376,7 +393,7 @@ def _files_reason(info) -> str:
         else f"the run is {status}"
 
 
-def open_link(run_dir: str | Path, read_only: bool = False):
+def open_link(run_dir: str | Path, read_only: bool = False) -> RunLink:
     """The best link to a recorded run: its socket when its process answers, else its
     files (read-only, with the reason)."""
     run_dir = Path(run_dir)
@@ -386,13 +403,3 @@ def open_link(run_dir: str | Path, read_only: bool = False):
         except LinkError:
             pass
     return FilesLink(run_dir)
-
-
-def wait_until(predicate, timeout: float = 5.0, step: float = 0.02) -> bool:
-    """Poll ``predicate`` until true or ``timeout`` seconds pass (for callers and tests)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(step)
-    return predicate()

@@ -49,3 +49,13 @@ async def burst(pilot, *keys: str, settle: float = 0.3) -> None:
         event.set_sender(app)
         app._driver.send_message(event)
     await pilot.pause(settle)
+
+
+def wait_until(predicate, timeout: float = 5.0, step: float = 0.02) -> bool:
+    """Poll ``predicate`` (off the event loop) until true or ``timeout`` seconds pass."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()

@@ -18,8 +18,9 @@ from core.nn.losses import get_loss
 from core.nn.network import Network
 from core.nn.optimizers import make_optimizer
 from core.run.host import RunHost
-from core.run.links import FilesLink, HostLink, SocketLink, wait_until
+from core.run.links import FilesLink, HostLink, SocketLink
 from core.run.session import Session
+from tests.tui.helpers import wait_until
 
 LIVE = RunConfig(data="linear", n=20, hidden=(4, 3), lr=0.05, epochs=10**7, log_every=10**6,
                  seed=3, optimizer="momentum", backend="numpy", name="bplive")

@@ -7,8 +7,9 @@ import pytest
 
 from core.config import RunConfig
 from core.run.journal import RunState
-from core.run.links import FilesLink, wait_until
+from core.run.links import FilesLink
 from core.train import kernels
+from tests.tui.helpers import wait_until
 from tui.live.controller import ControllerError, RunController
 
 LONG = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=10**7, log_every=10**6, seed=3)

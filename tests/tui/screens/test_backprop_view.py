@@ -13,10 +13,10 @@ from core.analysis.backprop_run import load_saved_run
 from core.analysis.backprop_text import backprop_lines
 from core.config import RunConfig
 from core.run.host import RunHost
-from core.run.links import FilesLink, SocketLink, wait_until
+from core.run.links import FilesLink, SocketLink
 from core.run.session import Session
 from core.train import kernels
-from tests.tui.helpers import FakeClock, wait_for
+from tests.tui.helpers import FakeClock, wait_for, wait_until
 from tui.app import create_app
 from tui.widgets.inspect.backprop import STEP_STAGES, BackpropView
 from tui.widgets.run.scatter import cell_index

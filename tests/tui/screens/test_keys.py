@@ -13,9 +13,9 @@ from textual.widgets import Input
 from core.config import RunConfig
 from core.run.host import RunHost
 from core.run.journal import RunState
-from core.run.links import SocketLink, wait_until
+from core.run.links import SocketLink
 from core.train import kernels
-from tests.tui.helpers import wait_for
+from tests.tui.helpers import wait_for, wait_until
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import ChoiceScreen, ConfirmScreen
