@@ -1,7 +1,7 @@
 """A command on a terminal of its own, for the process-lifecycle tests: tmux (a real
-terminal emulator, as a user's) where it is installed, else a pseudo-terminal that is the
-command's controlling terminal. Either way a hangup is the kernel's own: the terminal
-closes and its session gets SIGHUP (and SIGCONT)."""
+terminal emulator, as a user's) where it is installed, else (or with BP_TUI_TEST_PTY=1)
+a pseudo-terminal that is the command's controlling terminal. Either way a hangup is the
+kernel's own: the terminal closes and its session gets SIGHUP (and SIGCONT)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import contextlib
 import fcntl
 import os
 import pty
+import re
 import shutil
 import signal
 import subprocess
@@ -20,6 +21,9 @@ import time
 import uuid
 from pathlib import Path
 
+import pytest
+
+ANSI = re.compile(r"\x1b(\[[0-9;?<>=$]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>])")
 PTY_KEYS = {"C-z": b"\x1a", "Enter": b"\r", "Escape": b"\x1b"}
 
 
@@ -75,9 +79,11 @@ class Terminal:
     def __init__(self, cmd: list[str], env: dict[str, str], shell: bool = False) -> None:
         self.env = {**os.environ, **env, "TERM": "xterm-256color", "PS1": "$ "}
         self.env.pop("COLORTERM", None)
-        self.tmux = shutil.which("tmux") is not None
+        self.tmux = shutil.which("tmux") is not None and not os.environ.get("BP_TUI_TEST_PTY")
         self.name = f"bp-tui-test-{uuid.uuid4().hex[:8]}"
         self._out, self._master, self._proc = bytearray(), -1, None
+        if shell and not self.tmux:  # its hangup left bash behind: not a fair test
+            pytest.skip("a job-control shell on a terminal needs tmux here")
         if shell:
             first = ["bash", "--norc", "--noprofile", "-i"]
         elif self.tmux:  # tmux may lose a status (pane closed before reaped): keep it
@@ -145,7 +151,7 @@ class Terminal:
         if self.tmux:
             return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name],
                                   capture_output=True, text=True).stdout
-        return self._out.decode("utf-8", "replace")
+        return ANSI.sub("", self._out.decode("utf-8", "replace"))
 
     def until(self, text: str, timeout: float = 60.0) -> None:
         """Wait until ``text`` shows."""
