@@ -1,2 +1,2 @@
-"""The plumbing between a training run and the screens: the hand-over of reports, the
-bounded metrics history for plotting, and the inspector's derived state. No Textual."""
+"""A run as one screen sees it: the ``RunController`` (Textual-free) owns the shown run's
+state and carries the screen's commands to it through a link (``core.run.links``)."""

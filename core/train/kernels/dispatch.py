@@ -6,7 +6,7 @@
     ensure_compiled(notify)   compile, or load from the disk cache, the one kernel
 
 Per-point training (batch size 1) runs in the compiled kernel (``kernels.compiled``)
-for every activation, loss and optimiser; the NumPy engine (``kernels.fallback``) runs
+for every activation, loss and optimiser; the NumPy engine (``kernels.numpy_engine``) runs
 mini-batches, and per point when numba is missing or disabled. Both compute what the
 readable ``Network`` and ``core.nn.optimizers`` compute (tests hold them to 1e-9 over
 100 epochs). This module is cheap to import: numba is imported only when needed.

@@ -28,6 +28,7 @@ def _run(runs_root, name, grid_filter=None, epochs=None):
     return members
 
 
+@pytest.mark.long
 def test_hidden_units_lower_loss_more_time(runs_root):
     members = _run(runs_root, "hidden-units",
                    lambda g: {"hidden": g["hidden"][:3]})  # (64,64) (128,128) (256,256)

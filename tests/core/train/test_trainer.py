@@ -356,6 +356,7 @@ def test_chunked_backends_agree():
     assert la == [x for p in b for x in p.lines if not x.startswith("Model Training")]
 
 
+@pytest.mark.long
 def test_evaluations_are_deterministic():
     """Every path evaluates the same epochs (the fixed rule), with the same numbers in
     every run, however fast the machine."""

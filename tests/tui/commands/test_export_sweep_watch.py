@@ -49,6 +49,7 @@ def test_invalid_input_is_one_line_naming_the_flag(runs_root, argv, flag, bp_tui
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.long
 def test_sweep_cli_runs_a_small_grid(runs_root, bp_tui_cmd):
     proc = subprocess.run(
         [*bp_tui_cmd, "sweep", "--hidden", "3,3", "4,4", "--lr", "0.1", "--epochs", "300",

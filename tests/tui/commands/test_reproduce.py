@@ -73,6 +73,7 @@ def _check_figures(text: str, out) -> None:
         assert ET.parse(out / name).getroot().tag.endswith("svg")
 
 
+@pytest.mark.long
 def test_quick_reproduction_writes_the_whole_report(tmp_path, bp_tui_cmd):
     text = _reproduce(bp_tui_cmd, tmp_path / "rep", "--quick", timeout=240)
     _check_figures(text, tmp_path / "rep")

@@ -51,6 +51,7 @@ def _lines_text(view: BackpropView) -> str:
     return str(view.query_one("#bp-lines").render())
 
 
+@pytest.mark.long
 async def test_values_are_the_networks_and_points_are_chosen_by_key_index_and_click(runs_root):
     app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
     async with app.run_test(size=(120, 40)) as pilot:
@@ -104,6 +105,7 @@ async def test_values_are_the_networks_and_points_are_chosen_by_key_index_and_cl
         await _shown(pilot, view, 9)
 
 
+@pytest.mark.long
 async def test_step_through_walks_forward_backward_update(runs_root):
     app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
     async with app.run_test(size=(120, 40)) as pilot:
@@ -172,6 +174,7 @@ async def test_read_only_finished_run_from_its_files(runs_root):
         await _shown(pilot, view, 1)
 
 
+@pytest.mark.long
 async def test_attached_to_a_live_run(runs_root):
     config = XOR_RUN.with_changes(epochs=10**7, log_every=10**6, backend="numpy", name="att",
                                   optimizer="adam", lr=0.01)

@@ -57,6 +57,7 @@ def headless_lines(config: RunConfig) -> list[str]:
     return [line for p in session.iterate() for line in p.lines]
 
 
+@pytest.mark.long
 async def test_launch_focus_and_space_pauses_from_the_first_second(runs_root: Path):
     app = create_app(LONG, runs_dir=runs_root)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -77,6 +78,7 @@ async def test_launch_focus_and_space_pauses_from_the_first_second(runs_root: Pa
         await wait_for(pilot, lambda: "stopped" in status(app))
 
 
+@pytest.mark.long
 async def test_bursts_of_typing_while_a_run_trains_lose_no_key(runs_root: Path):
     """The issue's failing sequence, six times over, while training: End, 12 ×
     Backspace, 777 — and a hidden-sizes edit."""
@@ -146,6 +148,7 @@ async def test_seeded_run_from_the_keyboard(runs_root: Path):
     assert read_metrics(run)[-1]["epoch"] == 120
 
 
+@pytest.mark.long
 async def test_pause_step_lr_and_stop(runs_root: Path):
     app = create_app(LONG, runs_dir=runs_root)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -173,6 +176,7 @@ async def test_pause_step_lr_and_stop(runs_root: Path):
     assert set(lrs.values()) <= {0.5, 1.0, 0.25}
 
 
+@pytest.mark.long
 async def test_restart_prompt_names_what_changed(runs_root: Path):
     app = create_app(LONG, runs_dir=runs_root)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -196,6 +200,7 @@ async def test_restart_prompt_names_what_changed(runs_root: Path):
         await pilot.press("x")
 
 
+@pytest.mark.long
 async def test_declining_a_restart_keeps_the_run(runs_root: Path):
     app = create_app(LONG, runs_dir=runs_root)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -296,6 +301,7 @@ async def test_every_footer_and_palette_action_once_while_running(runs_root: Pat
             assert any(c.startswith(b.description) for c in commands), b.description
 
 
+@pytest.mark.long
 async def test_quit_asks_before_ending_a_run_it_trains(runs_root: Path):
     app = create_app(LONG, runs_dir=runs_root)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -315,6 +321,7 @@ async def test_quit_asks_before_ending_a_run_it_trains(runs_root: Path):
     assert json.loads((runs_root / "long" / "summary.json").read_text())["status"] == "stopped"
 
 
+@pytest.mark.long
 async def test_resize_mid_run_and_too_small_notice(runs_root: Path):
     app = create_app(LONG, runs_dir=runs_root)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -27,6 +27,7 @@ def hostile_runs(tmp_path) -> Path:
     return root
 
 
+@pytest.mark.long
 async def test_runs_named_with_markup_list_open_rename_and_delete(hostile_runs):
     app = create_app(runs_dir=hostile_runs, open_runs=True)
     async with app.run_test(size=(120, 40)) as pilot:

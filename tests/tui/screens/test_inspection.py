@@ -47,6 +47,7 @@ async def _views(pilot, predicate) -> None:
     await pilot.pause(0.3)
 
 
+@pytest.mark.long
 async def test_every_tab_draws_after_a_run(runs_root):
     app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
     async with app.run_test(size=(120, 40)) as pilot:
@@ -129,6 +130,7 @@ async def test_predictions_sort(runs_root):
         assert values == sorted(values)
 
 
+@pytest.mark.long
 async def test_test_metrics_tracked_beside_the_curves(runs_root):
     """A test set tracked every E epochs while training shows beside the curves."""
     app = create_app(XOR_RUN.with_changes(epochs=10**7, log_every=10**6), runs_dir=runs_root)
@@ -168,7 +170,8 @@ NEEDS = {1: lambda v: v.grid is not None, 2: lambda v: v.test is not None,
          7: lambda v: v.layers is not None, 8: lambda v: v.backprop is not None}
 
 
-@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("size", [s if s[0] >= 100 else pytest.param(s, marks=pytest.mark.long)
+                                  for s in SIZES], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("tab", range(1, 9), ids=lambda k: TABS[k - 1])
 def test_snapshot(snap_compare, size, tab, runs_root):
     app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
@@ -195,6 +198,7 @@ def test_snapshot(snap_compare, size, tab, runs_root):
     assert snap_compare(app, terminal_size=size, run_before=open_tab)
 
 
+@pytest.mark.long
 async def test_small_networks_show_each_hidden_units_output(runs_root):
     """(8, 8) units: the analyst hands over every unit's output over the input square,
     a direct evaluation of the network; the network tab draws them as thumbnails."""

@@ -79,6 +79,7 @@ async def test_enter_applies_the_epochs_then_s_and_plus_plus_p_n_act(runs_root: 
     assert sorted(p.name for p in runs_root.iterdir()) == ["small"]
 
 
+@pytest.mark.long
 async def test_a_question_answers_only_to_its_own_keys(runs_root: Path):
     """While "Restart with hidden 8,8?" is open, the dashboard's letters (n s p r +)
     answer nothing and act on nothing: the dialog says to answer it first; esc keeps
@@ -120,6 +121,7 @@ def live(runs_root: Path):
     host.join(20)
 
 
+@pytest.mark.long
 async def test_d_closes_an_attached_viewer_and_leaves_the_run(live, runs_root: Path):
     app = create_app(runs_dir=runs_root, link=SocketLink(live.session.recorder.dir))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -120,6 +120,7 @@ async def test_the_dashboard_draws_the_analysts_field_of_the_network(runs_root: 
         assert pair.picture == "field"
 
 
+@pytest.mark.long
 async def test_mean_loss_key_and_the_log_keeps_the_reports_sum(runs_root: Path):
     app = create_app(RUN, runs_dir=runs_root, timer=FakeClock())
     async with app.run_test(size=(120, 40)) as pilot:
@@ -136,6 +137,7 @@ async def test_mean_loss_key_and_the_log_keeps_the_reports_sum(runs_root: Path):
         assert summed > 1.0  # 69 points: a mean would be below 1
 
 
+@pytest.mark.long
 async def test_hiding_the_form_at_120x40_gives_its_room_away(runs_root: Path):
     app = create_app(RUN, runs_dir=runs_root, timer=FakeClock())
     async with app.run_test(size=(120, 40)) as pilot:

@@ -75,6 +75,7 @@ async def test_table_content_sorting_filter_and_damage(fixture_runs):
         assert len(_names(screen)) == 6
 
 
+@pytest.mark.long
 async def test_open_overlay_and_diff(fixture_runs):
     app = create_app(runs_dir=fixture_runs, open_runs=True)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 
+import pytest
 from textual.notifications import Notify
 
 import core.figures.backend as backend
@@ -22,6 +23,7 @@ def _collect(notes: list[str]):
     return hook
 
 
+@pytest.mark.long
 async def test_figures_of_the_marked_runs(runs_root, tmp_path):
     make(runs_root, "a", hidden=(8, 8), seed=0)
     make(runs_root, "b", hidden=(16, 16), seed=1)

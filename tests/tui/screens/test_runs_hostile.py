@@ -4,6 +4,7 @@ markup-like settings, and an export into the runs directory refused with one lin
 
 from __future__ import annotations
 
+import pytest
 from rich.text import Text
 
 from core.run.links import FilesLink
@@ -19,6 +20,7 @@ def _names(screen: RunsScreen) -> list[str]:
     return [str(screen.table.get_row_at(i)[1]).strip() for i in range(screen.table.row_count)]
 
 
+@pytest.mark.long
 async def test_hostile_runs_are_listed_and_the_worst_ones_open(runs_root):
     hostile.make_hostile_root(runs_root)
     app = create_app(runs_dir=runs_root, open_runs=True)

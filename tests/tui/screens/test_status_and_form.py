@@ -49,6 +49,7 @@ async def test_a_finished_run_shows_its_summary_numbers(runs_root: Path):
     assert line.startswith("● finished │ epoch 120/120 ")
 
 
+@pytest.mark.long
 async def test_a_stopped_run_shows_the_lr_in_force_at_its_end(runs_root: Path):
     """lr 0.5 doubled live to 1, then stopped: the line says 1 (as summary.json does),
     not the starting 0.5, and the run's average rate."""

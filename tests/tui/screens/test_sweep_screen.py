@@ -3,6 +3,7 @@ started under Textual (whose stderr has no file descriptor), and the form's refu
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, Input, Static
 
 from tests.tui.helpers import wait_for
@@ -26,6 +27,7 @@ def _cells(table: DataTable) -> list[list[str]]:
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+@pytest.mark.long
 async def test_a_sweep_started_from_the_runs_screen_finishes(runs_root):
     app = create_app(runs_dir=runs_root, open_runs=True)
     async with app.run_test(size=(140, 40)) as pilot:
@@ -54,6 +56,7 @@ async def test_a_sweep_started_from_the_runs_screen_finishes(runs_root):
         assert _cells(table)[0][2] == "finished"
 
 
+@pytest.mark.long
 async def test_a_preset_sweep_shows_its_verdict_like_the_cli(runs_root):
     """The sweep screen ends a preset's sweep with its observation (✓/✗ and the
     numbers), the line ``bp-tui sweep --preset`` prints."""
@@ -89,6 +92,7 @@ REFUSALS = [
 ]
 
 
+@pytest.mark.long
 async def test_the_form_refuses_like_the_cli(runs_root):
     app = create_app(runs_dir=runs_root, open_runs=True)
     async with app.run_test(size=(140, 40)) as pilot:

@@ -53,6 +53,7 @@ def test_the_recorded_test_set_round_trips_and_refuses_junk(tmp_path):
         read_test_set(tmp_path)
 
 
+@pytest.mark.long
 async def test_a_test_set_survives_inspect_and_reopens_with_the_run(runs_root):
     app = create_app(RUN, runs_dir=runs_root, timer=FakeClock())
     async with app.run_test(size=(120, 40)) as pilot:
