@@ -176,19 +176,23 @@ def _failure() -> int:
 
 
 def entry() -> None:
-    """Console-script wrapper: exit with ``main``'s status, whatever happens."""
-    install_early_handlers()
-    sys.unraisablehook = _quiet_unraisable
-    sys.excepthook = _quiet_excepthook
-    _safe_streams()
-    os.environ.setdefault("PYTHONIOENCODING", "utf-8")
+    """Console-script wrapper: exit with ``main``'s status, whatever happens (a signal
+    arriving while the handlers are being installed included)."""
     try:
+        install_early_handlers()
+        sys.unraisablehook = _quiet_unraisable
+        sys.excepthook = _quiet_excepthook
+        _safe_streams()
+        os.environ.setdefault("PYTHONIOENCODING", "utf-8")
         code = _run()
         ignore_signals()  # teardown: a late signal cannot change the status
         failed = _flush_stdout()
-    except (KeyboardInterrupt, Terminated):  # a signal in the handlers above
+    except KeyboardInterrupt:  # a signal in the handlers above
         ignore_signals()
         code, failed = EXIT_INTERRUPTED, None
+    except Terminated as exc:
+        ignore_signals()
+        code, failed = signal_status(exc.signum), None
     sys.exit(failed if failed is not None and code == 0 else code)
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 ANSI = re.compile(r"\x1b(\[[0-9;?<>=$]*[ -/]*[@-~]|[()][0-9A-Za-z]|[=>])")
-PTY_KEYS = {"C-z": b"\x1a", "Enter": b"\r", "Escape": b"\x1b"}
+PTY_KEYS = {"C-z": b"\x1a", "Enter": b"\r", "Escape": b"\x1b", "Down": b"\x1b[B"}
 
 
 def processes_of(session: int) -> list[int]:

@@ -33,7 +33,9 @@ SCREENS = {
     "training": (TRAIN, [(None, "d Detach")], True),
     "inspect": (TRAIN, [(None, "d Detach"), ("i", "Inspect ·")], True),
     "runs": (["runs"], [(None, "o Overlay")], False),
-    "overlay": (["runs"], [(None, "o Overlay"), ("a", None), ("o", "Smooth")], False),
+    # two runs marked (space, down, space): more than 8 would ask first
+    "overlay": (["runs"], [(None, "o Overlay"), (" ", None), ("Down", None), (" ", None),
+                           ("o", "Smooth")], False),
     "attach": (["attach", "live"], [(None, "attached")], False),
 }
 

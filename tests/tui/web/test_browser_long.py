@@ -106,7 +106,7 @@ async def _drive(page, screen: PageScreen, url: str, shot: Path) -> None:
     await page.keyboard.press("s")  # typed into the page: start the form's run
     await screen.wait_for(r"Epoch\s+250, loss: \d+\.\d{4}, accuracy")
     await screen.wait_for(r"Training finished", 120)
-    await screen.wait_for(r"finished\s+epoch 3,000/3,000")
+    await screen.wait_for(r"finished\W+epoch 3,000/3,000")
     await page.evaluate(PAINTED)
     await page.screenshot(path=str(shot))
     await _click(page, screen, "R Runs")  # the mouse: the footer's key opens the runs
