@@ -59,3 +59,10 @@ def wait_until(predicate, timeout: float = 5.0, step: float = 0.02) -> bool:
             return True
         time.sleep(step)
     return predicate()
+
+
+def status(app) -> str:
+    """The dashboard's status line as the user reads it."""
+    from tui.widgets.run.status import StatusLine
+
+    return str(app.screen.query_one("#status", StatusLine).render())

@@ -14,7 +14,7 @@ from core.config import RunConfig
 from core.records import read_metrics
 from core.run.session import Session
 from core.train import kernels
-from tests.tui.helpers import burst, wait_for
+from tests.tui.helpers import burst, status, wait_for
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import ChoiceScreen, ConfirmScreen
@@ -22,7 +22,6 @@ from tui.screens.help import HelpScreen
 from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.form import FIELDS
 from tui.widgets.run.pair import ScatterPair
-from tui.widgets.run.status import StatusLine
 
 SMALL = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=120, log_every=5, seed=3,
                   name="small")
@@ -35,10 +34,6 @@ def _kernel_ready():
     """Compile/load the kernel once, so no run waits for it mid-test."""
     kernels.ensure_compiled(lambda _m: None)
 
-
-def status(app) -> str:
-    """The status line as the user reads it."""
-    return str(app.screen.query_one("#status", StatusLine).render())
 
 
 def shown_keys(app) -> set[str]:

@@ -15,11 +15,10 @@ from core.run.host import RunHost
 from core.run.journal import RunState
 from core.run.links import SocketLink
 from core.train import kernels
-from tests.tui.helpers import wait_for, wait_until
+from tests.tui.helpers import status, wait_for, wait_until
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import ChoiceScreen, ConfirmScreen
-from tui.widgets.run.status import StatusLine
 
 SMALL = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=120, log_every=5, seed=3,
                   name="small")
@@ -31,9 +30,6 @@ def _kernel_ready():
     """Compile/load the kernel once, so no run waits for it mid-test."""
     kernels.ensure_compiled(lambda _m: None)
 
-
-def status(app) -> str:
-    return str(app.screen.query_one("#status", StatusLine).render())
 
 
 def said(app) -> list[str]:

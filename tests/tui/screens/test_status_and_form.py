@@ -16,7 +16,7 @@ from textual.widgets import Input, Select
 from core.config import RunConfig
 from core.reproduce.presets import REPORT_PRESETS
 from core.train import kernels
-from tests.tui.helpers import FakeClock, wait_for
+from tests.tui.helpers import FakeClock, status, wait_for
 from tui.app import create_app
 from tui.widgets.run.pair import ScatterPair
 from tui.widgets.run.status import RunStatus, StatusLine, clock
@@ -29,9 +29,6 @@ SMALL = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=120, log_every=5, se
 def _kernel_ready():
     kernels.ensure_compiled(lambda _m: None)
 
-
-def status(app) -> str:
-    return str(app.screen.query_one("#status", StatusLine).render())
 
 
 async def test_a_finished_run_shows_its_summary_numbers(runs_root: Path):
