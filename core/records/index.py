@@ -40,7 +40,6 @@ __all__ = [
     "RunsError",
     "RunsIndex",
     "config_diff",
-    "count_entries",
     "delete_run",
     "list_runs",
     "newest_live_run",
@@ -188,21 +187,6 @@ def _run_dirs(root: Path) -> list[os.DirEntry]:
     except OSError:
         pass  # the entries read so far are listed
     return entries
-
-
-def count_entries(root: str | Path, most: int) -> int:
-    """How many entries ``root`` lists as runs, counting no further than ``most``
-    (cheap: names only)."""
-    n = 0
-    try:
-        with os.scandir(root) as it:
-            for entry in it:
-                n += not entry.name.startswith(".")
-                if n >= most:
-                    break
-    except OSError:
-        pass
-    return n
 
 
 def _newest(stamp: tuple) -> int:

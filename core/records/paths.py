@@ -18,8 +18,8 @@ from pathlib import Path
 from core.records import layout
 from core.records.reader import printable
 
-__all__ = ["RunsError", "check_export_target", "check_writable_run", "entry_problem",
-           "looks_like_run", "run_dir"]
+__all__ = ["RunsError", "check_export_target", "check_writable_run", "count_entries",
+           "entry_problem", "looks_like_run", "run_dir"]
 
 
 class RunsError(ValueError):
@@ -107,6 +107,21 @@ _KINDS = ((stat.S_ISDIR, "a directory"), (stat.S_ISREG, "a regular file"),
 
 def _kind(mode: int) -> str:
     return next((name for test, name in _KINDS if test(mode)), "a special file")
+
+
+def count_entries(root: str | Path, most: int) -> int:
+    """How many entries ``root`` lists as runs, counting no further than ``most``
+    (cheap: names only)."""
+    n = 0
+    try:
+        with os.scandir(root) as it:
+            for entry in it:
+                n += not entry.name.startswith(".")
+                if n >= most:
+                    break
+    except OSError:
+        pass
+    return n
 
 
 def looks_like_run(folder: Path) -> bool:

@@ -23,7 +23,8 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from core.files import printable
 from core.records import default_runs_root
 from core.records.compare import row_labels, sibling_labels, table_cells
-from core.records.index import RunRow, RunsIndex, count_entries
+from core.records.index import RunRow, RunsIndex
+from core.records.paths import count_entries
 from tui.screens.help import HelpScreen
 from tui.screens.runs_actions import RunsActions
 from tui.theme import theme_color
