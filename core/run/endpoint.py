@@ -55,6 +55,7 @@ __all__ = ["MAX_PUSH_ROWS", "Endpoint", "EndpointError", "ServedRun", "socket_ad
            "socket_alive"]
 
 PUSH_SECONDS = 0.25  # a viewer gets at most 4 updates a second (the newest state)
+FINAL_PUSH_SECONDS = 1.0  # close() waits at most this long for the last round
 MAX_PUSH_ROWS = 64  # metric rows per update, evenly thinned: 256 a second at most
 BACKLOG_ROWS = 2000  # rows of a viewer's first update (what the run did before it came)
 _PATH_MAX = 100  # sun_path holds 108 bytes; longer paths go through /proc/self/fd
@@ -103,6 +104,7 @@ class Endpoint:
         self._count = 0
         self._viewers: set[Connection] = set()
         self._viewers_lock = threading.Lock()
+        self._pushing: threading.Thread | None = None
 
     def start(self) -> Endpoint:
         """Bind (replacing a stale socket), listen, and accept in a daemon thread."""
@@ -121,12 +123,17 @@ class Endpoint:
         sock.listen(8)
         self._sock = sock
         threading.Thread(target=self._accept, name="bp-tui-endpoint", daemon=True).start()
-        threading.Thread(target=self._pusher, name="bp-tui-pusher", daemon=True).start()
+        self._pushing = threading.Thread(target=self._pusher, name="bp-tui-pusher",
+                                         daemon=True)
+        self._pushing.start()
         return self
 
     def close(self) -> None:
-        """Stop serving, hang up on every viewer and remove the socket file."""
+        """Stop serving: the pusher sends every viewer the final state (at once, not at
+        its next tick; bounded), then every viewer is hung up on and the socket removed."""
         self._closed.set()
+        if self._pushing is not None:
+            self._pushing.join(FINAL_PUSH_SECONDS)
         if self._sock is not None:
             with contextlib.suppress(OSError):
                 self._sock.close()
@@ -166,11 +173,11 @@ class Endpoint:
 
     def _pusher(self) -> None:
         """Every ``PUSH_SECONDS``: one update to each subscribed viewer that has taken
-        the last; in between, the rest of what slow viewers were sent."""
+        the last; in between, the rest of what slow viewers were sent. On close, one
+        last round (the run's final state)."""
         next_tick = time.monotonic()
         while not self._closed.is_set():
-            with self._viewers_lock:
-                viewers = [v for v in self._viewers if v.cursor is not None]
+            viewers = self._subscribed()
             backlog = [v for v in viewers if v.pending]
             wait = max(next_tick - time.monotonic(), 0.0)
             if backlog:
@@ -180,13 +187,35 @@ class Endpoint:
                         if v.conn in ready:
                             v.flush()
             elif self._closed.wait(wait):
-                return
+                break
             if time.monotonic() < next_tick:
                 continue
             next_tick = time.monotonic() + PUSH_SECONDS
-            encoded: dict[Cursor, tuple[Update, bytes]] = {}
-            for v in viewers:
-                v.push(encoded)
+            self._push_round(viewers)
+        self._final_round(self._subscribed())
+
+    def _final_round(self, viewers: list[Connection]) -> None:
+        """The final state to every viewer, flushed while the sockets take it (a viewer
+        that does not read within the bound misses it; the run never waits longer)."""
+        self._push_round(viewers)
+        deadline = time.monotonic() + FINAL_PUSH_SECONDS / 2
+        while (backlog := [v for v in viewers if v.pending and not v.gone]) and (
+                left := deadline - time.monotonic()) > 0:
+            with contextlib.suppress(OSError, ValueError):
+                _, ready, _ = select.select([], [v.conn for v in backlog], [], left)
+                for v in backlog:
+                    if v.conn in ready:
+                        v.flush()
+
+    def _subscribed(self) -> list[Connection]:
+        with self._viewers_lock:
+            return [v for v in self._viewers if v.cursor is not None]
+
+    @staticmethod
+    def _push_round(viewers: list[Connection]) -> None:
+        encoded: dict[Cursor, tuple[Update, bytes]] = {}
+        for v in viewers:
+            v.push(encoded)
 
     def __repr__(self) -> str:
         state = ("closed" if self._closed.is_set() else

@@ -151,8 +151,7 @@ class RunHost:
 
     def _unserve(self) -> None:
         if self.endpoint is not None:
-            time.sleep(0.3)  # viewers get the final state (they are pushed every 0.1 s)
-            self.endpoint.close()
+            self.endpoint.close()  # its last push round gives viewers the final state
 
     def _train(self) -> None:
         s = self.session
