@@ -71,6 +71,7 @@ class RunController:
         self.message = ""
         self.test_spec: TestSpec | None = None
         """The test set asked for in inspect (kept while inspect is closed)."""
+        self._looked_for_test: Path | None = None  # the run directory last looked in
         self._pending: RunConfig | None = None
         self._started = self._data_changed = False
         self._ended_seen = True
@@ -153,8 +154,11 @@ class RunController:
     def test_request(self) -> TestSpec | None:
         """The test set to show: the one asked for, else the one recorded with the run
         (it reopens with it), else None."""
-        if self.test_spec is None and self.run_dir is not None and has_test_set(self.run_dir):
-            self.test_spec = TestSpec("run")
+        run_dir = self.run_dir
+        if self.test_spec is None and run_dir is not None and run_dir != self._looked_for_test:
+            self._looked_for_test = run_dir  # once per run, not a file check every frame
+            if has_test_set(run_dir):
+                self.test_spec = TestSpec("run")
         return self.test_spec
 
     def _reset_panels(self) -> None:
