@@ -13,9 +13,10 @@ from core.nn.network import Network
 from core.run.analyst import Analyst
 from core.run.endpoint import Endpoint
 from core.run.host import RunHost
-from core.run.journal import Journal, LiveState, RunState
+from core.run.journal import Journal, LiveState
 from core.run.links import FilesLink, HostLink, SocketLink
 from core.run.session import Session
+from core.state import RunState
 from tui.live.controller import RunController
 
 SHORT = RunConfig(data="xor", hidden=(3,), epochs=30, log_every=10, seed=1, backend="numpy")

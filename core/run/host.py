@@ -22,8 +22,9 @@ from core.analysis.derived import Deriver, ViewRequest
 from core.config import LR_MAX, RunConfig, clip_lr
 from core.files import printable
 from core.run.analyst import Analyst
-from core.run.journal import Cursor, Journal, LiveState, RunState, Update
+from core.run.journal import Cursor, Journal, LiveState, Update
 from core.run.session import Session, SetupError, stderr_notify
+from core.state import RunState
 from core.threads import name_os_thread
 from core.train.controls import Controls
 from core.train.trainer import Progress

@@ -20,7 +20,7 @@ import numpy as np
 from core.records.reader import as_float
 from core.state import RunState
 
-__all__ = ["Cursor", "Journal", "LiveState", "Row", "RunState", "Update"]
+__all__ = ["Cursor", "Journal", "LiveState", "Row", "Update"]
 
 MAX_LINES = 20_000
 MAX_ROWS = 100_000

@@ -32,7 +32,8 @@ from core.run import wire
 from core.run.analyst import Analyst
 from core.run.endpoint import socket_address
 from core.run.host import RunHost
-from core.run.journal import Cursor, Journal, LiveState, RunState, Update
+from core.run.journal import Cursor, Journal, LiveState, Update
+from core.state import RunState
 
 __all__ = ["FilesLink", "HostLink", "LinkError", "RunLink", "SocketLink", "open_link"]
 

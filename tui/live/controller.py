@@ -22,9 +22,10 @@ from core.analysis.history import History
 from core.config import RunConfig, clip_lr
 from core.records.testset import has_test_set
 from core.run.host import RunHost
-from core.run.journal import LiveState, RunState
+from core.run.journal import LiveState
 from core.run.links import HostLink, LinkError
 from core.run.session import build_data, seeded_rngs
+from core.state import RunState
 from core.train.warmup import KernelWarmup
 
 __all__ = ["ControllerError", "Frame", "RunController"]

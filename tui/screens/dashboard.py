@@ -25,7 +25,7 @@ from textual.widgets._select import SelectOverlay
 from core.analysis.derived import ViewRequest
 from core.config import ConfigError, RunConfig
 from core.datasets import DataError
-from core.run.journal import RunState
+from core.state import RunState
 from tui.live.controller import ControllerError, Frame, RunController
 from tui.screens.dashboard_actions import DashboardActions
 from tui.screens.dashboard_keys import BINDINGS, KEY_ACTIONS, KeyContext, key_verdict

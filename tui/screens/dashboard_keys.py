@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from textual.binding import Binding
 
-from core.run.journal import RunState
+from core.state import RunState
 
 __all__ = ["BINDINGS", "KEYS", "KEY_ACTIONS", "KeyContext", "key_verdict"]
 

@@ -17,8 +17,8 @@ from core.records import read_metrics
 from core.records.index import read_row
 from core.run.endpoint import Endpoint, EndpointError, socket_address, socket_alive
 from core.run.host import RunHost
-from core.run.journal import RunState
 from core.run.links import LinkError, SocketLink
+from core.state import RunState
 from tests.tui.helpers import wait_until
 
 LONG = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=10**7, log_every=10**6, seed=3,

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from core.config import RunConfig
-from core.run.journal import RunState
 from core.run.links import FilesLink
+from core.state import RunState
 from core.train import kernels
 from tests.tui.helpers import wait_until
 from tui.live.controller import ControllerError, RunController

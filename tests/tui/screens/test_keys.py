@@ -12,8 +12,8 @@ from textual.widgets import Input
 
 from core.config import RunConfig
 from core.run.host import RunHost
-from core.run.journal import RunState
 from core.run.links import SocketLink
+from core.state import RunState
 from core.train import kernels
 from tests.tui.helpers import status, wait_for, wait_until
 from tui.app import create_app
