@@ -38,7 +38,7 @@ from core.train import kernels
 from core.train.controls import Controls
 from core.train.logfmt import epoch_line, final_lines, time_line
 
-__all__ = ["CHUNK_SECONDS", "EVAL_STRIDE", "RATE_WINDOW", "Progress", "Trainer"]
+__all__ = ["CHUNK_SECONDS", "EVAL_STRIDE", "RATE_WINDOW", "Progress", "Trainer", "average_rate"]
 
 CHUNK_SECONDS = 0.02  # the longest stretch of training between two looks at the controls
 EVAL_STRIDE = 6
@@ -81,6 +81,12 @@ class Progress:
     def done(self) -> bool:
         """True for the last report of a run."""
         return self.status != RunState.RUNNING
+
+
+def average_rate(epoch: int, elapsed: float) -> float:
+    """A run's average epochs per second: epochs trained ÷ training time (what its
+    summary.json records as ``epochs_per_s``, and a finished run's status line shows)."""
+    return epoch / elapsed if elapsed > 0 else 0.0
 
 
 class Trainer:
@@ -152,8 +158,8 @@ class Trainer:
     # ------------------------------------------------------------ reports
     @property
     def average_rate(self) -> float:
-        """Epochs per second over the whole run: epochs trained ÷ training time."""
-        return self.epoch / self.elapsed if self.elapsed > 0 else 0.0
+        """Epochs per second over the whole run (``average_rate``)."""
+        return average_rate(self.epoch, self.elapsed)
 
     def _rate(self) -> float:
         if len(self._marks) >= 2:

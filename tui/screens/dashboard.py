@@ -26,6 +26,7 @@ from core.analysis.derived import ViewRequest
 from core.config import ConfigError, RunConfig
 from core.datasets import DataError
 from core.state import RunState
+from core.train.trainer import average_rate
 from tui.live.controller import ControllerError, Frame, RunController
 from tui.screens.dashboard_actions import DashboardActions
 from tui.screens.dashboard_keys import BINDINGS, KEY_ACTIONS, KeyContext, key_verdict
@@ -34,7 +35,7 @@ from tui.widgets.run.epoch_log import EpochLog
 from tui.widgets.run.form import HyperForm
 from tui.widgets.run.pair import PICTURES, ScatterPair
 from tui.widgets.run.picker import PointPicker
-from tui.widgets.run.status import RunStatus, StatusLine, average_rate
+from tui.widgets.run.status import RunStatus, StatusLine
 
 __all__ = ["HEAVY_SECONDS", "TICK_SECONDS", "DashboardScreen"]
 

@@ -41,12 +41,6 @@ def clock(seconds: float | None) -> str:
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"
 
 
-def average_rate(epoch: int, elapsed: float) -> float:
-    """A run's average epochs per second: epochs trained ÷ training time (what its
-    summary.json records as ``epochs_per_s``)."""
-    return epoch / elapsed if elapsed > 0 else 0.0
-
-
 @dataclass(frozen=True)
 class RunStatus:
     """Everything the status line shows."""
