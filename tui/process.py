@@ -19,10 +19,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import select
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
 
 from core.files import streams_to
@@ -36,6 +38,7 @@ __all__ = [
     "EXIT_TERMINATED",
     "EXIT_USAGE",
     "TEARDOWN_GRACE",
+    "HandlerEvent",
     "Terminated",
     "UiGuard",
     "Watchdog",
@@ -152,45 +155,100 @@ def to_background() -> None:
     os.kill(os.getpid(), signal.SIGSTOP)
 
 
+class HandlerEvent:
+    """A ``threading.Event`` that a signal handler may set: ``Event.set`` takes a lock the
+    interrupted main thread may hold (inside ``Event.wait``), which would wait for ever.
+    Here setting writes a byte to a pipe and waiting selects on it: no lock anywhere."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()  # never closed: a handler may write late
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+
+    def set(self) -> None:
+        with contextlib.suppress(OSError):  # a full pipe is set already
+            os.write(self._write, b"x")
+
+    def is_set(self) -> bool:
+        return self.wait(0.0)
+
+    def wait(self, timeout: float | None = None) -> bool:
+        ready, _, _ = select.select([self._read], [], [], timeout)
+        return bool(ready)
+
+    def clear(self) -> None:
+        with contextlib.suppress(OSError):  # BlockingIOError: nothing to drain
+            while os.read(self._read, 4096):
+                pass
+
+
 # ------------------------------------------------------------------ the UI's way out
 class Watchdog:
     """Ends the process if the UI's teardown hangs: ``arm`` starts a clock; unless
     ``disarm`` comes within ``grace`` seconds, ``before_exit`` runs (it flushes the
     run's records: stops it and waits, or lets it train to its end) and then
-    ``exit(status)`` — ``os._exit``, since a hung main thread can never unwind."""
+    ``exit(status)`` — ``os._exit``, since a hung main thread can never unwind.
+
+    ``arm`` is made to be called from a signal handler, which runs in the main thread
+    between two bytecodes — possibly while that thread holds a lock (a queue's, or
+    threading's own while it starts a thread). So arming takes no lock and starts no
+    thread: it sets two attributes and writes a byte to a pipe that the watchdog's
+    thread, started beforehand (``start``), waits on."""
 
     def __init__(self, grace: float = TEARDOWN_GRACE,
                  exit: Callable[[int], object] = os._exit) -> None:
         self.grace, self._exit = grace, exit
-        self._done = threading.Event()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
         self.status = EXIT_OK
         self._before_exit: Callable[[], object] = lambda: None
+        self._read, self._write = os.pipe()  # never closed: a handler may write late
+        os.set_blocking(self._write, False)
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> Watchdog:
+        """Start the thread that waits to be armed (before any signal handler may arm)."""
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._watch, daemon=True,
+                                            name="bp-tui-watchdog")
+            self._thread.start()
+        return self
 
     def arm(self, status: int, before_exit: Callable[[], object] | None = None) -> None:
-        """Start the clock (once; a later call updates what it will do)."""
-        with self._lock:
-            self.status = status
-            if before_exit is not None:
-                self._before_exit = before_exit
-            if self._thread is None and not self._done.is_set():
-                self._thread = threading.Thread(target=self._watch, daemon=True,
-                                                name="bp-tui-watchdog")
-                self._thread.start()
+        """Start the clock (the first call; a later one updates what it will do)."""
+        self.status = status
+        if before_exit is not None:
+            self._before_exit = before_exit
+        self._send(b"a")
+        if self._thread is None:  # not started beforehand: only outside a handler
+            self.start()
 
     def disarm(self) -> None:
         """The teardown finished: the watchdog does nothing."""
-        self._done.set()
+        self._send(b"d")
+
+    def _send(self, byte: bytes) -> None:
+        with contextlib.suppress(OSError):  # a full pipe has been told enough
+            os.write(self._write, byte)
 
     def _watch(self) -> None:
-        if self._done.wait(self.grace):
+        if os.read(self._read, 1) == b"d":
+            return
+        if self._disarmed_within(self.grace):
             return
         with contextlib.suppress(Exception):
             self._before_exit()
-        if not self._done.is_set():
+        if not self._disarmed_within(0.0):  # the teardown may have ended meanwhile
             streams_to(None, fds=(1, 2))  # nothing half-written can block the exit
             self._exit(self.status)
+
+    def _disarmed_within(self, seconds: float) -> bool:
+        deadline = time.monotonic() + seconds
+        while True:
+            left = max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self._read], [], [], left)
+            if ready and b"d" in os.read(self._read, 64):
+                return True
+            if not ready:
+                return False
 
 
 class UiGuard:
@@ -214,6 +272,7 @@ class UiGuard:
     def install(self, loop) -> None:
         """Take the signals over (called on the app's loop once it runs)."""
         self.loop = loop
+        self.watchdog.start()  # a handler must not start a thread
         for sig in LEAVING_SIGNALS:
             if signal.getsignal(sig) is not signal.SIG_IGN:
                 self._saved.setdefault(sig, signal.getsignal(sig))
@@ -231,12 +290,13 @@ class UiGuard:
 
     def _handle(self, signum: int, frame) -> None:
         """Runs in the main thread between two bytecodes — also while it waits on a
-        lock (a full writer queue): touch no UI state, only the process."""
+        lock (a full writer queue) — or holds one: touch no UI state and take no lock.
+        The watchdog is armed first, so whatever follows the process ends."""
+        status, before_exit = self.plan(signum)
+        self.watchdog.arm(status, before_exit)
         if signum == signal.SIGHUP and not self.hung_up:
             self.hung_up = True
             self.mute()
-        status, before_exit = self.plan(signum)
-        self.watchdog.arm(status, before_exit)
         if self.loop is not None:
             with contextlib.suppress(RuntimeError):  # the loop has closed: nothing to tell
                 self.loop.call_soon_threadsafe(self.on_signal, signum)
@@ -280,7 +340,7 @@ def guarded_driver() -> type:
     write or ``close()`` blocks for ever on the old thread's full queue
     (``App._shutdown → LinuxDriver.close → WriterThread.stop → Queue.put``), at 0 % CPU,
     deaf to SIGTERM. Here a write or a close never waits on a writer that has died,
-    ``mute()`` (called on a hangup) drops every later write and unblocks a waiting one,
+    ``mute()`` (called on a hangup) drops every later write and ends a waiting one,
     and a muted driver ignores SIGTSTP/SIGCONT. Textual suspends with SIGSTOP, which
     stops even a process whose shell has gone (an orphaned job nobody will continue):
     here Ctrl-Z and `bg` stop with SIGTSTP, which the kernel discards for an orphaned
@@ -296,14 +356,10 @@ def guarded_driver() -> type:
         _muted = False
 
         def mute(self) -> None:
-            """Write nothing more; free a write blocked on the writer's full queue."""
+            """Write nothing more; a write waiting on the writer's full queue gives up
+            within a quarter second. Called in a signal handler: it takes no lock (the
+            interrupted thread may hold the queue's)."""
             self._muted = True
-            writer = self._writer_thread
-            queue = getattr(writer, "_queue", None)
-            if queue is not None:
-                with queue.mutex:
-                    queue.queue.clear()
-                    queue.not_full.notify_all()
 
         def _put(self, item: str | None) -> bool:
             """Queue ``item`` for the writer; False (dropped) once the driver is muted

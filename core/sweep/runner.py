@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from core.config import RunConfig
 from core.records import default_runs_root
@@ -113,6 +113,14 @@ def prepare(spec: SweepSpec, root: str | Path | None = None) -> SweepRunner:
     except BaseException:
         shutil.rmtree(root / SWEEPS_DIR / name, ignore_errors=True)
         raise
+
+
+class Wake(Protocol):
+    """What ``SweepRunner.wait`` needs of its ``wake``: a ``threading.Event``'s reading half."""
+
+    def is_set(self) -> bool: ...
+
+    def wait(self, timeout: float | None = None) -> bool: ...
 
 
 @dataclass
@@ -240,9 +248,10 @@ class SweepRunner:
 
     def wait(self, timeout: float | None = None,
              on_poll: Callable[[list[MemberState]], None] | None = None,
-             interval: float = 0.5, wake: threading.Event | None = None) -> list[MemberState]:
+             interval: float = 0.5, wake: Wake | None = None) -> list[MemberState]:
         """Block until done (or ``timeout``), calling ``on_poll`` every ``interval`` s;
-        ``wake`` (set from elsewhere, e.g. a signal handler) returns early. Cleans up
+        ``wake`` (set from elsewhere, e.g. a signal handler: not a threading.Event
+        there, see ``tui.process.HandlerEvent``) returns early. Cleans up
         (``close``) once every member has ended."""
         deadline = None if timeout is None else time.monotonic() + timeout
         wake = wake or threading.Event()

@@ -171,6 +171,51 @@ async def test_a_hangup_frees_the_main_thread_blocked_on_the_terminal(driver_for
     assert signal.getsignal(signal.SIGCONT) is signal.SIG_DFL
 
 
+async def test_the_hangup_handler_takes_no_lock(driver_for, monkeypatch):
+    """A signal handler runs in the main thread between two bytecodes, possibly while it
+    holds a lock: the writer queue's (putting a frame) or threading's own (starting a
+    thread). The handler must take neither — it once cleared the queue under its lock
+    and started the watchdog's thread, and a hung-up overlay screen waited for ever
+    (the long tier's lifecycle test, once in a few hundred). Here the thread that runs
+    the handler holds both locks, as the interrupted main thread would."""
+    monkeypatch.setattr(process, "streams_to", lambda *a, **k: None)  # keep pytest's fds
+    driver = driver_for(guarded_driver(), io.StringIO())
+    app = type("FakeApp", (), {"_driver": driver})()
+    exited = threading.Event()
+    dog = Watchdog(grace=0.01, exit=lambda status: exited.set())
+    guard = UiGuard(app, on_signal=lambda s: None, plan=lambda s: (129, lambda: None),
+                    watchdog=dog)
+    guard.install(loop=None)
+    queue = driver._writer_thread._queue
+
+    def interrupted_while_holding_locks() -> None:
+        with queue.mutex, threading._active_limbo_lock:
+            guard._handle(signal.SIGHUP, None)
+
+    with guard:
+        handler = threading.Thread(target=interrupted_while_holding_locks, daemon=True)
+        handler.start()
+        handler.join(BOUND)
+        assert not handler.is_alive(), "the handler waited on a lock its thread holds"
+        assert guard.hung_up
+        assert exited.wait(BOUND), "the watchdog was not armed"
+    driver.close()
+
+
+def test_a_handler_event_is_set_without_a_lock():
+    """The sweep's Ctrl-C handler wakes its waiting loop through a HandlerEvent: set from
+    a thread that holds nothing, seen by wait and is_set, gone after clear."""
+    event = process.HandlerEvent()
+    assert not event.is_set()
+    assert not event.wait(0.01)
+    event.set()
+    event.set()
+    assert event.is_set()
+    assert event.wait(BOUND)
+    event.clear()
+    assert not event.is_set()
+
+
 async def test_ctrl_z_without_a_job_control_shell_says_why(monkeypatch):
     """No shell could bring it back (pytest's stdin is no terminal): one line, and the
     dashboard goes on; Ctrl-Z is never taken as another key."""

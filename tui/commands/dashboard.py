@@ -103,6 +103,8 @@ def train_on(controller, hung_up: bool) -> int:
     stopped_by: list[int] = []
 
     def stop(signum, frame) -> None:
+        if stopped_by:  # once: a second signal may interrupt the first's stop()
+            return
         stopped_by.append(signum)
         controller.host.controls.stop()
 

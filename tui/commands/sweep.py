@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import Sequence
 
@@ -25,7 +24,7 @@ from tui.commands.common import (
     keep_going_after_hangup,
     runs_root,
 )
-from tui.process import signal_status
+from tui.process import HandlerEvent, signal_status
 
 __all__ = ["Interrupts", "follow", "leave_now", "run_sweep", "sweep_parser"]
 
@@ -126,7 +125,7 @@ class Interrupts:
     def __init__(self) -> None:
         self.count = 0
         self.first: int | None = None  # the first signal: the exit status says which
-        self.wake = threading.Event()
+        self.wake = HandlerEvent()  # Event.set could wait for ever in a handler
         self._saved = {sig: signal.signal(sig, self._on_signal) for sig in self.SIGNALS}
         self._saved[signal.SIGHUP] = signal.getsignal(signal.SIGHUP)
         keep_going_after_hangup()  # a dropped SSH link: the sweep goes on
