@@ -174,11 +174,13 @@ class InspectScreen(Screen):
         c = self.controller
         s = c.state
         v = c.views
-        epoch = f"views of epoch {v.epoch}" if v is not None else "no views yet"
-        verdict = f"  {s.verdict}" if s.verdict else ""
-        self.query_one("#inspect-title", Static).update(Text(
-            f"Inspect · {s.run_name or 'no run yet'} · epoch {s.epoch} · {epoch} · "
-            f"{s.status.value}{verdict}"))
+        parts = ["Inspect", s.run_name or "no run yet",
+                 s.status.value + (f"  {s.verdict}" if s.verdict else ""), f"epoch {s.epoch}"]
+        if v is None:
+            parts.append("no views yet")
+        elif v.epoch != s.epoch:  # the views lag the run while it trains
+            parts.append(f"views of epoch {v.epoch}")
+        self.query_one("#inspect-title", Static).update(Text(" · ".join(parts)))
 
     # ------------------------------------------------------------ views
     def _show_boundary(self) -> None:
