@@ -281,6 +281,17 @@ class UiGuard:
     def __enter__(self) -> UiGuard:
         return self
 
+    def hold_hangups(self) -> None:
+        """The UI has gone but its run trains on in this process: from the guard's exit
+        on, a hangup only marks ``hung_up`` and mutes the terminal (the handler that
+        comes back would end the process, and the run with it)."""
+        if signal.SIGHUP in self._saved:
+            self._saved[signal.SIGHUP] = self._late_hangup
+
+    def _late_hangup(self, signum: int, frame) -> None:
+        self.hung_up = True
+        streams_to(None)
+
     def __exit__(self, *exc) -> None:
         self.watchdog.disarm()
         for sig, handler in self._saved.items():

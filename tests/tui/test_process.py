@@ -216,6 +216,26 @@ def test_a_handler_event_is_set_without_a_lock():
     assert not event.is_set()
 
 
+def test_a_hangup_just_after_detach_leaves_the_run_training(monkeypatch):
+    """`d`, then the tab or terminal closes a moment later: between the UI's end and the
+    detached run's own handlers, a SIGHUP must not end the process (it once raised the
+    early handler's Terminated)."""
+    monkeypatch.setattr(process, "streams_to", lambda *a, **k: None)  # keep pytest's fds
+    saved = signal.getsignal(signal.SIGHUP)
+    try:
+        signal.signal(signal.SIGHUP, process._early_handler)
+        app = type("FakeApp", (), {"_driver": None})()
+        guard = UiGuard(app, on_signal=lambda s: None, plan=lambda s: (0, lambda: None),
+                        watchdog=Watchdog(exit=lambda status: None))
+        guard.install(loop=None)
+        with guard:
+            guard.hold_hangups()
+        signal.raise_signal(signal.SIGHUP)  # raised Terminated before
+        assert guard.hung_up
+    finally:
+        signal.signal(signal.SIGHUP, saved)
+
+
 async def test_ctrl_z_without_a_job_control_shell_says_why(monkeypatch):
     """No shell could bring it back (pytest's stdin is no terminal): one line, and the
     dashboard goes on; Ctrl-Z is never taken as another key."""

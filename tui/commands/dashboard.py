@@ -70,12 +70,14 @@ def run_app(app) -> int:
     with its own run training (``d``, "leave it running", a hangup), keep training it to
     its end in this process. The exit status: 0, or 143/130 after SIGTERM/SIGINT, 129
     after a hangup of a UI with no run of its own."""
-    with app.guard():
-        app.run()
-    code = app.return_code or 0
     c = app.controller
+    with app.guard() as guard:
+        app.run()
+        if app.detached and c.owns_run:
+            guard.hold_hangups()  # a tab closed just after `d` must not end the run
+    code = app.return_code or 0
     if app.detached and c.owns_run:
-        code = train_on(c, hung_up=app.hung_up)
+        code = train_on(c, hung_up=app.hung_up or guard.hung_up)
     if code in (EXIT_TERMINATED, EXIT_INTERRUPTED):
         with contextlib.suppress(OSError, ValueError):
             print(f"bp-tui: {'terminated' if code == EXIT_TERMINATED else 'interrupted'}",
