@@ -72,6 +72,8 @@ class RunController:
         self.message = ""
         self.test_spec: TestSpec | None = None
         """The test set asked for in inspect (kept while inspect is closed)."""
+        self.backprop_point = 0
+        """The training point last chosen in inspect's Backprop tab (kept likewise)."""
         self._looked_for_test: Path | None = None  # the run directory last looked in
         self._pending: RunConfig | None = None
         self._started = self._data_changed = False

@@ -132,6 +132,9 @@ class InspectScreen(Screen):
         self.set_interval(1.0 / self.fps, self.tick, name="inspect-frame")
         if self.point is not None:
             self._show_point(self.point)
+        else:  # the point chosen when inspect was last open
+            self.query_one("#backprop-view", BackpropView).select(
+                self.controller.backprop_point, announce=False)
         self.call_after_refresh(self.tick)
 
     @property
@@ -273,6 +276,7 @@ class InspectScreen(Screen):
 
     @on(BackpropView.Chosen)
     def _point_chosen(self, event: BackpropView.Chosen) -> None:
+        self.controller.backprop_point = event.index
         self.query_one("#boundary-view", PointPicker).choose(event.index)
         self.tick(force=True)  # ask the analyst for the chosen point at once
 

@@ -103,6 +103,11 @@ async def test_values_are_the_networks_and_points_are_chosen_by_key_index_and_cl
         await pilot.click("#boundary-view", offset=(int(col[9]) + 1, int(row[9]) + 1))
         assert app.screen.active == "backprop"
         await _shown(pilot, view, 9)
+        await pilot.press("escape", "escape")  # leave inspect; the point is remembered
+        await wait_for(pilot, lambda: not hasattr(app.screen, "active"))
+        await pilot.press("i", "8")
+        view = app.screen.query_one(BackpropView)
+        await _shown(pilot, view, 9)
 
 
 @pytest.mark.long
