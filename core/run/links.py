@@ -370,19 +370,19 @@ def _status(info) -> RunState:
     shows as it was left (stopped)."""
     if info.damaged:
         return RunState.ERROR
-    status = liveness(info.path, info.summary).status
-    if status == RunState.DEAD:
+    live = liveness(info.path, info.summary)
+    if live.dead:
         return RunState.STOPPED
-    return RunState.ERROR if status == RunState.UNKNOWN else status
+    return RunState.ERROR if live.status == RunState.UNKNOWN else live.status
 
 
 def _files_reason(info) -> str:
     if info.damaged:
         return f"damaged: {info.damaged}"
-    status = liveness(info.path, info.summary).status
-    if status == RunState.DEAD:
+    live = liveness(info.path, info.summary)
+    if live.dead:
         return "its process died — resume it with bp-tui resume"
-    if status.live:
+    if live.status.live:
         return "its process offers no control socket — followed from its files"
     text = str(info.summary.get("status", "unknown"))
     return f"the run has {text}" if text in ("finished", "stopped", "diverged") \
