@@ -178,3 +178,40 @@ def test_no_import_cycle_between_modules():
 
 def _is_package(name: str) -> bool:
     return (ROOT / name.replace(".", "/") / "__init__.py").exists()
+
+
+def _run_file_names() -> list[str]:
+    """The run-directory names ``core.records.layout`` spells (config.json, .sweeps…)."""
+    from core.records import layout
+
+    return [v for k, v in vars(layout).items()
+            if k.isupper() and isinstance(v, str) and "." in v]
+
+
+def _spelled(path: Path, pattern) -> list[str]:
+    """The string constants of ``path`` (f-string parts included; docstrings, which
+    are strings standing as statements, not) that spell one of the run-directory names,
+    as ``path:line: text``."""
+    import ast
+
+    tree = ast.parse(path.read_text())
+    docs = {id(n.value) for n in ast.walk(tree)
+            if isinstance(n, ast.Expr) and isinstance(n.value, ast.Constant)}
+    return [f"{path.relative_to(ROOT)}:{n.lineno}: {n.value!r}" for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str)
+            and id(n) not in docs and pattern.search(n.value)]
+
+
+def test_run_file_names_are_spelled_only_in_core_records():
+    """Only ``core.records`` (the one reader and writer of the run-directory format)
+    spells its file names; everyone else takes them from ``core.records.layout``."""
+    import re
+
+    names = _run_file_names()
+    assert {"config.json", "summary.json", "control.sock", ".sweeps"} <= set(names)
+    pattern = re.compile(r"(?<![\w.])(" + "|".join(map(re.escape, names)) + r")(?!\w)")
+    sources = [p for folder in ("core", "tui") for p in sorted((ROOT / folder).rglob("*.py"))
+               if ROOT / "core" / "records" not in p.parents]
+    bad = [hit for path in sources for hit in _spelled(path, pattern)]
+    assert bad == []
+    assert _spelled(ROOT / "core" / "records" / "layout.py", pattern)  # the check can see

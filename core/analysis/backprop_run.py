@@ -15,7 +15,7 @@ from core.analysis.backprop import PointBackprop, backprop_point, optimizer_with
 from core.config import RunConfig
 from core.nn.network import Network
 from core.nn.optimizers import Optimizer
-from core.records import read_data, read_run
+from core.records import layout, read_data, read_run
 from core.records.checkpoint import CheckpointError, read_checkpoint
 from core.records.reader import as_float, as_int, printable, read_weights_or_raise
 
@@ -65,7 +65,7 @@ def load_saved_run(run_dir: str | Path) -> SavedRun:
     try:
         net = Network.from_params(named, config.activation)
     except (ValueError, KeyError) as exc:
-        raise ValueError(f"weights.npz: {printable(str(exc), 200)}") from None
+        raise ValueError(f"{layout.WEIGHTS}: {printable(str(exc), 200)}") from None
     X, y = read_data(path)
     if net.sizes[0] != X.shape[1]:
         raise ValueError(f"the network has {net.sizes[0]} inputs, the points {X.shape[1]}")

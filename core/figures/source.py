@@ -15,7 +15,7 @@ import numpy as np
 from core.config import RunConfig
 from core.files import printable
 from core.nn.network import Network
-from core.records import read_data, read_metrics, read_run, read_weights
+from core.records import layout, read_data, read_metrics, read_run, read_weights
 
 __all__ = ["FigureSource", "SourceError", "load_source", "series"]
 
@@ -56,7 +56,7 @@ def load_source(path: str | Path) -> FigureSource:
     config = RunConfig.from_dict(info.config)
     rows = read_metrics(path)
     if not any(r.get("loss") is not None for r in rows):
-        raise SourceError(f"run {name} has no metrics yet (metrics.jsonl is empty)")
+        raise SourceError(f"run {name} has no metrics yet ({layout.METRICS} is empty)")
     try:
         X, y = read_data(path)
     except ValueError:

@@ -5,6 +5,7 @@ from core.records.layout import default_runs_root
 from core.records.reader import (
     RunInfo,
     TailReader,
+    has_metrics,
     last_metrics,
     read_data,
     read_metrics,
@@ -27,6 +28,7 @@ __all__ = [
     "TailReader",
     "clean_temp_files",
     "default_runs_root",
+    "has_metrics",
     "last_metrics",
     "read_data",
     "read_metrics",

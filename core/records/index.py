@@ -2,7 +2,8 @@
 
 ``RunsIndex.refresh()`` re-reads only the run directories whose files changed (by
 mtime and size), so a screen may call it a few times a second over hundreds of runs. A
-run whose summary says "running" but whose process is gone shows as "dead"; a damaged
+run whose summary says "running" but whose process is gone shows as "dead"
+(``core.records.liveness`` has the rule); a damaged
 directory shows as "damaged" with the reason and never hides the others.
 No Textual here: the CLI, the sweep table and the runs screen share it.
 """
@@ -21,6 +22,7 @@ from typing import Any
 
 from core.config import ConfigError, parse_field
 from core.records import layout
+from core.records.liveness import liveness
 from core.records.lock import writer_pid
 from core.records.paths import RunsError, entry_problem, run_dir
 from core.records.reader import (
@@ -43,7 +45,6 @@ __all__ = [
     "delete_run",
     "list_runs",
     "newest_live_run",
-    "pid_alive",
     "read_row",
     "rename_run",
     "resolve_run",
@@ -53,7 +54,6 @@ BOOKKEEPING = ("name", "created", "version")
 """config.json keys that are not settings (left out of a config diff)."""
 STARTING_SECONDS = 3.0  # a brand-new directory may lack its files this long
 BATCH_SECONDS = 2.0  # a long first read publishes what it has read this often
-PID_MAX = 2**31 - 1
 
 
 @dataclass
@@ -80,28 +80,14 @@ class RunRow:
     message: str = ""
     """summary.json's message (why a run ended in "error"), printable."""
     attachable: bool = False
-    """Live and serving its control socket: ``bp-tui attach`` gives full control."""
+    """Live and serving its control socket: ``bp-tui attach`` gives full control
+    (``core.records.liveness``)."""
     config: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def alive(self) -> bool:
         """True while the run's process is training it."""
         return self.status == RunState.RUNNING
-
-
-def pid_alive(pid: Any) -> bool:
-    """True if a process with this pid exists (on this machine)."""
-    if isinstance(pid, bool) or not isinstance(pid, int) or not 0 < pid <= PID_MAX:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    except OSError:
-        return False
-    return True
 
 
 def read_row(path: str | Path) -> RunRow:
@@ -148,12 +134,9 @@ def _read_row(path: Path) -> RunRow:
     row.created = printable(c.get("created", s.get("started", "")), 40)
     row.sweep = printable(c.get("sweep", "") or "", 80)
     row.message = printable(s.get("message", "") or "", 200)
-    status = RunState.parse(info.status)
-    if status == RunState.RUNNING:
-        if not pid_alive(s.get("pid")):
-            status = RunState.DEAD
-        else:
-            row.attachable = _serves_socket(info.path)
+    live = liveness(info.path, s)
+    row.status, row.attachable = live.status, live.attachable
+    if RunState.parse(info.status) == RunState.RUNNING:
         last = last_metrics(info.path)
         if last is not None:
             row.epoch = last["epoch"]
@@ -162,16 +145,7 @@ def _read_row(path: Path) -> RunRow:
             row.acc = last.get("acc")
             row.duration = last.get("wall")
             row.lr = last.get("lr") or row.lr
-    row.status = status
     return row
-
-
-def _serves_socket(path: Path) -> bool:
-    """True when the run directory holds its control socket (a cheap check: no connect)."""
-    try:
-        return stat.S_ISSOCK(os.lstat(path / layout.SOCKET).st_mode)
-    except OSError:
-        return False
 
 
 def _run_dirs(root: Path) -> list[os.DirEntry]:

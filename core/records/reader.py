@@ -32,6 +32,7 @@ __all__ = [
     "TailReader",
     "as_float",
     "as_int",
+    "has_metrics",
     "last_metrics",
     "parse_metrics_line",
     "printable",
@@ -163,6 +164,11 @@ def _rows(chunk: bytes) -> list[dict[str, Any]]:
         if row is not None:
             rows.append(row)
     return rows
+
+
+def has_metrics(path: str | Path) -> bool:
+    """True once the run directory ``path`` has its metrics file (its records began)."""
+    return (Path(path) / layout.METRICS).exists()
 
 
 def read_metrics(path: str | Path) -> list[dict[str, Any]]:

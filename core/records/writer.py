@@ -301,6 +301,11 @@ class RunRecorder:
         self.write_summary(RunState.RUNNING)
         return self
 
+    def add_to_config(self, **fields: Any) -> None:
+        """Record ``fields`` in config.json too (a sweep member: the sweep's name)."""
+        self.config.update(fields)
+        write_json_atomic(self.dir / layout.CONFIG, self.config)
+
     def write_summary(self, status: RunState, **fields: Any) -> None:
         """Replace summary.json with the status and any final figures (after a failed
         write it keeps saying "error": RecordError)."""

@@ -1,6 +1,11 @@
 """The run host: the one owner of a live run — its session, its training thread, its
 controls, its journal and its analyst. No Textual here.
 
+Whether the run is paused is one fact, held by its ``Controls`` (the channel the trainer
+obeys). The journal records the run's course (preparing, running, how it ended); the
+state viewers get (``state``, ``poll``) reads ``paused`` from the controls as it is
+handed out, so nothing copies it into the journal and nothing has to keep two in step.
+
 The dashboard makes a host for each run it starts (training in a thread of its own
 process); ``bp-tui train`` and sweep members make one too. Viewers read the journal
 (``poll``) and drive the run through ``command``: in the same process directly, from
@@ -15,6 +20,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +105,14 @@ class RunHost:
 
     @property
     def state(self) -> LiveState:
-        return self.journal.state
+        """The run's state now, as viewers see it (paused read from the controls)."""
+        return self._shown(self.journal.state)
+
+    def _shown(self, state: LiveState) -> LiveState:
+        """``state`` as viewers see it: a running run whose controls hold it is paused."""
+        if state.status == RunState.RUNNING and self.controls.paused:
+            return replace(state, status=RunState.PAUSED)
+        return state
 
     def on_report(self, listener: Callable[[Progress], None]) -> None:
         """Call ``listener(progress)`` in the training thread for every report (the CLI
@@ -137,7 +150,7 @@ class RunHost:
         finally:
             self._unserve()
             self.done.set()
-        return self.journal.state
+        return self.state
 
     def _serve(self) -> None:
         s = self.session
@@ -163,9 +176,7 @@ class RunHost:
                     run_dir=s.recorder.dir if s.recorder is not None else None),
             self.journal, s.net).start()
         self.controls.on_idle = self._offer_snapshot
-        paused = self.controls.paused
-        self.journal.set_state(status=RunState.PAUSED if paused else RunState.RUNNING,
-                               run_name=s.run_name, message="")
+        self.journal.set_state(status=RunState.RUNNING, run_name=s.run_name, message="")
         for p in s.iterate():
             self._publish(p)
             for listener in self._listeners:
@@ -185,8 +196,6 @@ class RunHost:
     def _publish(self, p: Progress) -> None:
         """One journal update per report (a chunk of epochs: ~50 a second)."""
         status = RunState.parse(p.status, RunState.ERROR)
-        if status == RunState.RUNNING and self.controls.paused:
-            status = RunState.PAUSED
         lr = self.controls.pending_lr or p.lr  # a change asked for mid-chunk still shows
         changes: dict[str, Any] = {"status": status, "epoch": p.epoch, "lr": lr,
                                    "elapsed": p.elapsed, "rate": p.epochs_per_s}
@@ -200,8 +209,10 @@ class RunHost:
 
     # ------------------------------------------------------------ viewers
     def poll(self, cursor: Cursor) -> Update:
-        """Everything new since ``cursor`` (see ``Journal.since``)."""
-        return self.journal.since(cursor)
+        """Everything new since ``cursor`` (see ``Journal.since``), its state as
+        viewers see it."""
+        update = self.journal.since(cursor)
+        return replace(update, state=self._shown(update.state))
 
     def want(self, viewer: str, request: ViewRequest) -> None:
         """``viewer`` needs these derived views (renew every few seconds)."""
@@ -222,13 +233,10 @@ class RunHost:
         if name == "lr":
             lr = checked_lr(value)
             self.controls.set_lr(lr)
-            return self.journal.set_state(lr=lr, message=f"lr → {lr:g} from the next epoch")
+            self.journal.set_state(lr=lr, message=f"lr → {lr:g} from the next epoch")
+            return self.state
         getattr(self.controls, name)()
-        if name in ("pause", "step") and status == RunState.RUNNING:
-            return self.journal.set_state(status=RunState.PAUSED)
-        if name == "resume" and status == RunState.PAUSED:
-            return self.journal.set_state(status=RunState.RUNNING)
-        return self.journal.state
+        return self.state
 
     def close(self) -> None:
         """Stop the run (if live) and the analyst; returns at once."""
@@ -237,4 +245,4 @@ class RunHost:
             self.analyst.close()
 
     def __repr__(self) -> str:
-        return f"RunHost({self.journal.state.brief()})"
+        return f"RunHost({self.state.brief()})"

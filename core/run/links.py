@@ -27,6 +27,7 @@ from core.analysis.derived import Deriver, ViewRequest
 from core.config import RunConfig
 from core.nn.network import Network
 from core.records import TailReader, layout, read_data, read_run
+from core.records.liveness import liveness, socket_path
 from core.records.reader import as_float, as_int, parse_metrics_line
 from core.run import wire
 from core.run.analyst import Analyst
@@ -121,7 +122,7 @@ class HostLink:
         """Leave the host running (it owns the run, not the link)."""
 
     def __repr__(self) -> str:
-        return f"HostLink({self.host.journal.state.brief()})"
+        return f"HostLink({self.host.state.brief()})"
 
 
 class SocketLink(_RecordedLink):
@@ -135,7 +136,7 @@ class SocketLink(_RecordedLink):
         self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self._sock.settimeout(timeout)
         try:
-            with socket_address(self.run_dir / layout.SOCKET) as address:
+            with socket_address(socket_path(self.run_dir)) as address:
                 self._sock.connect(address)
         except OSError as exc:
             self._sock.close()
@@ -365,40 +366,35 @@ def _row(r: dict[str, Any]) -> tuple:
 
 
 def _status(info) -> RunState:
+    """The status a run read from its files shows: a live one whose process died
+    shows as it was left (stopped)."""
     if info.damaged:
         return RunState.ERROR
-    text = str(info.summary.get("status", ""))
-    try:
-        status = RunState(text)
-    except ValueError:
-        return RunState.ERROR
-    if status.live:
-        from core.records.index import pid_alive
-
-        if not pid_alive(info.summary.get("pid")):
-            return RunState.STOPPED  # its process died: shown as it was left
-    return status
+    live = liveness(info.path, info.summary)
+    if live.dead:
+        return RunState.STOPPED
+    return RunState.ERROR if live.status == RunState.UNKNOWN else live.status
 
 
 def _files_reason(info) -> str:
     if info.damaged:
         return f"damaged: {info.damaged}"
-    status = str(info.summary.get("status", "unknown"))
-    if status == "running":
-        from core.records.index import pid_alive
-
-        if not pid_alive(info.summary.get("pid")):
-            return "its process died — resume it with bp-tui resume"
+    live = liveness(info.path, info.summary)
+    if live.dead:
+        return "its process died — resume it with bp-tui resume"
+    if live.status.live:
         return "its process offers no control socket — followed from its files"
-    return f"the run has {status}" if status in ("finished", "stopped", "diverged") \
-        else f"the run is {status}"
+    text = str(info.summary.get("status", "unknown"))
+    return f"the run has {text}" if text in ("finished", "stopped", "diverged") \
+        else f"the run is {text}"
 
 
 def open_link(run_dir: str | Path, read_only: bool = False) -> RunLink:
     """The best link to a recorded run: its socket when its process answers, else its
     files (read-only, with the reason)."""
     run_dir = Path(run_dir)
-    if (run_dir / layout.SOCKET).exists():
+    info = read_run(run_dir)
+    if not info.damaged and liveness(run_dir, info.summary).attachable:
         try:
             return SocketLink(run_dir, read_only=read_only)
         except LinkError:

@@ -36,7 +36,6 @@ import numpy as np
 
 from core.config import RunConfig
 from core.files import streams_to
-from core.records import write_json_atomic
 
 __all__ = [
     "HEARTBEAT",
@@ -188,8 +187,7 @@ def _train(cfg: RunConfig, root: str, sweep: str, controls, watch: _Watch) -> di
     rec = session.recorder
     name = rec.name if rec is not None else (cfg.name or sweep)
     if rec is not None:
-        rec.config["sweep"] = sweep
-        write_json_atomic(rec.dir / "config.json", rec.config)
+        rec.add_to_config(sweep=sweep)
     watcher = threading.Thread(target=watch.run, name="bp-tui-member-watch", daemon=True)
     watcher.start()
     from core.run.host import RunHost

@@ -1,7 +1,8 @@
 """Thread-safe controls for a running trainer: pause, resume, step, stop, change lr.
 
 The UI (or a signal handler) calls these from any thread; the trainer reads them at
-every epoch boundary through ``wait_turn`` and ``take_lr``.
+every epoch boundary through ``wait_turn`` and ``take_lr``. Whether a run is paused is
+held here and nowhere else: the run host shows it to viewers by reading ``paused``.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def run_attach(argv: Sequence[str], read_only: bool = False,
         p.error(f"argument RUN: run {path.name} is damaged: {row.damaged}")
     read_only = read_only or getattr(args, "read_only", False)
     try:
-        if row.status == "running" and (path / "control.sock").exists():
+        if row.attachable:
             link = SocketLink(path, read_only=read_only)  # live: its socket or nothing
         else:
             link = open_link(path, read_only=read_only)

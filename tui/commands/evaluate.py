@@ -15,6 +15,7 @@ import sys
 from collections.abc import Sequence
 
 from core.labels import RIGHT, SOFT_ACC
+from core.records import layout
 from tui.commands.common import EXIT_OK, Parser, add_runs_dir_flag, runs_root, typed
 
 __all__ = ["eval_parser", "run_eval"]
@@ -30,7 +31,7 @@ def eval_parser() -> Parser:
     src.add_argument("--data-file", type=typed("data_file"), default=None, metavar="FILE.csv",
                      help="test on the rows x0,x1,label of this CSV file")
     src.add_argument("--train", action="store_true",
-                     help="evaluate on the run's own training points (data.npz)")
+                     help=f"evaluate on the run's own training points ({layout.DATA})")
     p.add_argument("--data", type=typed("data"), default=None, metavar="NAME",
                    help="data set to draw fresh points from (default: the run's)")
     p.add_argument("--n", type=int, default=None,

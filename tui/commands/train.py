@@ -196,12 +196,14 @@ def _end(session, status: str, message: str) -> None:
 
 def _failed(session, exc: OSError) -> int:
     """A write failed: the run's records (RecordError) or stdout (a print)."""
+    from core.records import layout
     from core.records.writer import RecordError
 
     if isinstance(exc, RecordError):
         rec = session.recorder
         marked = rec is not None and rec.error_recorded
-        _say(f"{exc} ({'summary.json says error' if marked else 'summary.json not updated'})")
+        said = "says error" if marked else "not updated"
+        _say(f"{exc} ({layout.SUMMARY} {said})")
         return EXIT_FAILED
     reason = _output_reason(exc)
     _end(session, "error", reason)

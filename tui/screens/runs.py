@@ -229,7 +229,7 @@ class RunsScreen(RunsActions, Screen):
 
     def _update_status(self, shown: int) -> None:
         total = len(self.index.rows)
-        live = sum(r.status == "running" and r.attachable for r in self.index.rows)
+        live = sum(r.attachable for r in self.index.rows)
         arrow = "↓" if self.sort_reverse else "↑"
         row = self.index.get(self.current_name() or "")
         detail = self.query_one("#runs-detail", Static)

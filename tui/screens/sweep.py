@@ -24,6 +24,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from core.analysis.observations import observe
+from core.records import has_metrics
 from core.sweep import (
     MEMBER_COLUMNS,
     PRESETS,
@@ -255,7 +256,7 @@ class SweepScreen(Screen):
         if self.runner is None:
             return
         paths = [self.root / m.name for m in self.runner.members
-                 if (self.root / m.name / "metrics.jsonl").exists()]
+                 if has_metrics(self.root / m.name)]
         if paths:
             self.app.push_screen(OverlayScreen(paths))
 

@@ -17,6 +17,7 @@ from core.records import read_metrics
 from core.records.index import read_row
 from core.run.endpoint import Endpoint, EndpointError, socket_address, socket_alive
 from core.run.host import RunHost
+from core.run.journal import Cursor
 from core.run.links import LinkError, SocketLink
 from core.state import RunState
 from tests.tui.helpers import wait_until
@@ -276,3 +277,21 @@ def test_a_viewer_that_never_reads_holds_up_no_one(live):
     assert live.state.status == RunState.RUNNING
     stuck.close()
     reader.close()
+
+
+def test_paused_is_one_fact_held_by_the_controls(live):
+    """Whether the run is paused is read from its controls as the state is handed out:
+    a pause or resume given to them directly (not as a command) shows at once in the
+    state every viewer gets, and the journal keeps no copy to fall out of step."""
+    live.controls.pause()
+    assert live.state.status == RunState.PAUSED
+    assert live.poll(Cursor()).state.status == RunState.PAUSED
+    time.sleep(0.3)  # the chunk that was training is over and published
+    assert live.journal.state.status == RunState.RUNNING
+    assert live.state.status == RunState.PAUSED
+    live.controls.resume()
+    assert live.state.status == RunState.RUNNING
+    live.command("step")
+    assert live.state.status == RunState.PAUSED
+    live.command("resume")
+    assert live.state.status == RunState.RUNNING

@@ -167,7 +167,7 @@ def detail_line(row: RunRow, label: str = "") -> str:
     if row.status == "error" and row.message:
         return f"✗ {name}: error: {row.message}"
     parts = [name]
-    if row.status == "running" and row.attachable:
+    if row.attachable:
         parts.append("live: enter attaches with full control")
     elif row.status == "running":
         parts.append("says running, but serves no control socket here: enter opens it read-only")
