@@ -13,11 +13,12 @@ from core.nn.network import Network
 from core.run.analyst import Analyst
 from core.run.endpoint import Endpoint
 from core.run.host import RunHost
-from core.run.journal import Journal, LiveState
+from core.run.journal import Cursor, Journal, LiveState
 from core.run.links import FilesLink, HostLink, SocketLink
 from core.run.session import Session
 from core.state import RunState
-from tui.live.controller import RunController
+from core.train.controls import Controls
+from tui.live.controller import Frame, RunController
 
 SHORT = RunConfig(data="xor", hidden=(3,), epochs=30, log_every=10, seed=1, backend="numpy")
 
@@ -106,3 +107,42 @@ def test_analyst_shows_its_viewers() -> None:
     assert repr(analyst) == "Analyst(idle, computed=0, viewers=['dashboard'])"
     analyst.close()
     assert repr(analyst) == "Analyst(closed, computed=0, viewers=['dashboard'])"
+
+
+def test_reprs_are_one_short_line_naming_the_run(runs_root) -> None:
+    """No array, log or message is dumped: every repr of a live run's objects is one
+    line under 200 characters, and each that knows its run names it."""
+    long_message = "diverged: " + "x" * 500
+    state = LiveState(RunState.DIVERGED, epoch=7, epochs=30, lr=0.5, loss=1.25,
+                      run_name="xor-4", message=long_message, lines=9000, rows=9000)
+    journal = Journal(state)
+    journal.add_many(["a line"] * 5000, [(5, 0.5, 50.0, 50.0, 0.1, 0.01)] * 5000,
+                     yhat=np.zeros((10_000, 1)))
+    update = journal.since(Cursor())
+    session = Session(SHORT.with_changes(name="xor-4"), runs_root=runs_root, notify=_quiet)
+    host = RunHost(SHORT.with_changes(name="xor-5"), runs_root=runs_root, notify=_quiet,
+                   serve=False)
+    host.run()
+    controller = RunController(SHORT)
+    controller.state = state
+    frame = Frame(state, long_message, lines=update.lines, yhat=update.yhat)
+    named = {"xor-4": [state, journal, update, session, controller, frame],
+             "xor-5": [host]}
+    for run, objects in named.items():
+        for obj in objects:
+            text = repr(obj)
+            assert "\n" not in text, text
+            assert len(text) < 200, text
+            assert f"run={run!r}" in text, text
+    assert repr(state) == ("LiveState(run='xor-4', epoch=7/30, status=diverged, lr=0.5, "
+                           "loss=1.25)")
+    session.finish(RunState.STOPPED)
+
+
+def test_controls_show_pause_stop_and_a_pending_rate() -> None:
+    controls = Controls()
+    assert repr(controls) == "Controls(paused=False, stop=False)"
+    controls.step(2)
+    controls.set_lr(0.05)
+    controls.stop()
+    assert repr(controls) == "Controls(paused=True, stop=True, steps=2, pending_lr=0.05)"

@@ -100,13 +100,13 @@ class BpTuiApp(App[int]):
     # ------------------------------------------------------------ leaving
     def get_driver_class(self) -> type:
         """Textual's Linux driver with the work-around for a hang on a dead terminal
-        (``tui.process.guarded_driver``); Textual's choice elsewhere."""
+        (``tui.driver.GuardedLinuxDriver``); Textual's choice elsewhere."""
         from textual import constants
 
         if constants.DRIVER is None and sys.platform.startswith("linux"):
-            from tui.process import guarded_driver
+            from tui.driver import GuardedLinuxDriver
 
-            return guarded_driver()
+            return GuardedLinuxDriver
         return super().get_driver_class()
 
     def guard(self) -> UiGuard:

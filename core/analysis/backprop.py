@@ -275,30 +275,45 @@ def backprop_point(net: Network, X: np.ndarray, y: np.ndarray, point: int, loss:
         raise IndexError(f"point {point} is outside the training set (0 … {n - 1})")
     loss = get_loss(loss) if isinstance(loss, str) else loss
     known = optimizer is not None
-    opt = copy.deepcopy(optimizer) if known else make_optimizer(optimizer_name, lr or 0.1)
-    if lr is not None:
-        opt.lr = float(lr)
+    opt = _step_optimizer(optimizer, optimizer_name, lr)
     x = np.asarray(X[point : point + 1], dtype=float)
     t = np.asarray(y, dtype=float).reshape(-1, 1)[point : point + 1]
     with np.errstate(all="ignore"):
         yhat, cache = net.forward(x)
-        grads = net.backprop(cache, t, loss)
-        after = _one_step(net, x, t, opt, loss)
-        layers = []
-        for i in range(net.n_layers):
-            deriv = _derivative(net, cache, i)
-            before = (net.Ws[i], net.Bs[i])
-            layers.append(LayerTrace(
-                i + 1, cache.Zs[i + 1][0], cache.As[i + 1][0], deriv, grads.dZs[i][0],
-                grads.dWs[i], grads.dBs[i], None if grads.dAs[i] is None else grads.dAs[i][0],
-                _updates(i + 1, before, (after.Ws[i], after.Bs[i])),
-                _check(net, x, t, loss, i, grads.dWs[i], grads.dBs[i], point)))
+        layers = _layer_traces(net, x, t, loss, opt, cache, point)
         dyhat = float(loss.dyhat(yhat, t)[0, 0])
     return PointBackprop(
         int(epoch), int(point), n, tuple(float(v) for v in x[0]), float(t[0, 0]),
         float(yhat[0, 0]), loss.value(yhat, t), dyhat, float(opt.lr), opt.name, known,
         int(optimizer.t[0]) if known else 0, net.act.name, loss.name, tuple(net.sizes),
-        tuple(layers))
+        layers)
+
+
+def _step_optimizer(optimizer: Optimizer | None, name: str, lr: float | None) -> Optimizer:
+    """The optimiser for the one-step update: a copy of the run's (never stepped), or a
+    fresh ``name`` at ``lr`` (0.1 if None); ``lr`` overrides the copy's rate."""
+    opt = copy.deepcopy(optimizer) if optimizer is not None else make_optimizer(name, lr or 0.1)
+    if lr is not None:
+        opt.lr = float(lr)
+    return opt
+
+
+def _layer_traces(net: Network, x: np.ndarray, t: np.ndarray, loss: Loss, opt: Optimizer,
+                  cache, point: int) -> tuple[LayerTrace, ...]:
+    """Each layer's forward values, gradients, one-step update and gradient check for the
+    point x (1, 2), target t (1, 1), from the forward pass's ``cache``."""
+    grads = net.backprop(cache, t, loss)
+    after = _one_step(net, x, t, opt, loss)
+    layers = []
+    for i in range(net.n_layers):
+        before = (net.Ws[i], net.Bs[i])
+        layers.append(LayerTrace(
+            i + 1, cache.Zs[i + 1][0], cache.As[i + 1][0], _derivative(net, cache, i),
+            grads.dZs[i][0], grads.dWs[i], grads.dBs[i],
+            None if grads.dAs[i] is None else grads.dAs[i][0],
+            _updates(i + 1, before, (after.Ws[i], after.Bs[i])),
+            _check(net, x, t, loss, i, grads.dWs[i], grads.dBs[i], point)))
+    return tuple(layers)
 
 
 def optimizer_with_state(name: str, lr: float, momentum: float, size: int,

@@ -173,6 +173,20 @@ def yhat_figure(panel: Panel, title: str, pixels: int = RESOLUTION) -> Any:
     ramp = LinearSegmentedColormap.from_list("bp-yhat", ["#ffffff", "#7f9ccc"])
     image = ax.imshow(field, extent=bounds, origin="upper", cmap=ramp, vmin=0, vmax=1,
                       interpolation="bilinear", zorder=0)
+    _yhat_lines(ax, field, bounds)
+    _points(ax, panel.X, panel.y)
+    _ring(ax, panel.X, panel.wrong)
+    _square(ax, bounds)
+    _axes_labels(ax)
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, shrink=0.85, label="ŷ (network output, 0 to 1)")
+    _yhat_legend(fig, ax)
+    return fig
+
+
+def _yhat_lines(ax, field: np.ndarray, bounds: Bounds) -> None:
+    """The ŷ = 0.25 / 0.5 / 0.75 lines the field crosses (0.5 solid and labelled, the
+    others dashed; the others labelled only when 0.5 is not crossed)."""
     levels = [v for v in (0.25, 0.5, 0.75) if field.min() < v <= field.max()]
     if levels:
         lines = ax.contour(field, levels=levels, extent=bounds, origin="upper",
@@ -181,12 +195,10 @@ def yhat_figure(panel: Panel, title: str, pixels: int = RESOLUTION) -> Any:
                            linestyles=["-" if v == 0.5 else "--" for v in levels], zorder=1)
         ax.clabel(lines, levels=[v for v in levels if v == 0.5] or levels, fmt="ŷ = %.2g",
                   fontsize=6)
-    _points(ax, panel.X, panel.y)
-    _ring(ax, panel.X, panel.wrong)
-    _square(ax, bounds)
-    _axes_labels(ax)
-    ax.set_title(title)
-    fig.colorbar(image, ax=ax, shrink=0.85, label="ŷ (network output, 0 to 1)")
+
+
+def _yhat_legend(fig, ax) -> None:
+    """The figure's legend: the points' labels, then the two kinds of ŷ line."""
     from matplotlib.lines import Line2D
 
     handles, labels = ax.get_legend_handles_labels()
@@ -194,7 +206,6 @@ def yhat_figure(panel: Panel, title: str, pixels: int = RESOLUTION) -> Any:
                 Line2D([], [], color="black", linewidth=0.5, linestyle="--")]
     labels += ["ŷ = 0.5", "ŷ = 0.25, 0.75"]
     fig.legend(handles, labels, loc="outside lower center", ncols=3)
-    return fig
 
 
 def boundary_grid(panels: Sequence[Panel], title: str, pixels: int = 100) -> Any:

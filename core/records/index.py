@@ -122,18 +122,7 @@ def _read_row(path: Path) -> RunRow:
         return _damaged(path, info.damaged, info.config)
     row = RunRow(info.path.name, info.path, config=info.config)
     c, s = info.config, info.summary
-    row.data = printable(c.get("data", ""), 32)
-    row.hidden = printable(",".join(str(h) for h in c.get("hidden", [])), 120)
-    row.activation = printable(c.get("activation", ""), 32)
-    row.optimizer = printable(c.get("optimizer", ""), 32)
-    row.lr = as_float(s.get("lr", c.get("lr")))
-    row.epochs = as_int(c.get("epochs"), 0)
-    row.epoch = as_int(s.get("epoch"), 0)
-    row.loss, row.soft_acc, row.acc = (as_float(s.get(k)) for k in ("loss", "soft_acc", "acc"))
-    row.duration = as_float(s.get("duration"))
-    row.created = printable(c.get("created", s.get("started", "")), 40)
-    row.sweep = printable(c.get("sweep", "") or "", 80)
-    row.message = printable(s.get("message", "") or "", 200)
+    _fill_from_files(row, c, s)
     live = liveness(info.path, s)
     row.status, row.attachable = live.status, live.attachable
     if RunState.parse(info.status) == RunState.RUNNING:
@@ -146,6 +135,23 @@ def _read_row(path: Path) -> RunRow:
             row.duration = last.get("wall")
             row.lr = last.get("lr") or row.lr
     return row
+
+
+def _fill_from_files(row: RunRow, c: dict, s: dict) -> None:
+    """Set the row's settings and figures from config.json ``c`` and summary.json ``s``
+    (text made printable and bounded, numbers coerced)."""
+    row.data = printable(c.get("data", ""), 32)
+    row.hidden = printable(",".join(str(h) for h in c.get("hidden", [])), 120)
+    row.activation = printable(c.get("activation", ""), 32)
+    row.optimizer = printable(c.get("optimizer", ""), 32)
+    row.lr = as_float(s.get("lr", c.get("lr")))
+    row.epochs = as_int(c.get("epochs"), 0)
+    row.epoch = as_int(s.get("epoch"), 0)
+    row.loss, row.soft_acc, row.acc = (as_float(s.get(k)) for k in ("loss", "soft_acc", "acc"))
+    row.duration = as_float(s.get("duration"))
+    row.created = printable(c.get("created", s.get("started", "")), 40)
+    row.sweep = printable(c.get("sweep", "") or "", 80)
+    row.message = printable(s.get("message", "") or "", 200)
 
 
 def _run_dirs(root: Path) -> list[os.DirEntry]:

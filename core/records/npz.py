@@ -75,25 +75,39 @@ class NpzArchive:
             with self._zf.open(info) as fh:
                 shape, fortran, dtype = _header(fh, name)
                 _check(name, shape, dtype, kinds, ndim)
-                count = math.prod(shape)
-                if count > self.budget:
-                    raise NpzError(f"member {name} claims shape {shape}, over the limit "
-                                   f"of {self.limit:,} numbers per file")
-                nbytes = count * dtype.itemsize
-                if nbytes > max_bytes:
-                    raise NpzError(f"member {name} claims {nbytes:,} bytes, over the limit "
-                                   f"of {max_bytes:,}")
-                self.budget -= count
-                data = fh.read(nbytes)
+                data = fh.read(self._claim(name, shape, dtype, max_bytes))
         except NpzError:
             raise
         except _ZIP_ERRORS as exc:
             raise NpzError(f"member {name} is not readable ({_why(exc)})") from None
-        if len(data) < nbytes:
-            raise NpzError(f"member {name} is truncated")
-        arr = np.frombuffer(data, dtype=dtype, count=count)
-        arr = arr.reshape(shape, order="F" if fortran else "C")
-        return arr.copy() if dtype.kind == "U" else arr.astype(np.float64)
+        return _array(name, data, shape, fortran, dtype)
+
+    def _claim(self, name: str, shape: tuple[int, ...], dtype: np.dtype,
+               max_bytes: int) -> int:
+        """The bytes member ``name`` of ``shape`` and ``dtype`` takes, taken from the
+        file's budget of numbers; NpzError if over the budget or over ``max_bytes``."""
+        count = math.prod(shape)
+        if count > self.budget:
+            raise NpzError(f"member {name} claims shape {shape}, over the limit "
+                           f"of {self.limit:,} numbers per file")
+        nbytes = count * dtype.itemsize
+        if nbytes > max_bytes:
+            raise NpzError(f"member {name} claims {nbytes:,} bytes, over the limit "
+                           f"of {max_bytes:,}")
+        self.budget -= count
+        return nbytes
+
+
+def _array(name: str, data: bytes, shape: tuple[int, ...], fortran: bool,
+           dtype: np.dtype) -> np.ndarray:
+    """The member's bytes as an array of ``shape``: float64, or as stored for kind "U";
+    NpzError if they are fewer than the shape needs (truncated)."""
+    count = math.prod(shape)
+    if len(data) < count * dtype.itemsize:
+        raise NpzError(f"member {name} is truncated")
+    arr = np.frombuffer(data, dtype=dtype, count=count)
+    arr = arr.reshape(shape, order="F" if fortran else "C")
+    return arr.copy() if dtype.kind == "U" else arr.astype(np.float64)
 
 
 def _why(exc: BaseException) -> str:

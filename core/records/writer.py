@@ -121,19 +121,8 @@ class RunRecorder:
         name: str | None = None,
         checkpoint_seconds: float = CHECKPOINT_SECONDS,
     ) -> None:
-        root = Path(root)
-        try:
-            root.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise RecordError(f"cannot create the runs directory {root}: {_why(exc)}",
-                              exc.errno) from None
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        base = name or f"{stamp}-{config.get('data', 'run')}"
-        try:
-            self.dir = _unique_dir(root, base)
-        except OSError as exc:
-            raise RecordError(f"cannot make a run directory under {root}: {_why(exc)}",
-                              exc.errno) from None
+        self.dir = _new_run_dir(Path(root), name or f"{stamp}-{config.get('data', 'run')}")
         self.name = self.dir.name
         self.started = time.time()
         self.checkpoint_seconds = checkpoint_seconds
@@ -145,6 +134,11 @@ class RunRecorder:
         self.config = {**config, "name": self.name, "version": __version__, "created": _now_iso()}
         self._metrics = self._log = None
         self._lock: RunLock | None = None
+        self._open(X, y)
+
+    def _open(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Lock the new directory and write its first files; on failure remove it
+        (RecordError for an OSError)."""
         try:
             self._lock = RunLock.acquire(self.dir)
             self._start(X, y)
@@ -338,6 +332,21 @@ def _why(exc: OSError) -> str:
         return exc.strerror
     text = str(exc)
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _new_run_dir(root: Path, base: str) -> Path:
+    """A new directory named ``base`` (or ``base-2``, ``base-3``…) under ``root``, made
+    with ``root`` if need be; RecordError saying which could not be made."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RecordError(f"cannot create the runs directory {root}: {_why(exc)}",
+                          exc.errno) from None
+    try:
+        return _unique_dir(root, base)
+    except OSError as exc:
+        raise RecordError(f"cannot make a run directory under {root}: {_why(exc)}",
+                          exc.errno) from None
 
 
 def _unique_dir(root: Path, base: str) -> Path:

@@ -55,7 +55,19 @@ def _points_panel(title: str, pts: Points, src: FigureSource | None) -> Panel:
 
 
 def _makers(rep: Reproduction) -> dict[str, FigureMaker]:
+    """Every report figure that ``rep``'s runs can draw: PREFIX + key → its maker."""
     sources = _sources(rep)
+    makers = _run_makers(sources)
+    makers.update(_comparison_makers(rep, sources))
+    if "stuck" in sources:
+        own = run_figures(sources["stuck"])
+        makers["stuck-accuracy"] = own[f"{sources['stuck'].name}-accuracy"]
+    makers.update(_points_makers(rep, sources))
+    return {PREFIX + k: m for k, m in makers.items()}
+
+
+def _run_makers(sources: dict[str, FigureSource]) -> dict[str, FigureMaker]:
+    """The linear and XOR runs' prediction (if their points can be drawn) and loss."""
     makers: dict[str, FigureMaker] = {}
     for label in ("linear", "xor"):
         src = sources.get(label)
@@ -68,6 +80,13 @@ def _makers(rep: Reproduction) -> dict[str, FigureMaker]:
             panel = Panel.of(title, src.X, src.y, src.net)
             makers[f"{label}-prediction"] = lambda p=panel: pair_figure(p, p.title)
         makers[f"{label}-loss"] = own[f"{src.name}-loss"]
+    return makers
+
+
+def _comparison_makers(rep: Reproduction,
+                       sources: dict[str, FigureSource]) -> dict[str, FigureMaker]:
+    """Each compared section's figures (``_COMPARED``), when it has two runs or more."""
+    makers: dict[str, FigureMaker] = {}
     for s in rep.sections:
         subject, kinds = _COMPARED.get(s.key, ("", ()))
         runs = [sources[r.label] for r in s.runs if r.label in sources]
@@ -75,9 +94,12 @@ def _makers(rep: Reproduction) -> dict[str, FigureMaker]:
             compared = comparison_figures(runs, prefix=s.key, subject=subject)
             makers.update({f"{s.key}-{k}": compared[f"{s.key}-{k}"] for k in kinds
                            if f"{s.key}-{k}" in compared})
-    if "stuck" in sources:
-        own = run_figures(sources["stuck"])
-        makers["stuck-accuracy"] = own[f"{sources['stuck'].name}-accuracy"]
+    return makers
+
+
+def _points_makers(rep: Reproduction, sources: dict[str, FigureSource]) -> dict[str, FigureMaker]:
+    """The fresh test points and the random-points boundary, when ``rep`` has them."""
+    makers: dict[str, FigureMaker] = {}
     if rep.fresh is not None:
         panel = _points_panel(f"The linear model on {len(rep.fresh.y)} fresh points",
                               rep.fresh, sources.get("linear"))
@@ -88,7 +110,7 @@ def _makers(rep: Reproduction) -> dict[str, FigureMaker]:
                   for lb, pts in rep.boundary.items()]
         makers["boundary"] = lambda: sample_figure(
             panels, f"Answers on {BOUNDARY_N:,} random points")
-    return {PREFIX + k: m for k, m in makers.items()}
+    return makers
 
 
 def report_figures(rep: Reproduction, out: str | Path, formats: Sequence[str] = FORMATS,

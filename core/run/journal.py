@@ -79,6 +79,12 @@ class LiveState:
         return (f"run={self.run_name!r}, epoch={self.epoch}/{self.epochs}, "
                 f"status={self.status.value}")
 
+    def __repr__(self) -> str:
+        """``LiveState(run='xor-1', epoch=600/600, status=finished, lr=0.1, loss=0.0123)``
+        (the message and the counts left out: one short line)."""
+        loss = "" if self.loss is None else f", loss={self.loss:.4g}"
+        return f"LiveState({self.brief()}, lr={self.lr:g}{loss})"
+
 
 @dataclass(frozen=True)
 class Cursor:
@@ -97,10 +103,10 @@ class Update:
 
     state: LiveState
     cursor: Cursor
-    lines: tuple[str, ...] = ()
-    rows: tuple[Row, ...] = ()
-    yhat: np.ndarray | None = None
-    views: Any = None
+    lines: tuple[str, ...] = field(default=(), repr=False)
+    rows: tuple[Row, ...] = field(default=(), repr=False)
+    yhat: np.ndarray | None = field(default=None, repr=False)
+    views: Any = field(default=None, repr=False)
     skipped: int = 0
 
 

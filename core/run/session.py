@@ -75,6 +75,52 @@ def build_data(config: RunConfig, rng: np.random.Generator) -> Dataset:
     return generate(config.data, config.n, config.noise, rng)
 
 
+def _build(config: RunConfig) -> tuple[Dataset, Network, np.random.Generator]:
+    """The config's data, its initial network and the shuffling generator; SetupError
+    naming the setting at fault (bad settings, data, weights, or too big a network)."""
+    try:
+        config.validate()
+        _, init_rng, shuffle_rng = seeded_rngs(config.seed)
+        data = build_data(config, seeded_rngs(config.data_seed_or_seed)[0])
+        if config.batch_size > len(data):
+            raise ConfigError(
+                "batch_size", f"at most the number of training points ({len(data)})")
+        return data, _initial_network(config, init_rng), shuffle_rng
+    except ConfigError as exc:
+        raise SetupError(str(exc), exc.field, exc.reason) from None
+    except DataError as exc:
+        raise SetupError(str(exc), "data_file" if config.data_file else "data") from None
+    except WeightsError as exc:
+        raise SetupError(str(exc), "init_weights") from None
+
+
+def _initial_network(config: RunConfig, init_rng: np.random.Generator) -> Network:
+    """The network drawn from ``init_rng``, or loaded from ``config.init_weights``
+    (WeightsError if they do not fit); SetupError "hidden" if it does not fit in memory."""
+    try:
+        net = Network(config.hidden, config.activation, config.init, init_rng)
+    except MemoryError:
+        reason = "the weights do not fit in memory"
+        raise SetupError(f"hidden: {reason}", "hidden", reason) from None
+    if config.init_weights:
+        named, _ = load_weights(config.init_weights)
+        check_shapes(config.init_weights, named, net.sizes)
+        net.set_params(named)
+    return net
+
+
+def _lock(run_dir: Path) -> RunLock:
+    """The run's write lock; SetupError (field "run") if another process holds it or it
+    cannot be made."""
+    try:
+        return RunLock.acquire(run_dir)
+    except RunBusy as exc:
+        raise SetupError(str(exc), "run") from None
+    except OSError as exc:
+        raise SetupError(f"run {run_dir.name}: cannot lock it for writing "
+                         f"({exc.strerror or exc})", "run") from None
+
+
 class Session:
     """Everything one run needs, ready to ``iterate()``. Raises SetupError on bad settings."""
 
@@ -87,36 +133,21 @@ class Session:
         notify: Callable[[str], None] = stderr_notify,
         timer: Callable[[], float] = time.perf_counter,
     ) -> None:
-        try:
-            config.validate()
-            _, init_rng, shuffle_rng = seeded_rngs(config.seed)
-            data = build_data(config, seeded_rngs(config.data_seed_or_seed)[0])
-            if config.batch_size > len(data):
-                raise ConfigError(
-                    "batch_size", f"at most the number of training points ({len(data)})")
-            try:
-                net = Network(config.hidden, config.activation, config.init, init_rng)
-            except MemoryError:
-                reason = "the weights do not fit in memory"
-                raise SetupError(f"hidden: {reason}", "hidden", reason) from None
-            if config.init_weights:
-                named, _ = load_weights(config.init_weights)
-                check_shapes(config.init_weights, named, net.sizes)
-                net.set_params(named)
-        except ConfigError as exc:
-            raise SetupError(str(exc), exc.field, exc.reason) from None
-        except DataError as exc:
-            raise SetupError(str(exc), "data_file" if config.data_file else "data") from None
-        except WeightsError as exc:
-            raise SetupError(str(exc), "init_weights") from None
+        data, net, shuffle_rng = _build(config)
         self._setup(config, data, net, shuffle_rng, controls, notify, timer)
         if record:
-            root = Path(runs_root) if runs_root is not None else default_runs_root()
-            cfg = {**config.to_dict(), "backend_used": self.backend, "n_points": len(data)}
-            try:
-                self.recorder = RunRecorder(root, cfg, data.X, data.y, config.name)
-            except OSError as exc:
-                raise SetupError(f"runs-dir: {exc}", "runs_dir", str(exc)) from None
+            self._open_recorder(runs_root)
+
+    def _open_recorder(self, runs_root: str | Path | None) -> None:
+        """Start recording under ``runs_root`` (default: the usual root); SetupError
+        (field "runs_dir") when the run's directory cannot be made."""
+        root = Path(runs_root) if runs_root is not None else default_runs_root()
+        config, data = self.config, self.data
+        cfg = {**config.to_dict(), "backend_used": self.backend, "n_points": len(data)}
+        try:
+            self.recorder = RunRecorder(root, cfg, data.X, data.y, config.name)
+        except OSError as exc:
+            raise SetupError(f"runs-dir: {exc}", "runs_dir", str(exc)) from None
 
     def _setup(self, config, data, net, shuffle_rng, controls, notify, timer) -> None:
         self.config, self.data, self.net = config, data, net
@@ -148,35 +179,33 @@ class Session:
         "epochs") when it cannot be resumed; nothing is written then."""
         run_dir = Path(run_dir)
         _load_resumable(run_dir, epochs)  # everything checked before the lock is made
-        try:
-            lock = RunLock.acquire(run_dir)
-        except RunBusy as exc:
-            raise SetupError(str(exc), "run") from None
-        except OSError as exc:
-            raise SetupError(f"run {run_dir.name}: cannot lock it for writing "
-                             f"({exc.strerror or exc})", "run") from None
+        lock = _lock(run_dir)
         try:  # read again under the lock: another writer may have moved it on
             run, target = _load_resumable(run_dir, epochs)
-            ckpt, info = run.checkpoint, run.info
-            config = RunConfig.from_dict(info.config).with_changes(epochs=target)
-            try:
-                net = Network.from_params(ckpt.named, config.activation, config.hidden)
-            except ValueError as exc:
-                raise SetupError(f"run {run_dir.name}: the checkpoint does not fit its "
-                                 f"config ({exc})", "run") from None
-            data = Dataset(info.config.get("data", "data"), run.X, run.y)
             self = cls.__new__(cls)
-            self._setup(config, data, net, np.random.default_rng(), controls, notify, timer)
-            self.trainer.restore(ckpt.state)
-            self._row_epoch = ckpt.epoch if self.trainer.scheduled(ckpt.epoch) else None
-            disk = {**info.config, "epochs": target}
-            self.recorder = RunRecorder.resume(run_dir, disk, ckpt.metrics_bytes,
-                                               ckpt.log_bytes, lock=lock)
+            self._continue(run, target, controls, notify, timer)
+            disk = {**run.info.config, "epochs": target}
+            self.recorder = RunRecorder.resume(run_dir, disk, run.checkpoint.metrics_bytes,
+                                               run.checkpoint.log_bytes, lock=lock)
         except BaseException:
             lock.release()
             raise
-        self.recorder.log([f"***** Training resumed at epoch {ckpt.epoch} *****"])
+        self.recorder.log([f"***** Training resumed at epoch {run.checkpoint.epoch} *****"])
         return self
+
+    def _continue(self, run: Resumable, target: int, controls, notify, timer) -> None:
+        """Set up from a recorded run's checkpoint, to train on to epoch ``target``."""
+        ckpt, info = run.checkpoint, run.info
+        config = RunConfig.from_dict(info.config).with_changes(epochs=target)
+        try:
+            net = Network.from_params(ckpt.named, config.activation, config.hidden)
+        except ValueError as exc:
+            raise SetupError(f"run {info.name}: the checkpoint does not fit its "
+                             f"config ({exc})", "run") from None
+        data = Dataset(info.config.get("data", "data"), run.X, run.y)
+        self._setup(config, data, net, np.random.default_rng(), controls, notify, timer)
+        self.trainer.restore(ckpt.state)
+        self._row_epoch = ckpt.epoch if self.trainer.scheduled(ckpt.epoch) else None
 
     @property
     def run_name(self) -> str:

@@ -102,3 +102,13 @@ class Controls:
         with self._cond:
             lr, self._lr = self._lr, None
             return lr
+
+    def __repr__(self) -> str:
+        """``Controls(paused=True, stop=False, steps=2, pending_lr=0.05)`` (read without
+        the lock; steps and pending_lr only when there are some)."""
+        words = [f"paused={self._paused}", f"stop={self.stopped}"]
+        if self._steps:
+            words.append(f"steps={self._steps}")
+        if self._lr is not None:
+            words.append(f"pending_lr={self._lr:g}")
+        return f"Controls({', '.join(words)})"

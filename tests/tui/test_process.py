@@ -17,8 +17,10 @@ from textual.app import App
 from textual.drivers._writer_thread import WriterThread
 from textual.drivers.linux_driver import LinuxDriver
 
+from tui import driver as driver_module
 from tui import process
-from tui.process import UiGuard, Watchdog, guarded_driver
+from tui.driver import GuardedLinuxDriver
+from tui.process import UiGuard, Watchdog
 
 BOUND = 10.0  # seconds a call that must not block gets before the test fails
 
@@ -86,7 +88,7 @@ async def test_textual_own_driver_blocks_on_a_dead_writer(driver_for):
 
 
 async def test_writes_and_close_after_the_writer_died_never_block(driver_for):
-    driver = driver_for(guarded_driver(), DeadTerminal())
+    driver = driver_for(GuardedLinuxDriver, DeadTerminal())
     driver.write("x")
     driver._writer_thread.join(BOUND)
     assert _finishes(lambda: (_frames(driver), driver.stop_application_mode(),
@@ -97,7 +99,7 @@ async def test_mute_frees_a_write_waiting_on_a_stuck_terminal(driver_for):
     """A live writer stuck on the terminal: writes wait (frames are not dropped for a slow
     link) until a hangup mutes the driver; then they return and close does not wait."""
     terminal = StuckTerminal()
-    driver = driver_for(guarded_driver(), terminal)
+    driver = driver_for(GuardedLinuxDriver, terminal)
     writes = threading.Thread(target=_frames, args=(driver,), daemon=True)
     writes.start()
     writes.join(0.5)
@@ -112,11 +114,11 @@ async def test_mute_frees_a_write_waiting_on_a_stuck_terminal(driver_for):
 async def test_a_muted_driver_ignores_job_control(driver_for, monkeypatch):
     """After a hangup the SIGCONT that comes with it must not start a new UI, and a late
     Ctrl-Z must not stop the process."""
-    driver = driver_for(guarded_driver(), io.StringIO())
+    driver = driver_for(GuardedLinuxDriver, io.StringIO())
     driver.mute()
     called = []
     monkeypatch.setattr(LinuxDriver, "resume_application_mode", lambda self: called.append(1))
-    monkeypatch.setattr(process, "_stop_job", lambda: called.append(2))
+    monkeypatch.setattr(driver_module, "_stop_job", lambda: called.append(2))
     driver._sigcont_application()
     driver._sigtstp_application()
     assert called == []
@@ -147,7 +149,7 @@ async def test_a_hangup_frees_the_main_thread_blocked_on_the_terminal(driver_for
     the watchdog with the plan's status and leaves the app to the loop."""
     monkeypatch.setattr(process, "streams_to", lambda *a, **k: None)  # keep pytest's fds
     terminal = StuckTerminal()
-    driver = driver_for(guarded_driver(), terminal)
+    driver = driver_for(GuardedLinuxDriver, terminal)
     app = type("FakeApp", (), {"_driver": driver})()
     armed: list = []
     dog = Watchdog(grace=BOUND * 10, exit=armed.append)
@@ -179,7 +181,7 @@ async def test_the_hangup_handler_takes_no_lock(driver_for, monkeypatch):
     (the long tier's lifecycle test, once in a few hundred). Here the thread that runs
     the handler holds both locks, as the interrupted main thread would."""
     monkeypatch.setattr(process, "streams_to", lambda *a, **k: None)  # keep pytest's fds
-    driver = driver_for(guarded_driver(), io.StringIO())
+    driver = driver_for(GuardedLinuxDriver, io.StringIO())
     app = type("FakeApp", (), {"_driver": driver})()
     exited = threading.Event()
     dog = Watchdog(grace=0.01, exit=lambda status: exited.set())

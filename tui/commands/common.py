@@ -104,7 +104,14 @@ def add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", type=_preset_name, default=None, metavar="NAME",
                    help="start from one of the report's runs: linear-run, xor-run, "
                         "hidden-units, learning-rates, stuck (other flags override it)")
-    g = p.add_argument_group("data")
+    _add_data_flags(p.add_argument_group("data"), d)
+    _add_network_flags(p.add_argument_group("network"), d)
+    _add_training_flags(p.add_argument_group("training"), d)
+    _add_record_flags(p.add_argument_group("records"))
+
+
+def _add_data_flags(g, d: RunConfig) -> None:
+    """--data, --n, --noise, --seed, --data-file (defaults from ``d``)."""
     g.add_argument("--data", type=typed("data"), default=d.data, metavar="NAME",
                    help=f"data set: {', '.join(DATASETS)} (default {d.data})")
     g.add_argument("--n", type=typed("n"), default=None,
@@ -115,7 +122,10 @@ def add_run_flags(p: argparse.ArgumentParser) -> None:
                    help=f"seed for data, initial weights and shuffling (default {d.seed})")
     g.add_argument("--data-file", type=typed("data_file"), default=None, metavar="FILE.csv",
                    help="train on a CSV of x0,x1,label rows instead of a generator")
-    g = p.add_argument_group("network")
+
+
+def _add_network_flags(g, d: RunConfig) -> None:
+    """--hidden, --activation, --init, --init-weights (defaults from ``d``)."""
     g.add_argument("--hidden", nargs="+", default=None, metavar="H",
                    help="hidden layer sizes, e.g. --hidden 64 64 or --hidden 256,512")
     g.add_argument("--activation", type=typed("activation"), default=d.activation,
@@ -125,7 +135,11 @@ def add_run_flags(p: argparse.ArgumentParser) -> None:
                    help="initial weights: normal (N(0,1), the report's), xavier, he")
     g.add_argument("--init-weights", type=typed("init_weights"), default=None,
                    metavar="FILE.npz", help="start from W1…Wk, B1…Bk in this .npz file")
-    g = p.add_argument_group("training")
+
+
+def _add_training_flags(g, d: RunConfig) -> None:
+    """--loss, --optimizer, --lr, --momentum, --epochs and the rest of the training
+    settings (defaults from ``d``)."""
     g.add_argument("--loss", type=typed("loss"), default=d.loss, metavar="NAME",
                    help="mse (the report's Σ(y−ŷ)²) or bce")
     g.add_argument("--optimizer", type=typed("optimizer"), default=d.optimizer,
@@ -146,7 +160,10 @@ def add_run_flags(p: argparse.ArgumentParser) -> None:
                         "the report's)")
     g.add_argument("--backend", type=typed("backend"), default=d.backend, metavar="NAME",
                    help=f"training engine: {', '.join(BACKENDS)} (default auto: compiled)")
-    g = p.add_argument_group("records")
+
+
+def _add_record_flags(g) -> None:
+    """--runs-dir, --name, --no-record."""
     g.add_argument("--runs-dir", default=None, metavar="DIR",
                    help="where runs are recorded (default $BP_TUI_RUNS or "
                         "~/.local/share/bp-tui/runs)")

@@ -80,11 +80,26 @@ def _runs(p: Parser, root: Path, names: Sequence[str]) -> list[Path]:
 
 def run_figures_command(argv: Sequence[str]) -> int:
     """``bp-tui figures``: check everything, then draw and write the figures."""
-    from core.figures import FiguresUnavailable, SourceError, parse_formats, write_figures
-    from core.records.paths import RunsError, check_export_target
-
     p = figures_parser()
     args = p.parse_args(argv)
+    formats, dpi, paths = _checked(p, args)
+    written = _write(p, args.out, paths, formats, dpi)
+    if written is None:
+        return EXIT_FAILED
+    for path in written:
+        print(path)
+    what = "its figures" if len(paths) == 1 else f"{len(paths)} runs compared"
+    print(f"bp-tui: wrote {len(written)} files ({what}) into {printable(args.out, 200)}",
+          file=sys.stderr)
+    return EXIT_OK
+
+
+def _checked(p: Parser, args) -> tuple[tuple[str, ...], int, list[Path]]:
+    """The formats, the dpi and the runs' directories, every flag checked (exit 2
+    naming the first one wrong, an output folder ``export`` would refuse included)."""
+    from core.figures import parse_formats
+    from core.records.paths import RunsError, check_export_target
+
     try:
         formats = parse_formats(args.format)
     except ValueError as exc:
@@ -96,23 +111,26 @@ def run_figures_command(argv: Sequence[str]) -> int:
         check_export_target(args.out, root, paths)
     except RunsError as exc:
         p.error(f"argument --out: {str(exc).replace('export somewhere', 'write somewhere')}")
+    return formats, dpi, paths
+
+
+def _write(p: Parser, out: str, paths: list[Path], formats, dpi: int) -> list | None:
+    """Draw and write the figures into ``out``: the files written, or None (said on
+    stderr) without a working matplotlib or with a full disk; a run that cannot be
+    drawn or a folder that cannot be written exits 2."""
+    from core.figures import FiguresUnavailable, SourceError, write_figures
+
     try:
-        written = write_figures(paths, args.out, formats, dpi)
+        return write_figures(paths, out, formats, dpi)
     except FiguresUnavailable as exc:
         print(f"bp-tui figures: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return None
     except SourceError as exc:
         p.error(f"argument RUN: {exc}")
     except OSError as exc:
         if exc.errno in DISK_FULL:
-            print(f"bp-tui figures: cannot write into {printable(args.out, 200)}: "
+            print(f"bp-tui figures: cannot write into {printable(out, 200)}: "
                   f"{exc.strerror}", file=sys.stderr)
-            return EXIT_FAILED
-        p.error(f"argument --out: cannot write into {printable(args.out, 200)}: "
+            return None
+        p.error(f"argument --out: cannot write into {printable(out, 200)}: "
                 f"{exc.strerror or exc}")
-    for path in written:
-        print(path)
-    what = "its figures" if len(paths) == 1 else f"{len(paths)} runs compared"
-    print(f"bp-tui: wrote {len(written)} files ({what}) into {printable(args.out, 200)}",
-          file=sys.stderr)
-    return EXIT_OK

@@ -77,16 +77,32 @@ def _figures(rep, out: Path, workers: int) -> tuple[dict[str, str], str | None]:
 
 def run_reproduce(argv: Sequence[str]) -> int:
     """``bp-tui reproduce``: train, gather, write OUT/report.md."""
-    from core.reproduce import gather, plan, start_plan
-    from core.sweep import SweepError, local_executor
-    from tui.commands.sweep import Interrupts, follow, leave_now
-    from tui.report.markdown import write_report
+    from core.reproduce import gather, plan
 
     p = reproduce_parser()
     args = p.parse_args(argv)
     workers = _workers(p, args.workers)
     out, root = _folders(p, args)
     the_plan = plan(quick=args.quick)
+    start = time.monotonic()
+    runner, members, interrupts = _train(p, the_plan, root, workers, args.quiet)
+    if runner.cancelled:
+        print("bp-tui: reproduction cancelled; no report written", file=sys.stderr)
+        return interrupts.status
+    where = f"{workers} worker process{'es' if workers != 1 else ''}"
+    rep = gather(the_plan, runner, members, args.quick, where, time.monotonic() - start)
+    no_figures = _write(rep, out, workers, args.no_figures, start)
+    return _outcome(runner, no_figures)
+
+
+def _train(p: Parser, the_plan, root: Path, workers: int, quiet: bool):
+    """Train every run of ``the_plan`` on ``workers`` local processes, following them
+    (a live table unless ``quiet``; Ctrl-C cancels): (runner, members, interrupts). A
+    runs folder the sweep refuses exits 2 naming --runs-dir."""
+    from core.reproduce import start_plan
+    from core.sweep import SweepError, local_executor
+    from tui.commands.sweep import Interrupts, follow, leave_now
+
     executor = local_executor(workers)
     try:
         runner, members = start_plan(the_plan, root, executor)
@@ -94,29 +110,35 @@ def run_reproduce(argv: Sequence[str]) -> int:
         executor.shutdown()
         p.error(f"argument --runs-dir: {exc.reason}")
     interrupts = Interrupts()
-    start = time.monotonic()
     print(f"bp-tui: reproducing the report: {len(members)} runs on {workers} workers, "
           f"recorded in {root}", file=sys.stderr, flush=True)
     try:
-        if follow(runner, args.quiet, interrupts):
+        if follow(runner, quiet, interrupts):
             leave_now(runner, interrupts.status)
         executor.shutdown(wait=True)
     finally:
         runner.close()
         interrupts.restore()
-    if runner.cancelled:
-        print("bp-tui: reproduction cancelled; no report written", file=sys.stderr)
-        return interrupts.status
-    wall = time.monotonic() - start
-    where = f"{workers} worker process{'es' if workers != 1 else ''}"
-    rep = gather(the_plan, runner, members, args.quick, where, wall)
+    return runner, members, interrupts
+
+
+def _write(rep, out: Path, workers: int, no_figures: bool, start: float) -> str | None:
+    """Draw the figures (unless ``no_figures``) and write OUT/report.md, saying so on
+    stderr with the time since ``start``: why there are no figures, or None."""
+    from tui.report.markdown import write_report
+
     drawing = time.monotonic()
-    figs, no_figures = ({}, None) if args.no_figures else _figures(rep, out, workers)
-    path = write_report(rep, out, figs, no_figures)
+    figs, why_not = ({}, None) if no_figures else _figures(rep, out, workers)
+    path = write_report(rep, out, figs, why_not)
     drawn = (f" and {len(figs)} figures (drawn in {time.monotonic() - drawing:.1f} s)"
              if figs else "")
     print(f"bp-tui: wrote {path}{drawn} in {time.monotonic() - start:.1f} s",
           file=sys.stderr)
+    return why_not
+
+
+def _outcome(runner, no_figures: str | None) -> int:
+    """Exit 1 (saying why) when the figures could not be drawn or a run failed, else 0."""
     if no_figures:
         print(f"bp-tui reproduce: no figures: {no_figures}", file=sys.stderr)
         return EXIT_FAILED

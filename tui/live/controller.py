@@ -49,6 +49,18 @@ class Frame:
     ended: RunState | None = None
     data_changed: bool = False
 
+    def __repr__(self) -> str:
+        """``Frame(run='xor-1', epoch=30/600, status=running, lines=3, yhat, history)``:
+        the state's words, then what the frame carries (never the arrays or text)."""
+        news = [f"lines={len(self.lines)}"] if self.lines else []
+        news += [name for name, present in (
+            ("message", self.message), ("yhat", self.yhat is not None),
+            ("views", self.views is not None), ("history", self.history_changed),
+            ("started", self.started), ("data", self.data_changed)) if present]
+        if self.ended is not None:
+            news.append(f"ended={self.ended.value}")
+        return f"Frame({', '.join([self.state.brief(), *news])})"
+
 
 class RunController:
     """The run shown by one screen; ``config`` is what the next start uses."""
