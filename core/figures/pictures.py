@@ -18,6 +18,7 @@ import numpy as np
 
 from core.analysis.boundary import Bounds, boundary_field, data_bounds
 from core.figures.backend import BLUE, FIELD_COLOURS, RED, WIDTH, pyplot
+from core.nn.metrics import classes, misclassified
 from core.nn.network import Network
 
 __all__ = ["Panel", "boundary_grid", "pair_figure", "sample_figure", "wrap_label",
@@ -58,7 +59,7 @@ class Panel:
     @property
     def wrong(self) -> np.ndarray:
         """Mask (n,) of points whose answered class (ŷ ≥ 0.5) differs from the label."""
-        return (self.yhat >= 0.5) != (self.y >= 0.5)
+        return misclassified(self.yhat, self.y)
 
 
 def wrap_label(label: str, width: int) -> str:
@@ -148,7 +149,7 @@ def pair_figure(panel: Panel, title: str, pixels: int = RESOLUTION,
     truth.set_title(truth_title)
     if panel.net is not None:
         _regions(pred, panel.net, bounds, pixels)
-    _points(pred, panel.X, (panel.yhat >= 0.5).astype(float))
+    _points(pred, panel.X, classes(panel.yhat).astype(float))
     _ring(pred, panel.X, panel.wrong)
     pred.set_title(predict_title)
     for ax in (truth, pred):
@@ -233,7 +234,7 @@ def sample_figure(panels: Sequence[Panel], title: str) -> Any:
     fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH, 2.3), squeeze=False,
                              sharex=True, sharey=True, layout="constrained")
     for i, (ax, p) in enumerate(zip(axes.flat, panels)):
-        _points(ax, p.X, (p.yhat >= 0.5).astype(float), size=1.0, rasterized=True)
+        _points(ax, p.X, classes(p.yhat).astype(float), size=1.0, rasterized=True)
         _square(ax, data_bounds(p.X))
         ax.set_title(p.title)
         _axes_labels(ax, left=i == 0)

@@ -36,6 +36,7 @@ import numpy as np
 
 from core.config import RunConfig
 from core.files import streams_to
+from core.nn.metrics import classes
 from core.records import write_json_atomic
 
 __all__ = [
@@ -62,7 +63,7 @@ def is_stuck(yhat: np.ndarray) -> bool:
     yhat = np.asarray(yhat, dtype=float).reshape(-1)
     if yhat.size == 0 or not np.all(np.isfinite(yhat)):
         return False
-    ones = yhat >= 0.5
+    ones = classes(yhat)
     return bool(ones.all() or not ones.any())
 
 

@@ -10,6 +10,8 @@ from textual.app import App, ComposeResult
 
 from core.analysis.boundary import boundary_field, data_bounds, grid_points
 from core.analysis.history import History
+from core.nn.losses import get_loss
+from core.nn.metrics import score
 from core.nn.network import Network
 from tui.widgets.run.curves import CurvesPanel, legend
 from tui.widgets.run.pair import PICTURES, ScatterPair
@@ -145,6 +147,25 @@ async def test_misclassified_points_are_marked_and_counted():
         assert "O" in plot
         assert "o" not in plot
         assert f"{field.wrong_count}" in field.render().plain.splitlines()[-1]
+
+
+async def test_the_wrong_counts_are_the_threshold_accuracys_complement_at_the_boundary():
+    """ŷ exactly 0.5 is class 1, just below it class 0, NaN class 0: the field's, the
+    scatter's count are n × (100 − acc) / 100, with acc as the log has it."""
+    X = np.random.default_rng(4).random((6, 2))
+    y = np.array([[0], [1], [0], [1], [1], [1]], dtype=float)
+    yhat = np.array([[0.5], [0.5], [np.nextafter(0.5, 0)], [np.nextafter(0.5, 0)],
+                     [np.nan], [1.0]])
+    acc = score(yhat, y, get_loss("mse")).acc
+    expected = round(len(y) * (100 - acc) / 100)
+    assert expected == 3  # 0.5 on a 0, just under 0.5 on a 1, NaN on a 1
+    app = PairApp(picture="scatter")
+    async with app.run_test(size=(80, 20)) as pilot:
+        pair = await _shown(app, pilot, X, y)
+        pair.set_prediction(yhat)
+        await pilot.pause()
+        assert pair.field_view.wrong_count == expected
+        assert pair.predict_panel.wrong_count == expected
 
 
 async def test_the_picture_key_cycle_and_the_reports_scatter():

@@ -34,6 +34,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from core.analysis.boundary import Bounds, data_bounds
+from core.nn.metrics import classes, wrong_count
 from tui.widgets.run.scatter import UNKNOWN, scatter_grid
 
 __all__ = ["LEVELS", "SHADES", "BoundaryView", "ramp", "shade_index"]
@@ -131,7 +132,7 @@ class BoundaryView(Widget):
         """Points the shown predictions get wrong (0 without predictions)."""
         if self._pred is None or self._y is None:
             return 0
-        return int(np.count_nonzero((self._pred >= 0.5) != (self._y >= 0.5)))
+        return wrong_count(self._pred, self._y)
 
     def set_field(self, grid: np.ndarray | None, epoch: int | None = None) -> None:
         """Show ŷ on a pixel grid (rows, width), row 0 at the top (None: no network).
@@ -297,8 +298,8 @@ class BoundaryView(Widget):
         one of its points wrong; with no network yet, the classes are UNKNOWN."""
         X = self._X if self._X is not None else np.empty((0, 2))
         known = self._y is not None and (self._field is not None or self._pred is not None)
-        grid = scatter_grid(X, self._y >= 0.5 if known else None, width, rows, self.bounds,
-                            None if self._pred is None else self._pred >= 0.5)
+        grid = scatter_grid(X, classes(self._y) if known else None, width, rows, self.bounds,
+                            None if self._pred is None else classes(self._pred))
         return grid.cls, grid.wrong
 
     def _point_styles(self) -> dict[tuple[int, bool], Style]:

@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from core.analysis.boundary import Bounds, data_bounds
+from core.nn.metrics import classes
 from tui.widgets.run.boundary import BoundaryView
 from tui.widgets.run.picker import PointPicker
 from tui.widgets.run.scatter import ScatterPanel, column
@@ -153,7 +154,7 @@ class ScatterPair(Widget):
             n = 0 if self._X is None else self._X.shape[0]
             if p.shape[0] != n:
                 raise ValueError(f"yhat has {p.shape[0]} values for {n} points")
-            pred = (p >= 0.5).astype(int)
+            pred = classes(p).astype(int)
             if self._pred is not None and np.array_equal(pred, self._pred):
                 return  # same classes: nothing to redraw (ŷ arrives every frame)
             self._pred = pred
