@@ -8,8 +8,8 @@ always kept. Pure Python + NumPy: no Textual here, so the trainer side may use i
 Example::
 
     h = History(cap=500)
-    h.append(0, loss=15.3, soft_acc=0.53, acc=0.51)
-    h.append(1, loss=12.1, soft_acc=0.60, acc=0.64)
+    h.append(0, loss=15.3, soft_acc=53.0, acc=51.0)
+    h.append(1, loss=12.1, soft_acc=60.0, acc=64.0)
     epochs, losses = h.series("loss", max_points=80)
 """
 

@@ -88,7 +88,7 @@ class DashboardScreen(DashboardActions, Screen):
             with Vertical(id="side"):
                 yield HyperForm(self.controller.config, id="form")
                 yield Static("", id="form-message", markup=False)
-            yield CurvesPanel(acc_scale=1.0, id="curves")
+            yield CurvesPanel(id="curves")
             yield ScatterPair(id="scatter", picture=self._remembered_picture())
             yield EpochLog(id="log", max_lines=20_000, auto_scroll=True)
         yield StatusLine(id="status")

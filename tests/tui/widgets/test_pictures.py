@@ -202,14 +202,14 @@ def test_legends_sit_in_the_title_and_close_up_when_narrow():
 
 class CurvesApp(App):
     def compose(self) -> ComposeResult:
-        yield CurvesPanel(acc_scale=1.0)
+        yield CurvesPanel()
 
 
 async def test_loss_per_point_compares_train_and_test_and_legends_are_outside():
     train, test = History(), History()
     for e in range(0, 1001, 10):
-        train.append(e, loss=100.0 / (1 + e), soft_acc=0.9, acc=0.9)  # 100 points
-        test.append(e, loss=200.0 / (1 + e), soft_acc=0.9, acc=0.9)  # 200 points
+        train.append(e, loss=100.0 / (1 + e), soft_acc=90.0, acc=90.0)  # 100 points
+        test.append(e, loss=200.0 / (1 + e), soft_acc=90.0, acc=90.0)  # 200 points
     app = CurvesApp()
     async with app.run_test(size=(120, 16)) as pilot:
         panel = app.query_one(CurvesPanel)
