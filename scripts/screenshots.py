@@ -106,15 +106,15 @@ async def _dashboard(pilot, shot: Shot) -> None:
     elif shot.mode == "finished":
         await pilot.press("s")
         await until(pilot, lambda: c.status.value == "finished")
-    if shot.mode != "idle":  # the analyst's boundary field of the last epoch, drawn
-        await until(pilot, lambda: c.views is not None and c.views.grid is not None
+    if shot.mode != "idle":  # the analyst's boundary of the last epoch, drawn
+        await until(pilot, lambda: c.views is not None and c.views.boundary is not None
                     and c.views.epoch == c.state.epoch)
     await pilot.press(*shot.keys)
     if "8" in shot.keys:  # the chosen point's back-propagation, computed and drawn
         from tui.widgets.inspect.backprop import BackpropView
 
         view = app.screen.query_one(BackpropView)
-        await until(pilot, lambda: bool(view.lines) and view.picker._field is not None)
+        await until(pilot, lambda: bool(view.lines) and view.picker._boundary is not None)
     await pilot.pause(2.0 if "i" in shot.keys else 1.2)
 
 
