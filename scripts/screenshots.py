@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +29,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from core.config import RunConfig  # noqa: E402
+from tests.tui.helpers import FakeClock, wait_for  # noqa: E402
 from tui.app import create_app  # noqa: E402
 
 WIDE, SMALL = (120, 40), (80, 24)
@@ -41,18 +41,7 @@ CIRCLE = RunConfig(data="circle", hidden=(16, 16), lr=0.5, epochs=3000, seed=1,
                    name="circle-16x16")
 MID = LINEAR.with_changes(epochs=20000, name="linear-64x64-long")
 MID_EPOCHS = 600  # the mid-run screen pauses once this many epochs (of MID's 20000) ran
-
-
-class FakeClock:
-    """Advances 2 ms per call: every run "takes" the same time everywhere."""
-
-    def __init__(self, tick: float = 0.002) -> None:
-        self.t = 0.0
-        self.tick = tick
-
-    def __call__(self) -> float:
-        self.t += self.tick
-        return self.t
+SHOT_TICK = 0.002  # the fake clock's seconds per call: every run "takes" the same time
 
 
 @dataclass
@@ -101,14 +90,8 @@ SHOTS = [
 """Every screenshot, in the order taken: the runs, overlay and sweep shots list the runs
 the dashboard shots recorded."""
 
-
-async def until(pilot, predicate: Callable[[], bool], timeout: float = 120.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            line = predicate.__code__.co_firstlineno
-            raise TimeoutError(f"the app did not get there in time (line {line})")
-        await pilot.pause(0.05)
+until = functools.partial(wait_for, timeout=120.0)
+"""Wait for the app as the tests do, but patiently: a screenshot run may share its cores."""
 
 
 async def _dashboard(pilot, shot: Shot) -> None:
@@ -123,15 +106,15 @@ async def _dashboard(pilot, shot: Shot) -> None:
     elif shot.mode == "finished":
         await pilot.press("s")
         await until(pilot, lambda: c.status.value == "finished")
-    if shot.mode != "idle":  # the analyst's boundary field of the last epoch, drawn
-        await until(pilot, lambda: c.views is not None and c.views.grid is not None
+    if shot.mode != "idle":  # the analyst's boundary of the last epoch, drawn
+        await until(pilot, lambda: c.views is not None and c.views.boundary is not None
                     and c.views.epoch == c.state.epoch)
     await pilot.press(*shot.keys)
     if "8" in shot.keys:  # the chosen point's back-propagation, computed and drawn
         from tui.widgets.inspect.backprop import BackpropView
 
         view = app.screen.query_one(BackpropView)
-        await until(pilot, lambda: bool(view.lines) and view.picker._field is not None)
+        await until(pilot, lambda: bool(view.lines) and view.picker._boundary is not None)
     await pilot.pause(2.0 if "i" in shot.keys else 1.2)
 
 
@@ -151,7 +134,7 @@ async def _runs(pilot, shot: Shot) -> None:
 async def take(shot: Shot, out: Path, runs: Path) -> Path:
     dashboard = shot.mode in ("idle", "mid", "finished")
     app = create_app(shot.config if dashboard else None, runs_dir=runs,
-                     timer=FakeClock(), open_runs=not dashboard)
+                     timer=FakeClock(SHOT_TICK), open_runs=not dashboard)
     async with app.run_test(size=shot.size) as pilot:
         await (_dashboard if dashboard else _runs)(pilot, shot)
         app.clear_notifications()

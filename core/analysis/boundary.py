@@ -9,10 +9,10 @@ import numpy as np
 
 from core.nn.network import Network
 
-__all__ = ["Bounds", "boundary_field", "cell_index", "data_bounds", "grid_points"]
+__all__ = ["Bounds", "boundary_of", "cell_index", "data_bounds", "grid_points"]
 
 Bounds = tuple[float, float, float, float]
-"""(xmin, xmax, ymin, ymax) of a plot or a field."""
+"""(xmin, xmax, ymin, ymax) of a plot or a boundary."""
 
 
 def data_bounds(X: np.ndarray, margin: float = 0.05) -> Bounds:
@@ -67,7 +67,7 @@ def cell_index(X: np.ndarray, width: int, height: int,
     return row, col
 
 
-def boundary_field(
+def boundary_of(
     net: Network, width: int, height: int, bounds: Bounds = (0.0, 1.0, 0.0, 1.0)
 ) -> np.ndarray:
     """ŷ of ``net`` on the pixel grid of `grid_points`: an array (height, width) in [0, 1].

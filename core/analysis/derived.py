@@ -1,4 +1,4 @@
-"""Derived views of a run — the decision-boundary field, saturation and gradient norms,
+"""Derived views of a run — the decision boundary, saturation and gradient norms,
 layer statistics, a test set's evaluation, one point's back-propagation, the plateau
 verdict — computed only when a
 screen asks for them, from the live network, and handed over as small immutable results.
@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from core.analysis.backprop import PointBackprop, backprop_point, optimizer_with_state
-from core.analysis.boundary import Bounds, boundary_field, data_bounds, grid_points
+from core.analysis.boundary import Bounds, boundary_of, data_bounds, grid_points
 from core.analysis.diagnosis import Measures, detect_plateau, diagnose, measure
 from core.analysis.history import History
 from core.analysis.layers import LayerStats, layer_stats
@@ -40,7 +40,7 @@ UNIT_GRID = (12, 10)
 MATRIX_MAX_UNITS units per layer), as TensorFlow Playground shows per neuron."""
 HIST_BINS = 40
 PLATEAU_WINDOW, PLATEAU_REL = 500, 1e-4
-MAX_FIELD_CELLS = 400 * 200  # a boundary request larger than this is scaled down
+MAX_BOUNDARY_CELLS = 400 * 200  # a boundary request larger than this is scaled down
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class TestSpec:
 
 @dataclass(frozen=True)
 class ViewRequest:
-    """What a screen needs: the boundary field at (width, pixel rows), the measures
+    """What a screen needs: the boundary at (width, pixel rows), the measures
     (saturation, gradient norms, pre-activation histograms), the layers, a test set,
     the back-propagation of training point ``backprop``."""
 
@@ -138,7 +138,8 @@ class Views:
 
     epoch: int
     bounds: Bounds = (0.0, 1.0, 0.0, 1.0)
-    grid: np.ndarray | None = None
+    boundary: np.ndarray | None = None
+    """The decision boundary: ŷ (pixel rows, width) over ``bounds``, row 0 at the top."""
     measures: Measures | None = None
     histograms: tuple[tuple[np.ndarray, float, float], ...] = ()
     layers: tuple[LayerStats, ...] | None = None
@@ -188,7 +189,7 @@ class Deriver:
         views = Views(epoch, bounds)
         if request.boundary is not None:
             w, rows = _capped(*request.boundary)
-            views = replace(views, grid=boundary_field(net, w, rows, bounds))
+            views = replace(views, boundary=boundary_of(net, w, rows, bounds))
         if request.measures:
             views = self._with_measures(views, net, epoch)
         if request.layers:
@@ -306,7 +307,7 @@ def unit_outputs(net: Network, bounds: Bounds, size: tuple[int, int] = UNIT_GRID
 
 
 def _capped(width: int, rows: int) -> tuple[int, int]:
-    scale = math.sqrt(MAX_FIELD_CELLS / max(width * rows, 1))
+    scale = math.sqrt(MAX_BOUNDARY_CELLS / max(width * rows, 1))
     if scale >= 1:
         return width, rows
     return max(int(width * scale), 1), max(int(rows * scale), 1)
@@ -346,10 +347,17 @@ def _unarr(d: Any) -> np.ndarray | None:
     return np.asarray(d["data"], dtype=float).reshape(tuple(d["shape"]))
 
 
+_BOUNDARY_KEY = "grid"
+"""The boundary's key on the wire: its name before it was the boundary everywhere, kept
+so a viewer and a run of different versions (``bp-tui attach``) still understand each
+other."""
+
+
 def _views_to_json(v: Views) -> dict[str, Any]:
     m = v.measures
     return {
-        "epoch": v.epoch, "bounds": list(v.bounds), "grid": _arr(v.grid), "error": v.error,
+        "epoch": v.epoch, "bounds": list(v.bounds), _BOUNDARY_KEY: _arr(v.boundary),
+        "error": v.error,
         "measures": None if m is None else {"saturation": list(m.saturation),
                                             "grad_norms": list(m.grad_norms),
                                             "n_points": m.n_points},
@@ -369,7 +377,8 @@ def _views_to_json(v: Views) -> dict[str, Any]:
 def _views_from_json(d: dict[str, Any]) -> Views:
     m, t = d.get("measures"), d.get("test")
     return Views(
-        epoch=int(d["epoch"]), bounds=tuple(d["bounds"]), grid=_unarr(d.get("grid")),
+        epoch=int(d["epoch"]), bounds=tuple(d["bounds"]),
+        boundary=_unarr(d.get(_BOUNDARY_KEY)),
         error=str(d.get("error", "")),
         measures=None if m is None else Measures(tuple(m["saturation"]), tuple(m["grad_norms"]),
                                                  (), int(m["n_points"])),

@@ -8,19 +8,22 @@ always kept. Pure Python + NumPy: no Textual here, so the trainer side may use i
 Example::
 
     h = History(cap=500)
-    h.append(0, loss=15.3, soft_acc=0.53, acc=0.51)
-    h.append(1, loss=12.1, soft_acc=0.60, acc=0.64)
+    h.append(0, loss=15.3, soft_acc=53.0, acc=51.0)
+    h.append(1, loss=12.1, soft_acc=60.0, acc=64.0)
     epochs, losses = h.series("loss", max_points=80)
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from typing import TypeVar
 
 import numpy as np
 
-__all__ = ["History"]
+__all__ = ["History", "thin", "thin_series"]
+
+T = TypeVar("T")
 
 
 class History:
@@ -150,11 +153,10 @@ class History:
         2 are treated as 2. An unknown name gives two empty lists.
         """
         epochs, values = self._points(name)
-        n = len(epochs)
-        if max_points is None or n <= max(max_points, 2):
+        if max_points is None:
             return epochs, values
-        idx = _even_indices(n, max(max_points, 2))
-        return [epochs[i] for i in idx], [values[i] for i in idx]
+        keep = thin(range(len(epochs)), max_points)
+        return [epochs[i] for i in keep], [values[i] for i in keep]
 
     def __repr__(self) -> str:
         return (
@@ -163,17 +165,24 @@ class History:
         )
 
 
-def thin(xs: Sequence[float], ys: Sequence[float | None],
-         most: int) -> tuple[list[float], list[float]]:
-    """The finite (x, y) points of a series, at most ``most`` of them (≥ 2) spread evenly
-    and including the first and the last: the one way a series is thinned for a chart."""
+def thin(items: Sequence[T], most: int) -> Sequence[T]:
+    """At most ``most`` of ``items`` (``most`` below 2 counts as 2), spread evenly, the
+    first and the last always kept; ``items`` itself when it has no more. The one way a
+    series is thinned: a chart's points, `History.series`, the metric rows a live run
+    sends a viewer in one update (core.run.wire)."""
+    k = max(most, 2)
+    n = len(items)
+    if n <= k:
+        return items
+    # k evenly spaced positions over 0..n-1, rounded; n > k spaces them over 1 apart,
+    # so the k indices are distinct.
+    return [items[i] for i in np.round(np.linspace(0, n - 1, k)).astype(int).tolist()]
+
+
+def thin_series(xs: Sequence[float], ys: Sequence[float | None],
+                most: int) -> tuple[list[float], list[float]]:
+    """The finite (x, y) points of a series, `thin`ned to at most ``most``: a chart's."""
     pts = [(x, y) for x, y in zip(xs, ys) if y is not None and math.isfinite(y)
            and math.isfinite(x)]
-    if len(pts) > max(most, 2):
-        pts = [pts[i] for i in _even_indices(len(pts), max(most, 2))]
+    pts = thin(pts, most)
     return [p[0] for p in pts], [p[1] for p in pts]
-
-
-def _even_indices(n: int, k: int) -> Iterable[int]:
-    """At most k distinct indices in 0..n-1, evenly spread, including 0 and n-1."""
-    return np.unique(np.round(np.linspace(0, n - 1, k)).astype(int)).tolist()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.datasets import Dataset, fresh_sample
+from core.nn.metrics import classes
 
 __all__ = [
     "MAX_TEST_N",
@@ -62,7 +63,7 @@ def confusion(yhat: np.ndarray, y: np.ndarray, threshold: float = 0.5) -> np.nda
     """Counts (2, 2) int: ``C[t, p]`` = points of true class t predicted p (ŷ ≥ threshold
     is class 1). C[0,0] true negatives, C[0,1] false positives, C[1,0] false negatives,
     C[1,1] true positives."""
-    t = (np.asarray(y, dtype=float).reshape(-1) >= 0.5).astype(int)
+    t = classes(y).reshape(-1).astype(int)
     p = (np.asarray(yhat, dtype=float).reshape(-1) >= threshold).astype(int)
     C = np.zeros((2, 2), dtype=int)
     np.add.at(C, (t, p), 1)
@@ -89,9 +90,9 @@ class Prediction:
 def predictions(X: np.ndarray, y: np.ndarray, yhat: np.ndarray) -> list[Prediction]:
     """One `Prediction` per point of X (n, 2), y (n, 1), ŷ (n, 1); predicted = ŷ ≥ 0.5."""
     X = np.asarray(X, dtype=float).reshape(-1, 2)
-    lab = (np.asarray(y, dtype=float).reshape(-1) >= 0.5).astype(int)
+    lab = classes(y).reshape(-1).astype(int)
     yh = np.asarray(yhat, dtype=float).reshape(-1)
-    pred = (yh >= 0.5).astype(int)
+    pred = classes(yh).astype(int)
     return [
         Prediction(i, float(X[i, 0]), float(X[i, 1]), int(lab[i]), float(yh[i]), int(pred[i]))
         for i in range(len(X))

@@ -2,7 +2,7 @@
 boundary behind, the continuous ŷ field, a grid of boundaries (one panel per run) and a
 sample of points coloured by the class the network answers (the report's 10,000 points).
 
-The fields come from ``core.analysis.boundary`` (the dashboard's own). Class 0 is a red
+The boundaries come from ``core.analysis.boundary`` (the dashboard's own). Class 0 is a red
 ``o``, class 1 a blue ``x``; a misclassified point gets a black ring; the two decision
 regions differ in lightness and the ŷ = 0.5 line is drawn black, so all of it survives a
 greyscale print.
@@ -16,8 +16,9 @@ from typing import Any
 
 import numpy as np
 
-from core.analysis.boundary import Bounds, boundary_field, data_bounds
+from core.analysis.boundary import Bounds, boundary_of, data_bounds
 from core.figures.backend import BLUE, FIELD_COLOURS, RED, WIDTH, pyplot
+from core.nn.metrics import classes, misclassified
 from core.nn.network import Network
 
 __all__ = ["Panel", "boundary_grid", "pair_figure", "sample_figure", "wrap_label",
@@ -26,10 +27,10 @@ __all__ = ["Panel", "boundary_grid", "pair_figure", "sample_figure", "wrap_label
 RESOLUTION = 160
 """Field pixels along each axis of a full-width panel."""
 FIELD_BUDGET = 4e9
-"""Most multiply-adds one field may cost: a very large network gets fewer pixels."""
+"""Most multiply-adds one boundary may cost: a very large network gets fewer pixels."""
 
 
-def field_pixels(net: Network, wanted: int) -> int:
+def boundary_pixels(net: Network, wanted: int) -> int:
     """``wanted`` pixels a side, fewer (at least 48) when the network is so large that
     wanted² forward passes would exceed ``FIELD_BUDGET`` multiply-adds."""
     most = int((FIELD_BUDGET / max(net.layout.n_params, 1)) ** 0.5)
@@ -58,7 +59,7 @@ class Panel:
     @property
     def wrong(self) -> np.ndarray:
         """Mask (n,) of points whose answered class (ŷ ≥ 0.5) differs from the label."""
-        return (self.yhat >= 0.5) != (self.y >= 0.5)
+        return misclassified(self.yhat, self.y)
 
 
 def wrap_label(label: str, width: int) -> str:
@@ -83,16 +84,16 @@ def _regions(ax, net: Network, bounds: Bounds, pixels: int) -> None:
     """The two decision regions and the ŷ = 0.5 line behind the points."""
     from matplotlib.colors import ListedColormap
 
-    pixels = field_pixels(net, pixels)
-    field = boundary_field(net, pixels, pixels, bounds)
-    ax.imshow(field >= 0.5, extent=bounds, origin="upper", cmap=ListedColormap(
+    pixels = boundary_pixels(net, pixels)
+    boundary = boundary_of(net, pixels, pixels, bounds)
+    ax.imshow(boundary >= 0.5, extent=bounds, origin="upper", cmap=ListedColormap(
         FIELD_COLOURS), vmin=0, vmax=1, interpolation="nearest", zorder=0)
-    _half_line(ax, field, bounds)
+    _half_line(ax, boundary, bounds)
 
 
-def _half_line(ax, field: np.ndarray, bounds: Bounds) -> None:
-    if field.min() < 0.5 <= field.max():
-        ax.contour(field, levels=[0.5], extent=bounds, origin="upper", colors="black",
+def _half_line(ax, boundary: np.ndarray, bounds: Bounds) -> None:
+    if boundary.min() < 0.5 <= boundary.max():
+        ax.contour(boundary, levels=[0.5], extent=bounds, origin="upper", colors="black",
                    linewidths=0.9, zorder=1)
 
 
@@ -148,7 +149,7 @@ def pair_figure(panel: Panel, title: str, pixels: int = RESOLUTION,
     truth.set_title(truth_title)
     if panel.net is not None:
         _regions(pred, panel.net, bounds, pixels)
-    _points(pred, panel.X, (panel.yhat >= 0.5).astype(float))
+    _points(pred, panel.X, classes(panel.yhat).astype(float))
     _ring(pred, panel.X, panel.wrong)
     pred.set_title(predict_title)
     for ax in (truth, pred):
@@ -167,13 +168,13 @@ def yhat_figure(panel: Panel, title: str, pixels: int = RESOLUTION) -> Any:
 
     plt = pyplot()
     bounds = data_bounds(panel.X)
-    pixels = field_pixels(panel.net, pixels)
-    field = boundary_field(panel.net, pixels, pixels, bounds)
+    pixels = boundary_pixels(panel.net, pixels)
+    boundary = boundary_of(panel.net, pixels, pixels, bounds)
     fig, ax = plt.subplots(figsize=(WIDTH, 3.05), layout="constrained")
     ramp = LinearSegmentedColormap.from_list("bp-yhat", ["#ffffff", "#7f9ccc"])
-    image = ax.imshow(field, extent=bounds, origin="upper", cmap=ramp, vmin=0, vmax=1,
+    image = ax.imshow(boundary, extent=bounds, origin="upper", cmap=ramp, vmin=0, vmax=1,
                       interpolation="bilinear", zorder=0)
-    _yhat_lines(ax, field, bounds)
+    _yhat_lines(ax, boundary, bounds)
     _points(ax, panel.X, panel.y)
     _ring(ax, panel.X, panel.wrong)
     _square(ax, bounds)
@@ -184,12 +185,12 @@ def yhat_figure(panel: Panel, title: str, pixels: int = RESOLUTION) -> Any:
     return fig
 
 
-def _yhat_lines(ax, field: np.ndarray, bounds: Bounds) -> None:
-    """The ŷ = 0.25 / 0.5 / 0.75 lines the field crosses (0.5 solid and labelled, the
+def _yhat_lines(ax, boundary: np.ndarray, bounds: Bounds) -> None:
+    """The ŷ = 0.25 / 0.5 / 0.75 lines the boundary picture crosses (0.5 solid and labelled, the
     others dashed; the others labelled only when 0.5 is not crossed)."""
-    levels = [v for v in (0.25, 0.5, 0.75) if field.min() < v <= field.max()]
+    levels = [v for v in (0.25, 0.5, 0.75) if boundary.min() < v <= boundary.max()]
     if levels:
-        lines = ax.contour(field, levels=levels, extent=bounds, origin="upper",
+        lines = ax.contour(boundary, levels=levels, extent=bounds, origin="upper",
                            colors="black", linewidths=[0.9 if v == 0.5 else 0.5
                                                        for v in levels],
                            linestyles=["-" if v == 0.5 else "--" for v in levels], zorder=1)
@@ -244,7 +245,7 @@ def sample_figure(panels: Sequence[Panel], title: str) -> Any:
     fig, axes = plt.subplots(1, len(panels), figsize=(WIDTH, 2.3), squeeze=False,
                              sharex=True, sharey=True, layout="constrained")
     for i, (ax, p) in enumerate(zip(axes.flat, panels)):
-        _points(ax, p.X, (p.yhat >= 0.5).astype(float), size=1.0, rasterized=True)
+        _points(ax, p.X, classes(p.yhat).astype(float), size=1.0, rasterized=True)
         _square(ax, data_bounds(p.X))
         ax.set_title(p.title)
         _axes_labels(ax, left=i == 0)

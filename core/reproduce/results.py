@@ -19,7 +19,7 @@ import numpy as np
 from core.analysis.observations import Observation, observe
 from core.analysis.points import fresh_test_set
 from core.nn.losses import get_loss
-from core.nn.metrics import Metrics, evaluate
+from core.nn.metrics import Metrics, evaluate, misclassified
 from core.nn.network import Network
 from core.records import read_data, read_metrics, read_weights
 from core.reproduce.experiments import Plan
@@ -77,7 +77,7 @@ class Points:
     @property
     def wrong(self) -> np.ndarray:
         """Boolean mask (n,) of the misclassified points (ŷ rounded ≠ label)."""
-        return (self.yhat >= 0.5) != (self.y >= 0.5)
+        return misclassified(self.yhat, self.y)
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,11 @@ from typing import Any
 import numpy as np
 
 from core.analysis.derived import Views
+from core.analysis.history import thin
 from core.run.journal import LiveState, Update
 
 __all__ = ["MAX_LINE", "LineReader", "WireError", "command", "decode_update", "dumps",
-           "encode_update", "reply", "state_changes", "thin"]
+           "encode_update", "reply", "state_changes"]
 
 MAX_LINE = 1 << 20
 """A line longer than this (1 MiB) from a viewer is junk: the endpoint disconnects it.
@@ -64,19 +65,10 @@ def reply(rid: Any, state: LiveState, error: str | None = None,
     return {**out, "ok": True, "state": state.to_json()}
 
 
-def thin(rows: tuple, most: int) -> tuple:
-    """At most ``most`` of ``rows``, evenly spread, the newest always kept (a viewer
-    draws curves of at most ~1,000 points: a fast run's thousands of rows a second
-    would cost the run more to send than they show)."""
-    if len(rows) <= most:
-        return rows
-    step = len(rows) / most
-    return tuple(rows[len(rows) - 1 - int(i * step)] for i in range(most - 1, -1, -1))
-
-
 def encode_update(u: Update, most_rows: int = 2**62) -> dict[str, Any]:
     """An update as JSON (ŷ and views only when they changed; at most ``most_rows``
-    metric rows, see ``thin``)."""
+    metric rows, `thin`ned: a viewer draws curves of at most ~1,000 points, and a fast
+    run's thousands of rows a second would cost the run more to send than they show)."""
     rows = thin(u.rows, most_rows)
     out: dict[str, Any] = {"type": "update", "state": u.state.to_json(),
                            "lines": list(u.lines), "rows": [list(r) for r in rows],

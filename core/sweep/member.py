@@ -36,6 +36,7 @@ import numpy as np
 
 from core.config import RunConfig
 from core.files import streams_to
+from core.nn.metrics import classes
 
 __all__ = [
     "HEARTBEAT",
@@ -61,7 +62,7 @@ def is_stuck(yhat: np.ndarray) -> bool:
     yhat = np.asarray(yhat, dtype=float).reshape(-1)
     if yhat.size == 0 or not np.all(np.isfinite(yhat)):
         return False
-    ones = yhat >= 0.5
+    ones = classes(yhat)
     return bool(ones.all() or not ones.any())
 
 

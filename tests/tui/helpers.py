@@ -1,4 +1,5 @@
-"""Shared helpers for the dashboard tests: a deterministic clock and waiting on state."""
+"""Shared helpers for the dashboard tests (and the screenshot script's clock): a
+deterministic clock and waiting on state."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ async def wait_for(pilot, predicate: Callable[[], bool], timeout: float = 30.0) 
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the app")
+            code = getattr(predicate, "__code__", None)
+            where = f" (predicate at line {code.co_firstlineno})" if code else ""
+            raise AssertionError(f"timed out waiting for the app{where}")
         await pilot.pause(0.02)
 
 

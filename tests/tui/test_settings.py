@@ -77,6 +77,15 @@ async def test_theme_and_picture_survive_a_relaunch():
         assert again.screen.query_one("#scatter", ScatterPair).picture == "continuous"
 
 
+async def test_an_older_versions_field_picture_opens_as_the_boundary():
+    settings_path().parent.mkdir(parents=True)
+    settings_path().write_text('{"picture": "field"}')  # an older bp-tui's name for the boundary
+    app = create_app(record=False, warm=False)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one("#scatter", ScatterPair).picture == "boundary"
+
+
 async def test_a_damaged_settings_file_starts_with_defaults_and_a_note():
     settings_path().parent.mkdir(parents=True)
     settings_path().write_text('{"theme": "textual-light",')  # torn
@@ -84,7 +93,7 @@ async def test_a_damaged_settings_file_starts_with_defaults_and_a_note():
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.theme != "textual-light"
-        assert app.screen.query_one("#scatter", ScatterPair).picture == "field"
+        assert app.screen.query_one("#scatter", ScatterPair).picture == "boundary"
         notes = [n.message for n in app._notifications]
         assert any(n.startswith("settings ignored: ") and "settings.json" in n for n in notes)
         assert app.screen.query(Static)  # the dashboard is up

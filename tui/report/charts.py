@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import plotext as plt
 
-from core.analysis.history import thin
+from core.analysis.history import thin_series
 
 __all__ = ["MARKERS", "line_chart"]
 
@@ -28,7 +28,7 @@ def line_chart(series: Sequence[tuple[str, Sequence[float], Sequence[float]]], t
         pairs = [(x, y) for x, y in zip(xs, ys) if y is not None and (not ylog or y > 0)]
         if not pairs:
             continue
-        px, py = thin([p[0] for p in pairs], [p[1] for p in pairs], 4 * width)
+        px, py = thin_series([p[0] for p in pairs], [p[1] for p in pairs], 4 * width)
         plt.plot(px, py, label=f"{label}", marker=marker)
     if ylog:
         plt.yscale("log")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.analysis.boundary import cell_index
+from core.nn.metrics import classes
 
 __all__ = ["LEGEND", "class_map", "point_map", "side_by_side"]
 
@@ -35,7 +36,7 @@ def class_map(X: np.ndarray, yhat: np.ndarray, width: int = 60, height: int = 24
     row, col = cell_index(X, width, height)
     ones = np.zeros((height, width))
     count = np.zeros((height, width))
-    np.add.at(ones, (row, col), (np.asarray(yhat).reshape(-1) >= 0.5).astype(float))
+    np.add.at(ones, (row, col), classes(yhat).reshape(-1).astype(float))
     np.add.at(count, (row, col), 1.0)
     share = np.divide(ones, count, out=np.full_like(ones, np.nan), where=count > 0)
     grid = [[" " if np.isnan(s) else "." if s < 0.25 else "#" if s > 0.75 else ":"

@@ -13,6 +13,7 @@ from pathlib import Path
 from core import __version__
 from core.analysis.observations import epochs_to_converge, overshoots
 from core.labels import RIGHT, SOFT_ACC
+from core.nn.metrics import classes
 from core.records.compare import fmt_duration, markdown_table
 from core.reproduce import BOUNDARY_N, QUICK_FACTOR, Reproduction, RunResult, SectionResult
 from core.sweep import member_status
@@ -149,7 +150,7 @@ def _basic(rep: Reproduction, s: SectionResult, figs: Figures) -> list[str]:
         pts = rep.training.get(r.label)
         if pts is not None:
             truth = point_map(pts.X, pts.y)
-            pred = point_map(pts.X, (pts.yhat >= 0.5).astype(float), wrong=pts.wrong)
+            pred = point_map(pts.X, classes(pts.yhat).astype(float), wrong=pts.wrong)
             out += _block(side_by_side(truth, pred, ("Ground truth", "Predict result")))
             out += ["", f"{int(pts.wrong.sum())} of {len(pts.y)} training points "
                         "misclassified (`@`).", ""]
@@ -238,7 +239,7 @@ def _fresh(rep: Reproduction, figs: Figures) -> list[str]:
 def _boundary(rep: Reproduction, figs: Figures) -> list[str]:
     out = [f"## The decision boundary: {BOUNDARY_N:,} random points", ""]
     for label, b in rep.boundary.items():
-        share = float((b.yhat >= 0.5).mean()) * 100
+        share = float(classes(b.yhat).mean()) * 100
         extra = (f"; {100 - float(b.wrong.mean()) * 100:.2f} % agree with the linear rule "
                  "(0 where x0 > x1)") if label == "linear" else ""
         out += [f"**{label} model**: {share:.1f} % of the points answered 1{extra}.", "",

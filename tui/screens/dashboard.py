@@ -68,7 +68,7 @@ class DashboardScreen(DashboardActions, Screen):
         self.fps, self.start_now, self.title_text = fps, start, title
         self._heavy_at = 0.0
         self._pending_lines: list[str] = []
-        self._curves_due = self._yhat_due = self._field_due = False
+        self._curves_due = self._yhat_due = self._boundary_due = False
         self._wanted_at = -1e9
         self._shown: RunStatus | None = None
         self._ticked_at = 0.0
@@ -79,7 +79,7 @@ class DashboardScreen(DashboardActions, Screen):
     def _remembered_picture(self) -> str:
         """The prediction picture chosen at the last launch (``b``), else the boundary."""
         picture = getattr(getattr(self.app, "prefs", None), "picture", None)
-        return picture if picture in PICTURES else "field"
+        return picture if picture in PICTURES else "boundary"
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False)
@@ -88,7 +88,7 @@ class DashboardScreen(DashboardActions, Screen):
             with Vertical(id="side"):
                 yield HyperForm(self.controller.config, id="form")
                 yield Static("", id="form-message", markup=False)
-            yield CurvesPanel(acc_scale=1.0, id="curves")
+            yield CurvesPanel(id="curves")
             yield ScatterPair(id="scatter", picture=self._remembered_picture())
             yield EpochLog(id="log", max_lines=20_000, auto_scroll=True)
         yield StatusLine(id="status")
@@ -130,7 +130,7 @@ class DashboardScreen(DashboardActions, Screen):
         self._pending_lines.extend(f.lines)
         self._curves_due = self._curves_due or f.history_changed or f.views is not None
         self._yhat_due = self._yhat_due or f.yhat is not None
-        self._field_due = self._field_due or f.views is not None
+        self._boundary_due = self._boundary_due or f.views is not None
         self.want_views()
         now = time.monotonic()
         if force or f.ended or f.state.status != RunState.RUNNING \
@@ -158,12 +158,12 @@ class DashboardScreen(DashboardActions, Screen):
             scatter = self.query_one("#scatter", ScatterPair)
             if len(c.yhat) == len(c.data[0]):
                 scatter.set_prediction(c.yhat)
-        if self._field_due and c.views is not None and c.views.grid is not None:
-            self._field_due = False
-            self.query_one("#scatter", ScatterPair).set_field(c.views.grid, c.views.epoch)
+        if self._boundary_due and c.views is not None and c.views.boundary is not None:
+            self._boundary_due = False
+            self.query_one("#scatter", ScatterPair).set_boundary(c.views.boundary, c.views.epoch)
 
     def want_views(self, now: bool = False) -> None:
-        """Ask the run's analyst for the prediction panel's field (renewed every second
+        """Ask the run's analyst for the prediction panel's boundary (renewed every second
         while it shows one; the request lapses on its own when it does not)."""
         t = time.monotonic()
         if not now and t - self._wanted_at < 1.0:
@@ -211,7 +211,7 @@ class DashboardScreen(DashboardActions, Screen):
         curves.set_test_history(None)
         self.query_one("#scatter", ScatterPair).set_prediction(None)
         self._pending_lines, self._curves_due, self._yhat_due = [], False, False
-        self._field_due = False
+        self._boundary_due = False
 
     def _sync_bindings(self) -> None:
         c = self.controller

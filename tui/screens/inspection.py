@@ -191,10 +191,10 @@ class InspectScreen(Screen):
         if c.data is not None and view._X is not c.data[0]:
             view.set_points(*c.data)
         v = c.views
-        shown = view._field
-        if v is not None and v.grid is not None and (
-                v.epoch != view.epoch or shown is None or shown.shape != v.grid.shape):
-            view.set_field(v.grid, v.epoch)  # a new epoch, or the size this view asked for
+        shown = view._boundary
+        if v is not None and v.boundary is not None and (
+                v.epoch != view.epoch or shown is None or shown.shape != v.boundary.shape):
+            view.set_boundary(v.boundary, v.epoch)  # a new epoch, or the size this view asked for
 
     def _test(self):
         v = self.controller.views
@@ -262,8 +262,8 @@ class InspectScreen(Screen):
         view = self.query_one("#backprop-view", BackpropView)
         X, y = c.data if c.data is not None else (None, None)
         view.set_points(X, y, c.yhat)
-        if v is not None and v.grid is not None:
-            view.picker.set_field(v.grid, v.epoch)
+        if v is not None and v.boundary is not None:
+            view.picker.set_boundary(v.boundary, v.epoch)
         view.show(v.backprop if v is not None else None,
                   v.error if v is not None and v.error.startswith("back-propagation") else "")
 

@@ -23,7 +23,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 from textual_plotext import PlotextPlot
 
-from core.analysis.history import thin
+from core.analysis.history import thin_series
 from core.labels import RIGHT, SOFT_ACC
 from core.records.compare import MAX_SMOOTHING, Series, ema, load_comparison
 from core.records.index import read_row
@@ -129,15 +129,15 @@ class OverlayScreen(Screen):
         if self.log_loss and key == "loss":
             raw = [math.log10(max(v, 1e-12)) if v is not None else None for v in raw]
         if self.smoothing:
-            rx, ry = thin(xs, raw, n)
+            rx, ry = thin_series(xs, raw, n)
             if rx:
                 plt.plot(rx, ry, marker="braille", color=self._faint(rgb))
             raw = ema(raw, self.smoothing)
-        px, py = thin(xs, raw, n)
+        px, py = thin_series(xs, raw, n)
         if not px:
             return 0.0
         plt.plot(px, py, marker="braille", color=rgb)
-        mx, my = thin(px, py, 8)
+        mx, my = thin_series(px, py, 8)
         plt.scatter(mx, my, marker=MARKERS[i % len(MARKERS)], color=rgb)
         return px[-1]
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
-from core.analysis.boundary import boundary_field, grid_points
+from core.analysis.boundary import boundary_of, grid_points
 from core.analysis.layers import layer_stats
 from core.analysis.points import confusion, fresh_test_set, predictions
 from core.config import RunConfig
@@ -28,7 +30,7 @@ def test_grid_points_are_pixel_centres_top_row_first():
 
 def test_boundary_field_equals_a_direct_evaluation():
     net = _net()
-    field = boundary_field(net, 7, 6, (0.0, 1.0, 0.0, 1.0))
+    field = boundary_of(net, 7, 6, (0.0, 1.0, 0.0, 1.0))
     assert field.shape == (6, 7)
     for r in range(6):
         for c in range(7):
@@ -39,7 +41,7 @@ def test_boundary_field_equals_a_direct_evaluation():
 def test_boundary_field_of_a_diverged_network_is_neutral():
     net = _net()
     net.Ws[0][...] = np.nan
-    assert np.all(boundary_field(net, 3, 2) == 0.5)
+    assert np.all(boundary_of(net, 3, 2) == 0.5)
 
 
 def test_network_from_params_round_trip():
@@ -116,3 +118,14 @@ def test_layer_stats():
     assert (w1.mean, w1.min, w1.max) == (1.0, -1.0, 3.0)
     assert w1.std == pytest.approx(np.std([1, -1, 3, 1]))
     assert w1.norm == pytest.approx(np.sqrt(12))
+
+
+def test_the_boundary_keeps_its_older_wire_key():
+    """A viewer and a run of different versions (``bp-tui attach``) must still read each
+    other's boundary: on the wire it is ``grid``, its name before."""
+    from core.analysis.derived import Views
+
+    boundary = np.linspace(0, 1, 12).reshape(3, 4)
+    d = json.loads(json.dumps(Views(5, boundary=boundary).to_json()))
+    assert d["grid"]["shape"] == [3, 4]
+    np.testing.assert_array_equal(Views.from_json(d).boundary, boundary)

@@ -117,14 +117,34 @@ def test_history_does_not_import_textual() -> None:
     assert out.stdout.strip() == "False"
 
 
-def test_thin_keeps_the_ends_and_drops_non_finite_points():
+@pytest.mark.parametrize(("n", "most"), [(1000, 64), (101, 100), (7, 3), (5, 1), (3, 2)])
+def test_thin_keeps_both_ends_and_at_most_most_evenly_spread(n, most):
     from core.analysis.history import thin
+
+    kept = thin(range(n), most)
+    assert len(kept) == max(most, 2)
+    assert (kept[0], kept[-1]) == (0, n - 1)
+    assert list(kept) == sorted(set(kept))
+    gaps = {b - a for a, b in itertools.pairwise(kept)}
+    assert max(gaps) - min(gaps) <= 1  # evenly spread
+
+
+def test_thin_hands_back_a_short_series_itself():
+    from core.analysis.history import thin
+
+    rows = tuple(range(10))
+    assert thin(rows, 10) is rows
+    assert thin(rows[:2], 1) == rows[:2]  # most below 2 counts as 2
+
+
+def test_thin_series_keeps_the_ends_and_drops_non_finite_points():
+    from core.analysis.history import thin_series
 
     xs = list(range(100))
     ys = [float(x) for x in xs]
     ys[50] = float("nan")
-    tx, ty = thin(xs, ys, 10)
+    tx, ty = thin_series(xs, ys, 10)
     assert len(tx) == 10
     assert (tx[0], tx[-1]) == (0, 99)
     assert all(y == y for y in ty)
-    assert thin([1, 2], [None, 3.0], 5) == ([2], [3.0])
+    assert thin_series([1, 2], [None, 3.0], 5) == ([2], [3.0])

@@ -12,10 +12,10 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from core.analysis.boundary import boundary_field
+from core.analysis.boundary import boundary_of
 from core.figures import load_source, run_figures, save_figures
 from core.figures.backend import HEIGHT, WIDTH, pyplot
-from core.figures.pictures import field_pixels
+from core.figures.pictures import boundary_pixels
 from core.figures.source import series
 from core.figures.writer import comparison_figures
 from core.nn.network import Network
@@ -98,7 +98,7 @@ def test_yhat_field_is_the_networks_output(run):
     net.set_params(named)
     (image,) = ax.images
     field = np.asarray(image.get_array())
-    np.testing.assert_allclose(field, boundary_field(net, *field.shape[::-1]))
+    np.testing.assert_allclose(field, boundary_of(net, *field.shape[::-1]))
     assert image.get_extent() == [0.0, 1.0, 0.0, 1.0]
     assert fig.axes[1].get_ylabel() == "ŷ (network output, 0 to 1)"  # the colour bar
     _close(fig)
@@ -124,9 +124,9 @@ def test_comparison_is_labelled_by_what_differs(tmp_path):
 def test_a_huge_network_gets_a_coarser_field():
     small = Network((8, 8), rng=np.random.default_rng(0))
     huge = SimpleNamespace(layout=SimpleNamespace(n_params=4096 * 4096))  # 16 M weights
-    assert field_pixels(small, 160) == 160
-    assert field_pixels(huge, 160) == 48
-    assert field_pixels(huge, 30) == 30
+    assert boundary_pixels(small, 160) == 160
+    assert boundary_pixels(huge, 160) == 48
+    assert boundary_pixels(huge, 30) == 30
 
 
 def test_long_series_are_thinned_but_keep_their_ends():

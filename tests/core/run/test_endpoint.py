@@ -241,17 +241,19 @@ def test_every_command_is_checked_and_nothing_raises(live, capsys):
     assert "Traceback" not in capsys.readouterr().err
 
 
-def test_thin_keeps_the_newest_and_spreads_the_rest():
-    from core.run.wire import thin
+def test_an_update_sends_its_rows_thinned_in_the_same_format():
+    from core.run.journal import Cursor, LiveState, Update
+    from core.run.wire import decode_update, encode_update
 
-    rows = tuple(range(1000))
-    assert thin(rows, 2000) is rows
-    kept = thin(rows, 64)
-    assert len(kept) == 64
-    assert kept[-1] == 999
-    assert list(kept) == sorted(set(kept))
-    gaps = {b - a for a, b in itertools.pairwise(kept)}
-    assert gaps <= {15, 16}  # evenly spread
+    rows = tuple((e, 1.0 / (e + 1), 50.0, 60.0) for e in range(1000))
+    update = Update(LiveState(), Cursor(), rows=rows)
+    assert encode_update(update)["rows"] == [list(r) for r in rows]
+    sent = encode_update(update, most_rows=64)["rows"]
+    assert len(sent) == 64
+    assert (sent[0], sent[-1]) == (list(rows[0]), list(rows[-1]))  # both ends kept
+    assert {b[0] - a[0] for a, b in itertools.pairwise(sent)} <= {15, 16}  # evenly
+    _, got, *_ = decode_update(encode_update(update, 64))
+    assert got == [tuple(r) for r in sent]
 
 
 def test_the_journal_hands_each_cursor_exactly_what_is_new():

@@ -117,11 +117,11 @@ async def test_step_through_walks_forward_backward_update(runs_root):
         await pilot.press("s")
         await wait_for(pilot, lambda: pilot.app.controller.status.value == "finished")
         # a click on a point of the dashboard's prediction panel opens its back-propagation
-        field = app.screen.query_one("#field")
+        field = app.screen.query_one("#boundary")
         X = app.controller.data[0]
         w, rows = field.content_size.width, field.content_size.height - 1
         row, col = cell_index(X, w, rows, field.bounds)
-        await pilot.click("#field", offset=(int(col[6]) + 1, int(row[6]) + 1))
+        await pilot.click("#boundary", offset=(int(col[6]) + 1, int(row[6]) + 1))
         await pilot.pause()
         assert app.screen.active == "backprop"
         view = app.screen.query_one(BackpropView)

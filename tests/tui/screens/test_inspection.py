@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.analysis.boundary import boundary_field, grid_points
+from core.analysis.boundary import boundary_of, grid_points
 from core.analysis.derived import UNIT_GRID
 from core.config import RunConfig
 from core.train import kernels
@@ -76,13 +76,13 @@ async def test_boundary_field_matches_the_network(runs_root):
         view = app.screen.query_one(BoundaryView)
         w, h = view.content_size.width, view.content_size.height - 1
         # the field this view asked for (the dashboard's smaller one may come first)
-        await _views(pilot, lambda v: v.grid is not None and v.grid.shape == (2 * h, w))
-        await wait_for(pilot, lambda: view._field is not None
-                       and view._field.shape == (2 * h, w))
-        field = view.field(w, 2 * h)
+        await _views(pilot, lambda v: v.boundary is not None and v.boundary.shape == (2 * h, w))
+        await wait_for(pilot, lambda: view._boundary is not None
+                       and view._boundary.shape == (2 * h, w))
+        field = view.boundary(w, 2 * h)
         assert field.shape == (2 * h, w)
         net = app.controller.host.session.net
-        np.testing.assert_array_equal(field, boundary_field(net, w, 2 * h))
+        np.testing.assert_array_equal(field, boundary_of(net, w, 2 * h))
         grid = grid_points(w, 2 * h)
         np.testing.assert_allclose(field.ravel(), net.predict(grid)[:, 0], rtol=0,
                                    atol=1e-14)
@@ -155,7 +155,7 @@ async def test_no_color_degrades_to_characters(runs_root, monkeypatch):
         assert app.no_color
         await _finished(pilot)
         await pilot.press("i")
-        await _views(pilot, lambda v: v.grid is not None)
+        await _views(pilot, lambda v: v.boundary is not None)
         view = app.screen.query_one(BoundaryView)
         text = view.render().plain
         assert "#" in text
@@ -165,7 +165,7 @@ async def test_no_color_degrades_to_characters(runs_root, monkeypatch):
         assert set(view.render().plain) & set("░▒▓█")
 
 
-NEEDS = {1: lambda v: v.grid is not None, 2: lambda v: v.test is not None,
+NEEDS = {1: lambda v: v.boundary is not None, 2: lambda v: v.test is not None,
          5: lambda v: v.measures is not None, 6: lambda v: v.measures is not None,
          7: lambda v: v.layers is not None, 8: lambda v: v.backprop is not None}
 
@@ -185,12 +185,12 @@ def test_snapshot(snap_compare, size, tab, runs_root):
             await _views(pilot, NEEDS[tab])
         if tab == 8:  # the chosen point's lines, and the picture's field at its size
             view = pilot.app.screen.query_one(BackpropView)
-            await wait_for(pilot, lambda: bool(view.lines) and view.picker._field is not None
-                           and view.picker._field.shape[::-1] == view.picker.wanted())
+            await wait_for(pilot, lambda: bool(view.lines) and view.picker._boundary is not None
+                           and view.picker._boundary.shape[::-1] == view.picker.wanted())
         if tab == 1:  # the field this view asked for (the dashboard's smaller one may be first)
             view = pilot.app.screen.query_one(BoundaryView)
-            await wait_for(pilot, lambda: view._field is not None
-                           and view._field.shape[::-1] == view.wanted())
+            await wait_for(pilot, lambda: view._boundary is not None
+                           and view._boundary.shape[::-1] == view.wanted())
         await pilot.pause(0.3)
         await pilot.wait_for_scheduled_animations()
         await pilot.pause(0.3)  # a loaded CI machine: let the last layout and draw settle

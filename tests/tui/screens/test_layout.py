@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from textual.widgets import Input
 
-from core.analysis.boundary import boundary_field, data_bounds
+from core.analysis.boundary import boundary_of, data_bounds
 from core.config import RunConfig
 from core.train import kernels
 from tests.tui.helpers import FakeClock, wait_for
@@ -42,7 +42,7 @@ async def _finished(pilot) -> None:
     c = pilot.app.controller
     await pilot.press("s")
     await wait_for(pilot, lambda: c.status.value == "finished")
-    await wait_for(pilot, lambda: c.views is not None and c.views.grid is not None
+    await wait_for(pilot, lambda: c.views is not None and c.views.boundary is not None
                    and c.views.epoch == RUN.epochs)
     await pilot.pause(0.7)  # the next heavy frame draws it
 
@@ -64,7 +64,7 @@ async def test_every_layout_reads(size, runs_root: Path):
         assert longest == len("Model Training time taken: 0.0 minutes 0.0 seconds")
         assert log.scrollable_content_region.width >= longest  # no line is cut
         pair = screen.query_one("#scatter", ScatterPair)
-        assert pair.truth_panel.content_size == pair.field_view.content_size
+        assert pair.truth_panel.content_size == pair.boundary_view.content_size
         for widget in (curves, pair, log):
             assert widget.region.right <= size[0]
             assert widget.region.bottom <= size[1]
@@ -102,14 +102,14 @@ async def test_the_dashboard_draws_the_analysts_field_of_the_network(runs_root: 
     async with app.run_test(size=(120, 40)) as pilot:
         await _finished(pilot)
         pair = app.screen.query_one("#scatter", ScatterPair)
-        field = pair.field_view
+        field = pair.boundary_view
         assert field.display
         assert field.epoch == RUN.epochs
         w, rows = field.wanted()
         net = app.controller.host.session.net
         X = app.controller.data[0]
-        np.testing.assert_array_equal(field.field(w, rows),
-                                      boundary_field(net, w, rows, data_bounds(X)))
+        np.testing.assert_array_equal(field.boundary(w, rows),
+                                      boundary_of(net, w, rows, data_bounds(X)))
         await pilot.press("b")
         assert pair.picture == "continuous"
         await pilot.press("b")
@@ -117,7 +117,7 @@ async def test_the_dashboard_draws_the_analysts_field_of_the_network(runs_root: 
         assert pair.picture == "scatter"
         assert pair.predict_panel.display
         await pilot.press("b")
-        assert pair.picture == "field"
+        assert pair.picture == "boundary"
 
 
 @pytest.mark.long
@@ -152,7 +152,7 @@ async def test_hiding_the_form_at_120x40_gives_its_room_away(runs_root: Path):
         assert log.scrollable_content_region.width >= max(len(x) for x in log.lines)
         pair = screen.query_one("#scatter", ScatterPair)
         assert pair.region.bottom == log.region.bottom
-        assert pair.truth_panel.content_size == pair.field_view.content_size
+        assert pair.truth_panel.content_size == pair.boundary_view.content_size
         await pilot.press("f")
         await pilot.pause()
         assert screen.query_one("#side").display

@@ -60,8 +60,8 @@ async def test_zoom_shows_each_panel_alone_at_80x24(runs_root):
         assert field.size == before  # back to the layout
         assert pair.truth_panel.display
         await pilot.press("z", "z", "z")  # the prediction, alone
-        await wait_for(pilot, lambda: field._field is not None
-                       and field._field.shape[1] == field.content_size.width)
+        await wait_for(pilot, lambda: field._boundary is not None
+                       and field._boundary.shape[1] == field.content_size.width)
         text = field.render().plain.splitlines()
         assert text[-1].startswith("↙0,0 ")  # the square's corners and the key fit
         assert text[-1].endswith("1,1↗")

@@ -42,7 +42,7 @@ def test_finished_seeded_run(snap_compare, size, runs_root):
         await pilot.press("s")
         c = pilot.app.controller
         await wait_for(pilot, lambda: c.status.value == "finished")
-        await wait_for(pilot, lambda: c.views is not None and c.views.grid is not None
+        await wait_for(pilot, lambda: c.views is not None and c.views.boundary is not None
                        and c.views.epoch == XOR_RUN.epochs)  # the last boundary field
         await pilot.pause(0.7)  # drawn by the next heavy frame
 

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 from textual.app import App, ComposeResult
 
-from core.analysis.boundary import boundary_field, data_bounds, grid_points
+from core.analysis.boundary import boundary_of, data_bounds, grid_points
 from core.analysis.history import History
+from core.nn.losses import get_loss
+from core.nn.metrics import score
 from core.nn.network import Network
 from tui.widgets.run.curves import CurvesPanel, legend
 from tui.widgets.run.pair import PICTURES, ScatterPair
@@ -27,7 +29,7 @@ def a_network() -> Network:
 
 
 class PairApp(App):
-    def __init__(self, picture: str = "field", no_color: bool = False) -> None:
+    def __init__(self, picture: str = "boundary", no_color: bool = False) -> None:
         super().__init__()
         self.picture = picture
         if no_color:
@@ -43,7 +45,7 @@ async def _shown(app: PairApp, pilot, X, y, net: Network | None = None) -> Scatt
     await pilot.pause()
     if net is not None:
         w, rows = pair.wanted()
-        pair.set_field(boundary_field(net, w, rows, data_bounds(X)), 10)
+        pair.set_boundary(boundary_of(net, w, rows, data_bounds(X)), 10)
         pair.set_prediction(net.predict(X))
     await pilot.pause()
     return pair
@@ -55,7 +57,7 @@ async def test_both_panels_have_the_same_grid_and_a_point_the_same_cell(size):
     app = PairApp()
     async with app.run_test(size=size) as pilot:
         pair = await _shown(app, pilot, X, y)
-        truth, field = pair.truth_panel, pair.field_view
+        truth, field = pair.truth_panel, pair.boundary_view
         assert truth.content_size == field.content_size  # an odd column stays empty
         w, h = truth.content_size.width, truth.content_size.height - 1
         grid = truth.grid(w, h)
@@ -79,8 +81,8 @@ async def test_stacked_panels_have_the_same_grid_too():
         pair.styles.layout = "vertical"
         await _shown(app, pilot, *xor_data())
         await pilot.pause()
-        assert pair.truth_panel.content_size == pair.field_view.content_size
-        assert pair.truth_panel.region.y < pair.field_view.region.y  # one above the other
+        assert pair.truth_panel.content_size == pair.boundary_view.content_size
+        assert pair.truth_panel.region.y < pair.boundary_view.region.y  # one above the other
 
 
 async def test_field_cells_are_a_direct_evaluation_of_the_network():
@@ -89,7 +91,7 @@ async def test_field_cells_are_a_direct_evaluation_of_the_network():
     app = PairApp(no_color=True)
     async with app.run_test(size=(80, 20)) as pilot:
         pair = await _shown(app, pilot, X, y, net)
-        field = pair.field_view
+        field = pair.boundary_view
         w, h = field.content_size.width, field.content_size.height - 1
         yhat = net.predict(grid_points(w, 2 * h, data_bounds(X)))[:, 0].reshape(2 * h, w)
         cell = (yhat[0::2] + yhat[1::2]) / 2  # a character cell is two pixels
@@ -102,7 +104,7 @@ async def test_field_cells_are_a_direct_evaluation_of_the_network():
 
 
 @pytest.mark.parametrize("no_color", [False, True], ids=["colour", "no-color"])
-@pytest.mark.parametrize("picture", ["field", "continuous"])
+@pytest.mark.parametrize("picture", ["boundary", "continuous"])
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 async def test_points_stay_visible_in_every_mode_and_theme(picture, no_color, theme):
     X, y = xor_data()
@@ -114,7 +116,7 @@ async def test_points_stay_visible_in_every_mode_and_theme(picture, no_color, th
     async with app.run_test(size=(80, 20)) as pilot:
         app.theme = theme
         pair = await _shown(app, pilot, X, y, net)
-        field = pair.field_view
+        field = pair.boundary_view
         w, h = field.content_size.width, field.content_size.height - 1
         grid = scatter_grid(X, y, w, h, data_bounds(X), net.predict(X) >= 0.5)
         marks, wrong = grid.cls, grid.wrong
@@ -139,7 +141,7 @@ async def test_misclassified_points_are_marked_and_counted():
         pair = await _shown(app, pilot, X, y)
         pair.set_prediction(np.full((len(X), 1), 0.9))  # all class 1: class 0 is wrong
         await pilot.pause()
-        field = pair.field_view
+        field = pair.boundary_view
         assert field.wrong_count == int((y == 0).sum())
         plot = "".join(field.render().plain.splitlines()[:-1])
         assert "O" in plot
@@ -147,28 +149,47 @@ async def test_misclassified_points_are_marked_and_counted():
         assert f"{field.wrong_count}" in field.render().plain.splitlines()[-1]
 
 
+async def test_the_wrong_counts_are_the_threshold_accuracys_complement_at_the_boundary():
+    """ŷ exactly 0.5 is class 1, just below it class 0, NaN class 0: the field's, the
+    scatter's count are n × (100 − acc) / 100, with acc as the log has it."""
+    X = np.random.default_rng(4).random((6, 2))
+    y = np.array([[0], [1], [0], [1], [1], [1]], dtype=float)
+    yhat = np.array([[0.5], [0.5], [np.nextafter(0.5, 0)], [np.nextafter(0.5, 0)],
+                     [np.nan], [1.0]])
+    acc = score(yhat, y, get_loss("mse")).acc
+    expected = round(len(y) * (100 - acc) / 100)
+    assert expected == 3  # 0.5 on a 0, just under 0.5 on a 1, NaN on a 1
+    app = PairApp(picture="scatter")
+    async with app.run_test(size=(80, 20)) as pilot:
+        pair = await _shown(app, pilot, X, y)
+        pair.set_prediction(yhat)
+        await pilot.pause()
+        assert pair.boundary_view.wrong_count == expected
+        assert pair.predict_panel.wrong_count == expected
+
+
 async def test_the_picture_key_cycle_and_the_reports_scatter():
     X, y = xor_data()
     app = PairApp()
     async with app.run_test(size=(80, 20)) as pilot:
         pair = await _shown(app, pilot, X, y, a_network())
-        assert pair.field_view.display
+        assert pair.boundary_view.display
         assert not pair.predict_panel.display
         pair.picture = "continuous"
         await pilot.pause()
-        assert pair.field_view.continuous
-        assert "ŷ" in pair.field_view.render().plain.splitlines()[-1]
+        assert pair.boundary_view.continuous
+        assert "ŷ" in pair.boundary_view.render().plain.splitlines()[-1]
         pair.picture = "scatter"
         await pilot.pause()
         assert pair.predict_panel.display
-        assert not pair.field_view.display
+        assert not pair.boundary_view.display
         assert pair.wanted() is None  # no field asked for while it is not shown
         w, h = pair.predict_panel.content_size.width, pair.predict_panel.content_size.height
         grid = scatter_grid(X, pair._pred, w, h - 1, data_bounds(X))
         assert grid.cls.shape == (h - 1, w)
         with pytest.raises(ValueError, match="picture"):
             pair.picture = "nope"
-    assert PICTURES == ("field", "continuous", "scatter")
+    assert PICTURES == ("boundary", "continuous", "scatter")
 
 
 def test_legends_sit_in_the_title_and_close_up_when_narrow():
@@ -181,14 +202,14 @@ def test_legends_sit_in_the_title_and_close_up_when_narrow():
 
 class CurvesApp(App):
     def compose(self) -> ComposeResult:
-        yield CurvesPanel(acc_scale=1.0)
+        yield CurvesPanel()
 
 
 async def test_loss_per_point_compares_train_and_test_and_legends_are_outside():
     train, test = History(), History()
     for e in range(0, 1001, 10):
-        train.append(e, loss=100.0 / (1 + e), soft_acc=0.9, acc=0.9)  # 100 points
-        test.append(e, loss=200.0 / (1 + e), soft_acc=0.9, acc=0.9)  # 200 points
+        train.append(e, loss=100.0 / (1 + e), soft_acc=90.0, acc=90.0)  # 100 points
+        test.append(e, loss=200.0 / (1 + e), soft_acc=90.0, acc=90.0)  # 200 points
     app = CurvesApp()
     async with app.run_test(size=(120, 16)) as pilot:
         panel = app.query_one(CurvesPanel)
@@ -221,7 +242,7 @@ async def test_the_two_classes_and_the_background_stay_apart_in_256_colours(them
         app.theme = theme
         pair = await _shown(app, pilot, *xor_data())
         await pilot.pause()
-        field = pair.field_view
+        field = pair.boundary_view
         palette = field._palette()
         from rich.color import Color as RichColor
 
@@ -253,7 +274,7 @@ async def test_boundary_legend_has_corner_ticks_and_a_region_key() -> None:
         view = app.query_one(BoundaryView)
         X = np.array([[-2.0, -3.0], [4.0, 5.0], [0.0, 1.0]])
         view.set_points(X, np.array([0.0, 1.0, 1.0]))
-        view.set_field(np.linspace(0, 1, 18 * 80).reshape(18, 80), 7)
+        view.set_boundary(np.linspace(0, 1, 18 * 80).reshape(18, 80), 7)
         await pilot.pause()
         line = view.render().plain.splitlines()[-1]
         assert line.startswith("↙-2.3,-3.4 ")  # the bounds widen the data by 5 %

@@ -182,7 +182,7 @@ def filled_history(epochs: int = 2000) -> History:
     h = History(cap=100)
     for e in range(epochs):
         h.append(
-            e, loss=15.0 / (1 + e), soft_acc=0.5 + 0.4 * e / epochs, acc=0.5 + 0.5 * e / epochs
+            e, loss=15.0 / (1 + e), soft_acc=50 + 40 * e / epochs, acc=50 + 50 * e / epochs
         )
     return h
 
@@ -263,7 +263,7 @@ async def test_curves_redraw_skipped_when_data_unchanged() -> None:
             panel.set_history(h)
         await pilot.pause()
         assert panel.redraw_count == count
-        h.append(2000, loss=0.01, soft_acc=0.9, acc=1.0)
+        h.append(2000, loss=0.01, soft_acc=90.0, acc=100.0)
         panel.set_history(h)
         assert panel.redraw_count == count + 1
         panel.set_history(h)
@@ -289,7 +289,7 @@ async def test_curves_plot_only_about_width_points() -> None:
         panel = app.query_one(CurvesPanel)
         h = SpyHistory(cap=5000)
         for e in range(5000):
-            h.append(e, loss=1.0 / (e + 1), soft_acc=0.5, acc=0.5)
+            h.append(e, loss=1.0 / (e + 1), soft_acc=50.0, acc=50.0)
         panel.set_history(h)
         await pilot.pause()
         assert h.handed

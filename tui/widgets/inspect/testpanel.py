@@ -17,7 +17,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from core.labels import RIGHT, SOFT_ACC
-from core.nn.metrics import Metrics
+from core.nn.metrics import Metrics, wrong_count
 from tui.widgets.fields import FieldInput
 from tui.widgets.run.pair import ScatterPair
 
@@ -120,6 +120,6 @@ class TestPanel(Vertical):
         if m is None:
             line.update(f"{source}: no network yet{track}")
             return
-        wrong = int(np.count_nonzero((yhat.reshape(-1) >= 0.5) != (y.reshape(-1) >= 0.5)))
+        wrong = wrong_count(yhat, y)
         line.update(f"{source} @ epoch {epoch}: loss {m.loss:.4f}  {SOFT_ACC} "
                     f"{m.soft_acc:.2f}  {RIGHT} {m.acc:.2f}  {wrong} wrong{track}")

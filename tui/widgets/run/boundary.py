@@ -2,7 +2,7 @@
 
 Each character cell shows two pixels stacked: an upper-half block ``▀`` whose foreground
 is the upper pixel and whose background is the lower one, so a w×h widget shows a
-w×2h field. Two modes:
+w×2h boundary. Two modes:
 
 - discrete: class 0 (ŷ < 0.5) in a muted class-0 colour, class 1 in a muted class-1
   colour — the boundary is where they meet;
@@ -14,12 +14,12 @@ the panel's own background (a hole in the field), so they stay visible in every 
 and theme — a class-0 point on a confident class-0 field included. With predictions
 (`set_points`' ``pred``) a cell holding a misclassified point is ``O`` / ``X``, reversed.
 With NO_COLOR (``app.no_color``) the field degrades to characters: shades ``·░▒▓█``
-by ŷ (continuous) or ``.`` / ``#`` (discrete). Before any field arrives the points are
+by ŷ (continuous) or ``.`` / ``#`` (discrete). Before any boundary arrives the points are
 drawn on an empty square.
 
-The widget computes nothing from the network: it is handed the field (ŷ on a pixel grid,
-computed off the UI thread by the run's analyst) with `set_field`, and asks for the size
-it wants with `wanted` (a resize shows the last field scaled until the next arrives).
+The widget computes nothing from the network: it is handed the boundary (ŷ on a pixel grid,
+computed off the UI thread by the run's analyst) with `set_boundary`, and asks for the size
+it wants with `wanted` (a resize shows the last boundary scaled until the next arrives).
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from core.analysis.boundary import Bounds, data_bounds
+from core.nn.metrics import classes, wrong_count
 from tui.widgets.run.scatter import UNKNOWN, scatter_grid
 
 __all__ = ["LEVELS", "SHADES", "BoundaryView", "ramp", "shade_index"]
@@ -66,7 +67,7 @@ def ramp(low: tuple[int, int, int], back: tuple[int, int, int],
 class BoundaryView(Widget):
     """ŷ of a network over the data's square, with the training points drawn on top.
 
-    Attributes down: `set_points` (X (n, 2), y (n, 1)) and `set_field` (ŷ on a pixel
+    Attributes down: `set_points` (X (n, 2), y (n, 1)) and `set_boundary` (ŷ on a pixel
     grid, with the epoch it comes from); `continuous` switches the colour mode. The
     last row is the legend: the square's corners ("↙0,0" … "1,1↗") and the key (which
     region is which class, the point marks).
@@ -90,24 +91,24 @@ class BoundaryView(Widget):
     continuous: reactive[bool] = reactive(False)
     """Continuous ŷ shading instead of two classes."""
     show_epoch = True
-    """The legend names the field's epoch (the dashboard's status line already does)."""
+    """The legend names the boundary's epoch (the dashboard's status line already does)."""
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        """An empty view; nothing is drawn until `set_field`."""
+        """An empty view; nothing is drawn until `set_boundary`."""
         super().__init__(id=id, classes=classes)
         self.epoch: int | None = None
         self.bounds: Bounds = (0.0, 1.0, 0.0, 1.0)
         self._X: np.ndarray | None = None
         self._y: np.ndarray | None = None
         self._pred: np.ndarray | None = None
-        self._field: np.ndarray | None = None
-        self.fields_shown = 0
-        """How many fields were handed over (for tests and benchmarks)."""
+        self._boundary: np.ndarray | None = None
+        self.boundaries_shown = 0
+        """How many boundaries were handed over (for tests and benchmarks)."""
 
     # ------------------------------------------------------------ attributes down
     def set_points(self, X: np.ndarray | None, y: np.ndarray | None,
                    bounds: Bounds | None = None) -> None:
-        """The points drawn on top (X (n, 2), y (n, 1)); ``bounds`` of the field. Clears
+        """The points drawn on top (X (n, 2), y (n, 1)); ``bounds`` of the boundary. Clears
         the predictions."""
         self._X = None if X is None else np.asarray(X, float).reshape(-1, 2)
         self._y = None if y is None else np.asarray(y, float).reshape(-1)
@@ -131,36 +132,37 @@ class BoundaryView(Widget):
         """Points the shown predictions get wrong (0 without predictions)."""
         if self._pred is None or self._y is None:
             return 0
-        return int(np.count_nonzero((self._pred >= 0.5) != (self._y >= 0.5)))
+        return wrong_count(self._pred, self._y)
 
-    def set_field(self, grid: np.ndarray | None, epoch: int | None = None) -> None:
+    def set_boundary(self, boundary: np.ndarray | None, epoch: int | None = None) -> None:
         """Show ŷ on a pixel grid (rows, width), row 0 at the top (None: no network).
-        A field that would look the same as the one shown is kept but not redrawn (while
-        training most new fields change no cell): no bytes for the terminal."""
-        old = self._field
-        self._field = None if grid is None else np.where(np.isfinite(grid), grid, 0.5)
+        A boundary that would look the same as the one shown is kept but not redrawn (while
+        training most new boundaries change no cell): no bytes for the terminal."""
+        old = self._boundary
+        self._boundary = None if boundary is None else np.where(np.isfinite(boundary),
+                                                                boundary, 0.5)
         epoch_shown = self.show_epoch and epoch != self.epoch
         self.epoch = epoch
-        self.fields_shown += 1
-        if old is not None and self._field is not None and old.shape == self._field.shape \
-                and not epoch_shown and np.array_equal(self._look(old), self._look(self._field)):
+        self.boundaries_shown += 1
+        if old is not None and self._boundary is not None and old.shape == self._boundary.shape \
+                and not epoch_shown and np.array_equal(self._look(old), self._look(self._boundary)):
             return
         self.refresh()
 
-    def _look(self, field: np.ndarray) -> np.ndarray:
-        """What the renderer draws of a field: in colour a level 0..LEVELS−1 per pixel
+    def _look(self, boundary: np.ndarray) -> np.ndarray:
+        """What the renderer draws of a boundary: in colour a level 0..LEVELS−1 per pixel
         (two classes: 0 or LEVELS−1); with NO_COLOR an index into SHADES, or a class, per
         character cell (the mean of its two pixels)."""
         if getattr(self.app, "no_color", False):
-            rows = field.shape[0] // 2
-            cell = (field[0::2][:rows] + field[1::2][:rows]) / 2
+            rows = boundary.shape[0] // 2
+            cell = (boundary[0::2][:rows] + boundary[1::2][:rows]) / 2
             return shade_index(cell, len(SHADES)) if self.continuous else (cell >= 0.5)
         if self.continuous:
-            return shade_index(field, LEVELS)
-        return np.where(field >= 0.5, LEVELS - 1, 0)
+            return shade_index(boundary, LEVELS)
+        return np.where(boundary >= 0.5, LEVELS - 1, 0)
 
     def wanted(self) -> tuple[int, int] | None:
-        """(width, pixel rows) of the field this view would draw now (None: not laid out)."""
+        """(width, pixel rows) of the boundary this view would draw now (None: not laid out)."""
         width, height = self.content_size.width, self.content_size.height
         if width <= 0 or height <= 1:
             return None
@@ -170,9 +172,9 @@ class BoundaryView(Widget):
         """Redraw in the other mode."""
         self.refresh()
 
-    def field(self, width: int, pixel_rows: int) -> np.ndarray | None:
-        """The field at width × pixel_rows (the last one handed over, scaled to fit)."""
-        f = self._field
+    def boundary(self, width: int, pixel_rows: int) -> np.ndarray | None:
+        """The boundary at width × pixel_rows (the last one handed over, scaled to fit)."""
+        f = self._boundary
         if f is None:
             return None
         if f.shape == (pixel_rows, width):
@@ -222,7 +224,7 @@ class BoundaryView(Widget):
         return f"↙{x0:.3g},{y0:.3g}", f"{x1:.3g},{y1:.3g}↗"
 
     def _legend(self, width: int) -> Text:
-        """The line under the field: the bottom-left corner's coordinates at the left,
+        """The line under the boundary: the bottom-left corner's coordinates at the left,
         the top-right corner's at the right, and between them the key — which region
         is which class (ŷ ≥ 0.5 is class 1), the point marks, the misclassified count.
         Narrow, the key shortens, then gives way to the corners."""
@@ -248,7 +250,7 @@ class BoundaryView(Widget):
 
     def _key(self, long: bool, points: bool, epoch: bool, dim: Style, wrong: Style) -> Text:
         key = Text(no_wrap=True)
-        if self._field is None:
+        if self._boundary is None:
             key.append("no network yet" if long else "no net", dim)
         else:
             for c in (0, 1):
@@ -274,18 +276,18 @@ class BoundaryView(Widget):
         return key
 
     def render(self) -> Text:
-        """The field (all rows but the last) and the legend line."""
+        """The boundary (all rows but the last) and the legend line."""
         width, height = self.content_size.width, self.content_size.height
         if width <= 0 or height <= 0:
             return Text("")
         rows = max(height - 1, 1)
-        field = self.field(width, 2 * rows)
+        boundary = self.boundary(width, 2 * rows)
         marks, wrong = self.marks(width, rows)
         text = Text(no_wrap=True, overflow="crop")
         if getattr(self.app, "no_color", False):
-            self._render_chars(text, field, marks, wrong)
+            self._render_chars(text, boundary, marks, wrong)
         else:
-            self._render_colour(text, field, marks, wrong)
+            self._render_colour(text, boundary, marks, wrong)
         if height > 1:
             text.append("\n")
             text.append_text(self._legend(width))
@@ -296,9 +298,9 @@ class BoundaryView(Widget):
         (`scatter_grid`): each cell's majority true class and whether the predictions get
         one of its points wrong; with no network yet, the classes are UNKNOWN."""
         X = self._X if self._X is not None else np.empty((0, 2))
-        known = self._y is not None and (self._field is not None or self._pred is not None)
-        grid = scatter_grid(X, self._y >= 0.5 if known else None, width, rows, self.bounds,
-                            None if self._pred is None else self._pred >= 0.5)
+        known = self._y is not None and (self._boundary is not None or self._pred is not None)
+        grid = scatter_grid(X, classes(self._y) if known else None, width, rows, self.bounds,
+                            None if self._pred is None else classes(self._pred))
         return grid.cls, grid.wrong
 
     def _point_styles(self) -> dict[tuple[int, bool], Style]:
@@ -312,10 +314,10 @@ class BoundaryView(Widget):
             out[(c, False)], out[(c, True)] = base, base + wrong
         return out
 
-    def _render_colour(self, text: Text, field: np.ndarray | None, marks: np.ndarray,
+    def _render_colour(self, text: Text, boundary: np.ndarray | None, marks: np.ndarray,
                        wrong: np.ndarray) -> None:
         rows, width = marks.shape
-        levels = np.full((2 * rows, width), -1) if field is None else self._look(field)
+        levels = np.full((2 * rows, width), -1) if boundary is None else self._look(boundary)
         palette, points = self._palette(), self._point_styles()
         cache: dict[tuple[int, int, int, bool], tuple[str, Style]] = {}
         for r in range(rows):
@@ -337,7 +339,7 @@ class BoundaryView(Widget):
     @staticmethod
     def _cell_look(key: tuple[int, int, int, bool], palette: list, points: dict
                    ) -> tuple[str, Style]:
-        """Character and style of a cell: a point, two field pixels, or nothing."""
+        """Character and style of a cell: a point, two boundary pixels, or nothing."""
         up, lo, mark, wrong = key
         if mark == UNKNOWN:
             return "·", points[(UNKNOWN, False)]
@@ -347,15 +349,15 @@ class BoundaryView(Widget):
             return " ", Style()
         return "▀", Style(color=palette[up], bgcolor=palette[lo])
 
-    def _render_chars(self, text: Text, field: np.ndarray | None, marks: np.ndarray,
+    def _render_chars(self, text: Text, boundary: np.ndarray | None, marks: np.ndarray,
                       wrong: np.ndarray) -> None:
         rows, width = marks.shape
-        if field is None:
+        if boundary is None:
             chars = np.full((rows, width), " ")
         elif self.continuous:
-            chars = np.array(list(SHADES))[self._look(field)]
+            chars = np.array(list(SHADES))[self._look(boundary)]
         else:
-            chars = np.where(self._look(field), "#", ".")
+            chars = np.where(self._look(boundary), "#", ".")
         point = np.where(wrong, np.where(marks == 0, "O", "X"), np.where(marks == 0, "o", "x"))
         point = np.where(marks == UNKNOWN, "·", point)
         chars = np.where(marks >= 0, point, chars)

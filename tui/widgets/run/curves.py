@@ -119,8 +119,8 @@ class CurvesPanel(Widget):
     as often as you like; nothing is redrawn unless something changed.
 
     History keys read: ``loss`` (sum of squared errors, as the report prints it),
-    ``soft_acc`` (the report's 1 − mean|ŷ − y|) and ``acc`` (share classified right).
-    Accuracies are multiplied by ``acc_scale`` (default 100: History holds fractions).
+    ``soft_acc`` (the report's 1 − mean|ŷ − y|) and ``acc`` (share classified right),
+    both in percent as the trainer's metrics hold them.
     """
 
     DEFAULT_CSS = """
@@ -146,14 +146,12 @@ class CurvesPanel(Widget):
     def __init__(
         self,
         *,
-        acc_scale: float = 100.0,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
-        """Create an empty panel; ``acc_scale`` turns stored accuracies into percent."""
+        """Create an empty panel."""
         super().__init__(name=name, id=id, classes=classes)
-        self.acc_scale = acc_scale
         self._history: History | None = None
         self._test: History | None = None
         self._sizes: tuple[int, int] = (1, 1)
@@ -302,7 +300,6 @@ class CurvesPanel(Widget):
                 xs, ys = history.series(series.key, n)
                 if not xs:
                     continue
-                ys = [v * self.acc_scale for v in ys]
                 lowest = min(lowest, *ys)
                 last = max(last, xs[-1])
                 plt.plot(xs, ys, marker=series.marker, color=self._color(series))

@@ -74,7 +74,7 @@ class PointPicker(BoundaryView):
     def on_click(self, event: events.Click) -> None:
         """Pick the training point nearest the click, if one is within a row or two
         columns of it (cells are about twice as tall as wide); a click on an empty stretch
-        of the field picks nothing."""
+        of the boundary picks nothing."""
         cells, where = self._cells(), event.get_content_offset(self)
         if cells is None or where is None or len(cells[0]) == 0:
             return

@@ -22,6 +22,7 @@ from textual.reactive import reactive
 from textual.widget import Widget
 
 from core.analysis.boundary import Bounds, cell_index, data_bounds
+from core.nn.metrics import misclassified, wrong_count
 
 __all__ = [
     "EMPTY",
@@ -67,7 +68,7 @@ def scatter_grid(X: np.ndarray, labels: np.ndarray | None, width: int, height: i
         width, height: grid size in cells (>= 1).
         bounds: ``(xmin, xmax, ymin, ymax)``, e.g. from `data_bounds`.
         truth: optional (n,) or (n, 1) true class; a cell is `wrong` when any of its
-            points has ``labels != truth``.
+            points is `misclassified` (its label's class is not its truth's).
 
     Returns:
         The majority class per cell (ties go to class 1) and the wrong mask.
@@ -85,7 +86,7 @@ def scatter_grid(X: np.ndarray, labels: np.ndarray | None, width: int, height: i
     lab = np.asarray(labels).reshape(-1).astype(int)
     _vote(cls, row, col, lab)
     if truth is not None:
-        miss = lab != np.asarray(truth).reshape(-1).astype(int)
+        miss = misclassified(labels, truth)
         np.logical_or.at(wrong, (row[miss], col[miss]), True)
     return ScatterGrid(cls, wrong)
 
@@ -189,7 +190,7 @@ class ScatterPanel(Widget):
         """Number of points whose label differs from the truth (0 without both)."""
         if self._labels is None or self._truth is None:
             return 0
-        return int(np.count_nonzero(self._labels != self._truth))
+        return wrong_count(self._labels, self._truth)
 
     def grid(self, width: int, height: int) -> ScatterGrid:
         """The cell grid for a plot area of width×height (cached per size)."""
