@@ -180,8 +180,8 @@ class DashboardScreen(DashboardActions, Screen):
         elif s.status.ended:  # the run's average, and the lr in force at its end
             rate, lr = average_rate(s.epoch, s.elapsed), s.lr
             next_lr = c.config.lr if c.host is not None else None
-        else:
-            rate = s.rate if s.status == RunState.RUNNING else 0.0
+        else:  # running: the windowed rate; paused or preparing: the average so far
+            rate = s.rate if s.status == RunState.RUNNING else average_rate(s.epoch, s.elapsed)
             lr, next_lr = s.lr, None
         status = RunStatus(
             state=s.status, epoch=s.epoch,

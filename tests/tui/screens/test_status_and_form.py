@@ -7,6 +7,7 @@ once, every bad field is listed on Start, a likely-diverging lr is warned about.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,26 @@ async def test_a_stopped_run_shows_the_lr_in_force_at_its_end(runs_root: Path):
     assert summary["lr"] == 1.0
     assert "lr 1 │" in line
     assert f"{summary['epochs_per_s']:,.0f} ep/s avg" in line
+
+
+@pytest.mark.long
+async def test_a_paused_run_shows_its_average_rate_not_zero(runs_root: Path):
+    """Paused, the windowed rate is 0 (no epoch goes by): the line shows the run's
+    average so far instead, marked avg, as for an ended run."""
+    config = SMALL.with_changes(epochs=10**7, log_every=10**6, name="paused")
+    app = create_app(config, runs_dir=runs_root)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("s")
+        await wait_for(pilot, lambda: "running" in status(app) and app.controller.state.epoch)
+        await pilot.press("p")
+        await wait_for(pilot, lambda: "paused" in status(app))
+        await pilot.pause(0.2)
+        line = status(app)
+        s = app.controller.state
+        await pilot.press("x")
+    rate = re.search(r"([\d,]+) ep/s avg", line)
+    assert rate is not None, line
+    assert int(rate.group(1).replace(",", "")) == round(s.epoch / s.elapsed)
 
 
 class One(App):

@@ -108,7 +108,7 @@ class StatusLine(Widget):
             ("bar", [(" ", ""), ("█" * full, "green"), ("░" * (bar - full), "dim")]),
             ("pct", [(f" {frac:.0%}", "")]),
             ("rate", [(f"{s.rate:,.0f} ep/s", rate)]
-             + ([(" avg", "dim")] if s.state.ended else [])),
+             + ([(" avg", "dim")] if s.state.ended or s.state == RunState.PAUSED else [])),
             ("time", [(timing, "")]),
             ("lr", lr),
             ("name", [(s.run_name, "italic")] if s.run_name else []),
