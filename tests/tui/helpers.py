@@ -51,7 +51,7 @@ async def burst(pilot, *keys: str, settle: float = 0.3) -> None:
     await pilot.pause(settle)
 
 
-def wait_until(predicate, timeout: float = 5.0, step: float = 0.02) -> bool:
+def wait_until(predicate, timeout: float = 30.0, step: float = 0.02) -> bool:
     """Poll ``predicate`` (off the event loop) until true or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

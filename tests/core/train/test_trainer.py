@@ -163,6 +163,8 @@ class Driver:
         self.session = session
         self.reports = []
         self.error = None
+        self._holding = threading.Event()
+        session.controls.on_idle = self._holding.set  # called only while the trainer holds
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -179,7 +181,7 @@ class Driver:
     def epoch(self):
         return self.reports[-1].epoch if self.reports else -1
 
-    def wait_for(self, predicate, timeout=10.0):
+    def wait_for(self, predicate, timeout=30.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate():
@@ -187,16 +189,18 @@ class Driver:
             time.sleep(0.005)
         raise AssertionError("timed out")
 
-    def settle(self, quiet=0.3, timeout=20.0):
-        """Wait until the epoch stops moving for ``quiet`` seconds; return it."""
-        deadline = time.monotonic() + timeout
-        last = self.epoch
-        while time.monotonic() < deadline:
-            time.sleep(quiet)
-            if self.epoch == last:
-                return last
-            last = self.epoch
-        raise AssertionError("the run never held still")
+    def settle(self, timeout=30.0):
+        """Wait until the trainer holds between epochs; return the epoch it holds at.
+
+        Call it once the command's effect was seen (the pause asked for, the stepped
+        epoch reported): the trainer's thread appends each report before it asks
+        ``wait_turn`` for the next epoch, and only calls ``on_idle`` while it holds
+        there — so every report is in once it has. (Not "the epoch stood still for a
+        while", which a descheduled thread on a loaded machine also does.)"""
+        self._holding.clear()
+        if not self._holding.wait(timeout):
+            raise AssertionError("the run never held still")
+        return self.epoch
 
 
 def test_controls_from_another_thread(runs_root):

@@ -3,6 +3,8 @@ process trains, and what a read-only link refuses."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from core.config import RunConfig
@@ -20,22 +22,30 @@ def _kernel_ready():
     kernels.ensure_compiled(lambda _m: None)
 
 
-def _until(c: RunController, predicate, timeout: float = 20.0) -> None:
+def _until(c: RunController, predicate, timeout: float = 30.0) -> None:
     assert wait_until(lambda: (c.pull(), predicate(c))[1], timeout)
 
 
 def _settled(c: RunController) -> int:
-    """The epoch a paused run holds at (once its last chunk is over and reported)."""
-    import time
+    """The epoch a paused run holds at. Its trainer calls ``controls.on_idle`` only while
+    it holds between epochs, after publishing every epoch it trained; so once it has,
+    the state pulled is final (not "the epoch stood still a while", which a descheduled
+    thread on a loaded machine also does)."""
+    controls = c.host.controls
+    offer, holding = controls.on_idle, threading.Event()
 
-    last = -1
-    for _ in range(100):
-        time.sleep(0.1)
-        c.pull()
-        if c.state.epoch == last:
-            return last
-        last = c.state.epoch
-    raise AssertionError("the run never held still")
+    def idle() -> None:
+        if offer is not None:
+            offer()
+        holding.set()
+
+    controls.on_idle = idle
+    try:
+        assert holding.wait(30), "the run never held still"
+    finally:
+        controls.on_idle = offer
+    c.pull()
+    return c.state.epoch
 
 
 @pytest.fixture
