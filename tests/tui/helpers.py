@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -59,6 +60,44 @@ def wait_until(predicate, timeout: float = 30.0, step: float = 0.02) -> bool:
             return True
         time.sleep(step)
     return predicate()
+
+
+def wait_held(host, timeout: float = 30.0) -> int:
+    """The epoch the paused run of ``host`` (trained in this process) holds at.
+
+    Its trainer calls ``controls.on_idle`` only while it holds between epochs, after
+    publishing every epoch it trained: once it has, the state is final. (Not "the epoch
+    stood still a while", which a descheduled thread on a loaded machine also does.)
+    Call it once the pause was asked for."""
+    controls = host.controls
+    offer, holding = controls.on_idle, threading.Event()
+
+    def idle() -> None:
+        if offer is not None:
+            offer()
+        holding.set()
+
+    controls.on_idle = idle
+    try:
+        assert holding.wait(timeout), "the run never held still"
+    finally:
+        controls.on_idle = offer
+    return host.state.epoch
+
+
+async def held(host, timeout: float = 30.0) -> int:
+    """``wait_held`` for a test driving an app: the app's loop runs meanwhile."""
+    import asyncio
+
+    return await asyncio.get_running_loop().run_in_executor(None, wait_held, host, timeout)
+
+
+def field_drawn(pair, epoch: int) -> bool:
+    """The pair's boundary field is the analyst's of ``epoch`` at the size the view draws
+    (one for another size, or an earlier epoch, may arrive first)."""
+    view = pair.field_view
+    field = view._field
+    return view.epoch == epoch and field is not None and field.shape[::-1] == view.wanted()
 
 
 def status(app) -> str:

@@ -3,15 +3,13 @@ process trains, and what a read-only link refuses."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from core.config import RunConfig
 from core.run.links import FilesLink
 from core.state import RunState
 from core.train import kernels
-from tests.tui.helpers import wait_until
+from tests.tui.helpers import wait_held, wait_until
 from tui.live.controller import ControllerError, RunController
 
 LONG = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=10**7, log_every=10**6, seed=3)
@@ -27,25 +25,11 @@ def _until(c: RunController, predicate, timeout: float = 30.0) -> None:
 
 
 def _settled(c: RunController) -> int:
-    """The epoch a paused run holds at. Its trainer calls ``controls.on_idle`` only while
-    it holds between epochs, after publishing every epoch it trained; so once it has,
-    the state pulled is final (not "the epoch stood still a while", which a descheduled
-    thread on a loaded machine also does)."""
-    controls = c.host.controls
-    offer, holding = controls.on_idle, threading.Event()
-
-    def idle() -> None:
-        if offer is not None:
-            offer()
-        holding.set()
-
-    controls.on_idle = idle
-    try:
-        assert holding.wait(30), "the run never held still"
-    finally:
-        controls.on_idle = offer
+    """The epoch a paused run holds at, once it holds; pulled into the controller."""
+    held = wait_held(c.host)
     c.pull()
-    return c.state.epoch
+    assert c.state.epoch == held
+    return held
 
 
 @pytest.fixture
