@@ -62,14 +62,13 @@ def wait_until(predicate, timeout: float = 30.0, step: float = 0.02) -> bool:
     return predicate()
 
 
-def wait_held(host, timeout: float = 30.0) -> int:
-    """The epoch the paused run of ``host`` (trained in this process) holds at.
+def wait_holding(controls, timeout: float = 30.0) -> None:
+    """Wait until the trainer of ``controls`` (a paused run in this process) holds.
 
-    Its trainer calls ``controls.on_idle`` only while it holds between epochs, after
-    publishing every epoch it trained: once it has, the state is final. (Not "the epoch
-    stood still a while", which a descheduled thread on a loaded machine also does.)
-    Call it once the pause was asked for."""
-    controls = host.controls
+    The trainer calls ``controls.on_idle`` only while it holds between epochs, after
+    reporting every epoch it trained: once it has, the run's state is final. (Not "the
+    epoch stood still a while", which a descheduled thread on a loaded machine also
+    does.) Call it once the pause (or the stepped epoch) was seen."""
     offer, holding = controls.on_idle, threading.Event()
 
     def idle() -> None:
@@ -82,6 +81,11 @@ def wait_held(host, timeout: float = 30.0) -> int:
         assert holding.wait(timeout), "the run never held still"
     finally:
         controls.on_idle = offer
+
+
+def wait_held(host, timeout: float = 30.0) -> int:
+    """The epoch the paused run of ``host`` (trained in this process) holds at."""
+    wait_holding(host.controls, timeout)
     return host.state.epoch
 
 

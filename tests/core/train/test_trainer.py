@@ -17,6 +17,7 @@ from core.nn.network import Network
 from core.records import read_metrics
 from core.run.session import Session, seeded_rngs
 from core.train.controls import Controls
+from tests.tui.helpers import wait_holding
 
 TINY = RunConfig(data="xor", hidden=(4, 4), epochs=20, log_every=5, lr=0.5, seed=7,
                  backend="numpy")
@@ -163,8 +164,6 @@ class Driver:
         self.session = session
         self.reports = []
         self.error = None
-        self._holding = threading.Event()
-        session.controls.on_idle = self._holding.set  # called only while the trainer holds
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
 
@@ -189,17 +188,10 @@ class Driver:
             time.sleep(0.005)
         raise AssertionError("timed out")
 
-    def settle(self, timeout=30.0):
-        """Wait until the trainer holds between epochs; return the epoch it holds at.
-
-        Call it once the command's effect was seen (the pause asked for, the stepped
-        epoch reported): the trainer's thread appends each report before it asks
-        ``wait_turn`` for the next epoch, and only calls ``on_idle`` while it holds
-        there — so every report is in once it has. (Not "the epoch stood still for a
-        while", which a descheduled thread on a loaded machine also does.)"""
-        self._holding.clear()
-        if not self._holding.wait(timeout):
-            raise AssertionError("the run never held still")
+    def settle(self):
+        """The epoch the paused trainer holds at, once it holds (every report is in: the
+        thread appends each before it asks for the next epoch)."""
+        wait_holding(self.session.controls)
         return self.epoch
 
 
