@@ -3,6 +3,7 @@ deterministic clock and waiting on state."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 
@@ -54,7 +55,7 @@ async def burst(pilot, *keys: str, settle: float = 0.3) -> None:
     await pilot.pause(settle)
 
 
-def wait_until(predicate, timeout: float = 5.0, step: float = 0.02) -> bool:
+def wait_until(predicate, timeout: float = 30.0, step: float = 0.02) -> bool:
     """Poll ``predicate`` (off the event loop) until true or ``timeout`` seconds pass."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -62,6 +63,48 @@ def wait_until(predicate, timeout: float = 5.0, step: float = 0.02) -> bool:
             return True
         time.sleep(step)
     return predicate()
+
+
+def wait_holding(controls, timeout: float = 30.0) -> None:
+    """Wait until the trainer of ``controls`` (a paused run in this process) holds.
+
+    The trainer calls ``controls.on_idle`` only while it holds between epochs, after
+    reporting every epoch it trained: once it has, the run's state is final. (Not "the
+    epoch stood still a while", which a descheduled thread on a loaded machine also
+    does.) Call it once the pause (or the stepped epoch) was seen."""
+    offer, holding = controls.on_idle, threading.Event()
+
+    def idle() -> None:
+        if offer is not None:
+            offer()
+        holding.set()
+
+    controls.on_idle = idle
+    try:
+        assert holding.wait(timeout), "the run never held still"
+    finally:
+        controls.on_idle = offer
+
+
+def wait_held(host, timeout: float = 30.0) -> int:
+    """The epoch the paused run of ``host`` (trained in this process) holds at."""
+    wait_holding(host.controls, timeout)
+    return host.state.epoch
+
+
+async def held(host, timeout: float = 30.0) -> int:
+    """``wait_held`` for a test driving an app: the app's loop runs meanwhile."""
+    import asyncio
+
+    return await asyncio.get_running_loop().run_in_executor(None, wait_held, host, timeout)
+
+
+def boundary_drawn(pair, epoch: int) -> bool:
+    """The pair's boundary picture is the analyst's of ``epoch`` at the size the view
+    draws (one for another size, or an earlier epoch, may arrive first)."""
+    view = pair.boundary_view
+    shown = view._boundary
+    return view.epoch == epoch and shown is not None and shown.shape[::-1] == view.wanted()
 
 
 def status(app) -> str:

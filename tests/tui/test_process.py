@@ -136,10 +136,11 @@ def test_the_watchdog_flushes_then_exits_with_the_status():
 
 def test_a_disarmed_watchdog_does_nothing():
     events: list = []
-    dog = Watchdog(grace=0.05, exit=events.append)
-    dog.arm(129)
+    dog = Watchdog(grace=BOUND, exit=events.append)  # a short grace could lapse between
+    dog.arm(129)                                      # arm and disarm on a loaded machine
     dog.disarm()
-    dog._thread.join(BOUND)
+    dog._thread.join(3 * BOUND)  # past the grace: a watchdog not disarmed has fired
+    assert not dog._thread.is_alive()
     assert events == []
 
 

@@ -161,6 +161,15 @@ def test_read_run_on_empty_dir(tmp_path):
     assert "missing" in info.damaged
 
 
+def _recording(run_dir) -> bool:
+    """The run has logged its first epoch, recorded a row and saved a checkpoint."""
+    try:
+        logged = (run_dir / "log.txt").read_text().startswith("Epoch    0, loss: ")
+    except FileNotFoundError:
+        return False
+    return logged and bool(read_metrics(run_dir)) and (run_dir / "weights.npz").exists()
+
+
 def test_killed_run_leaves_readable_records(runs_root, bp_tui_cmd):
     cmd = [*bp_tui_cmd, "train", "--data", "xor-grid", "--hidden", "16", "16", "--epochs",
            "100000000", "--log-every", "50", "--lr", "0.1", "--backend", "numpy",
@@ -168,10 +177,12 @@ def test_killed_run_leaves_readable_records(runs_root, bp_tui_cmd):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         run_dir = runs_root / "killed"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not (run_dir / "log.txt").exists():
+        deadline = time.monotonic() + 30  # only a failure waits that long
+        while not _recording(run_dir):
+            assert proc.poll() is None, proc.stderr.read().decode()
+            assert time.monotonic() < deadline, "the run never wrote its first records"
             time.sleep(0.05)
-        time.sleep(1.0)
+        time.sleep(0.5)  # then killed mid-training, wherever its writes are
         assert proc.poll() is None, proc.stderr.read().decode()
     finally:
         os.kill(proc.pid, signal.SIGKILL)

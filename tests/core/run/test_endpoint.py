@@ -8,7 +8,6 @@ import json
 import os
 import socket
 import stat
-import time
 
 import pytest
 
@@ -38,7 +37,7 @@ def live(tmp_path):
 
 def _raw(path):
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.settimeout(5)
+    sock.settimeout(30)
     with socket_address(path) as address:
         sock.connect(address)
     return sock
@@ -60,15 +59,15 @@ def test_two_viewers_see_each_others_commands(live):
     a, b = SocketLink(run_dir), SocketLink(run_dir)
     assert a.config == b.config == live.config
     assert a.command("pause").status == RunState.PAUSED
-    assert wait_until(lambda: b.poll().state.status == RunState.PAUSED, 5)
+    assert wait_until(lambda: b.poll().state.status == RunState.PAUSED)
     state = b.command("lr", 0.125)
     assert state.lr == 0.125
-    assert wait_until(lambda: a.poll().state.lr == 0.125, 5)
+    assert wait_until(lambda: a.poll().state.lr == 0.125)
     a.command("step")
     a.command("resume")
-    assert wait_until(lambda: b.poll().state.status == RunState.RUNNING, 5)
+    assert wait_until(lambda: b.poll().state.status == RunState.RUNNING)
     a.command("stop")
-    assert wait_until(lambda: b.poll().state.status == RunState.STOPPED, 10)
+    assert wait_until(lambda: b.poll().state.status == RunState.STOPPED)
     live.join(20)
     lrs = {r["lr"] for r in read_metrics(run_dir)}
     assert 0.125 in lrs  # the live change is recorded
@@ -89,7 +88,7 @@ def test_a_subscribed_viewer_gets_lines_rows_and_predictions(live):
         got["yhat"] = u.yhat if u.yhat is not None else got["yhat"]
         return got["rows"] > 10 and got["yhat"] is not None
 
-    assert wait_until(grew, 10)
+    assert wait_until(grew)
     assert got["lines"] >= 1  # the epoch 0 line
     assert got["yhat"].shape == (21, 1)
     link.close()
@@ -164,8 +163,7 @@ def test_a_run_directory_with_a_very_long_path(tmp_path, live):
 def test_the_socket_goes_when_the_run_ends(tmp_path):
     cfg = LONG.with_changes(epochs=200, log_every=50, name="short")
     host = RunHost(cfg, runs_root=tmp_path, notify=lambda _m: None).start()
-    assert host.join(60)
-    time.sleep(0.1)
+    assert host.join(60)  # set once the endpoint has closed and removed its socket
     assert not (tmp_path / "short" / "control.sock").exists()
     assert host.state.status == RunState.FINISHED
     assert not read_row(tmp_path / "short").attachable
@@ -185,7 +183,7 @@ def test_an_attached_viewer_knows_the_state_before_the_backlog_arrives(live):
         state = link.poll().state  # straight after connecting: from the replies
         assert state.status == RunState.RUNNING
         assert state.epoch > 0
-        assert wait_until(lambda: link.poll().state.rows > 0, 5)
+        assert wait_until(lambda: link.poll().state.rows > 0)
     finally:
         link.close()
 
@@ -275,7 +273,7 @@ def test_a_viewer_that_never_reads_holds_up_no_one(live):
     stuck.sendall(b'{"id": 1, "cmd": "subscribe"}\n')  # and never reads again
     reader = SocketLink(path.parent)
     seen = reader.poll().state.epoch
-    assert wait_until(lambda: reader.poll().state.epoch > seen + 1000, 20)
+    assert wait_until(lambda: reader.poll().state.epoch > seen + 1000)
     assert live.state.status == RunState.RUNNING
     stuck.close()
     reader.close()

@@ -17,6 +17,7 @@ from core.nn.network import Network
 from core.records import read_metrics
 from core.run.session import Session, seeded_rngs
 from core.train.controls import Controls
+from tests.tui.helpers import wait_holding
 
 TINY = RunConfig(data="xor", hidden=(4, 4), epochs=20, log_every=5, lr=0.5, seed=7,
                  backend="numpy")
@@ -179,7 +180,7 @@ class Driver:
     def epoch(self):
         return self.reports[-1].epoch if self.reports else -1
 
-    def wait_for(self, predicate, timeout=10.0):
+    def wait_for(self, predicate, timeout=30.0):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate():
@@ -187,16 +188,11 @@ class Driver:
             time.sleep(0.005)
         raise AssertionError("timed out")
 
-    def settle(self, quiet=0.3, timeout=20.0):
-        """Wait until the epoch stops moving for ``quiet`` seconds; return it."""
-        deadline = time.monotonic() + timeout
-        last = self.epoch
-        while time.monotonic() < deadline:
-            time.sleep(quiet)
-            if self.epoch == last:
-                return last
-            last = self.epoch
-        raise AssertionError("the run never held still")
+    def settle(self):
+        """The epoch the paused trainer holds at, once it holds (every report is in: the
+        thread appends each before it asks for the next epoch)."""
+        wait_holding(self.session.controls)
+        return self.epoch
 
 
 def test_controls_from_another_thread(runs_root):

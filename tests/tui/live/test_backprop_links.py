@@ -67,7 +67,7 @@ def live(tmp_path):
     host.join(20)
 
 
-def _backprop(link, point=3, timeout=20.0):
+def _backprop(link, point=3, timeout=30.0):
     """The newest back-propagation view the link delivers for ``point``."""
     got = []
 

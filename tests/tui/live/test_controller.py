@@ -9,7 +9,7 @@ from core.config import RunConfig
 from core.run.links import FilesLink
 from core.state import RunState
 from core.train import kernels
-from tests.tui.helpers import wait_until
+from tests.tui.helpers import wait_held, wait_until
 from tui.live.controller import ControllerError, RunController
 
 LONG = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=10**7, log_every=10**6, seed=3)
@@ -20,22 +20,16 @@ def _kernel_ready():
     kernels.ensure_compiled(lambda _m: None)
 
 
-def _until(c: RunController, predicate, timeout: float = 20.0) -> None:
+def _until(c: RunController, predicate, timeout: float = 30.0) -> None:
     assert wait_until(lambda: (c.pull(), predicate(c))[1], timeout)
 
 
 def _settled(c: RunController) -> int:
-    """The epoch a paused run holds at (once its last chunk is over and reported)."""
-    import time
-
-    last = -1
-    for _ in range(100):
-        time.sleep(0.1)
-        c.pull()
-        if c.state.epoch == last:
-            return last
-        last = c.state.epoch
-    raise AssertionError("the run never held still")
+    """The epoch a paused run holds at, once it holds; pulled into the controller."""
+    held = wait_held(c.host)
+    c.pull()
+    assert c.state.epoch == held
+    return held
 
 
 @pytest.fixture

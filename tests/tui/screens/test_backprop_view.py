@@ -43,7 +43,7 @@ async def _open(pilot, finish: bool = True) -> BackpropView:
 async def _shown(pilot, view: BackpropView, point: int) -> None:
     """Wait until the analyst's result for ``point`` is drawn."""
     await wait_for(pilot, lambda: view.point == point and bool(view.lines)
-                   and view.result.point == point, timeout=20)
+                   and view.result.point == point)
     await pilot.pause(0.1)
 
 

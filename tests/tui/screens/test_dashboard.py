@@ -14,7 +14,7 @@ from core.config import RunConfig
 from core.records import read_metrics
 from core.run.session import Session
 from core.train import kernels
-from tests.tui.helpers import burst, status, wait_for
+from tests.tui.helpers import burst, held, status, wait_for
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import ChoiceScreen, ConfirmScreen
@@ -85,13 +85,13 @@ async def test_bursts_of_typing_while_a_run_trains_lose_no_key(runs_root: Path):
         for _ in range(6):
             field.focus()
             await burst(pilot, "end", *["backspace"] * 12, "7", "7", "7")
-            assert field.value == "777"
+            await wait_for(pilot, lambda: field.value == "777")  # a lost key: never
             await burst(pilot, "escape")
-            assert app.focused is None
+            await wait_for(pilot, lambda: app.focused is None)
         hidden = app.screen.query_one("#f-hidden", Input)
         hidden.focus()
         await burst(pilot, "end", *["backspace"] * 3, "1", "6", ",", "1", "6")
-        assert hidden.value == "16,16"
+        await wait_for(pilot, lambda: hidden.value == "16,16")
         await pilot.pause(0.5)  # frames go on; nothing rewrites what was typed
         assert (field.value, hidden.value) == ("777", "16,16")
         assert "running" in status(app)
@@ -110,9 +110,9 @@ async def test_markup_and_long_text_in_every_field_never_crash(runs_root: Path, 
             if name in ("n", "data_seed", "data_file") and not junk.strip("é"):
                 continue
         await pilot.press("ctrl+s")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: any(w.display for w in screen.query(".form-error")))
+        await pilot.pause()  # laid out
         errors = [w for w in screen.query(".form-error") if w.display]
-        assert errors, "bad values are marked"
         for err in errors:  # the whole reason, wrapped; a long quoted value is cut
             assert len(str(err.render())) <= 2 + 240
             assert err.size.height <= 240 // 20 + 1
@@ -125,7 +125,10 @@ async def test_seeded_run_from_the_keyboard(runs_root: Path):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("s")
         await wait_for(pilot, lambda: "finished" in status(app))
-        await pilot.pause(0.3)
+        log = app.screen.query_one("#log", EpochLog)
+        await wait_for(pilot, lambda: log_lines(app)[-1:] != []
+                       and log_lines(app)[-1].startswith("Model Training time taken: ")
+                       and log.scroll_y == log.max_scroll_y > 0)  # follows the tail
         lines = log_lines(app)
         expected = headless_lines(SMALL.with_changes(name=None))
         assert lines[:-1] == expected[:-1]  # identical, but for the wall-clock time line
@@ -135,8 +138,6 @@ async def test_seeded_run_from_the_keyboard(runs_root: Path):
         scatter = app.screen.query_one("#scatter", ScatterPair)
         assert str(scatter.truth_panel.border_title) == "Ground truth"
         assert str(scatter.predict_panel.border_title) == "Predict result"
-        log = app.screen.query_one("#log", EpochLog)
-        assert log.scroll_y == log.max_scroll_y > 0, "follows the tail"
     run = runs_root / "small"
     assert json.loads((run / "summary.json").read_text())["status"] == "finished"
     assert (run / "log.txt").read_text().splitlines() == lines
@@ -151,21 +152,19 @@ async def test_pause_step_lr_and_stop(runs_root: Path):
         await wait_for(pilot, lambda: "running" in status(app))
         await pilot.press("p")
         await wait_for(pilot, lambda: "paused" in status(app))
-        await pilot.pause(0.3)
-        held = app.screen.controller.state.epoch
+        epoch = await held(app.screen.controller.host)
         await pilot.press("n")
-        await wait_for(pilot, lambda: f"epoch {held + 1:,}/" in status(app))
+        await wait_for(pilot, lambda: f"epoch {epoch + 1:,}/" in status(app))
         await pilot.press("plus")
         await wait_for(pilot, lambda: "lr 1 " in status(app) or status(app).endswith("lr 1"))
         await pilot.press("n")
-        await wait_for(pilot, lambda: f"epoch {held + 2:,}/" in status(app))
+        await wait_for(pilot, lambda: f"epoch {epoch + 2:,}/" in status(app))
         await pilot.press("minus", "minus")
         await wait_for(pilot, lambda: "lr 0.25" in status(app))
         await pilot.press("x")
         await wait_for(pilot, lambda: "stopped" in status(app))
         await pilot.press("minus")  # after a stop: the next run's, beside the run's own
-        await pilot.pause(0.2)
-        assert "lr 0.25 (next run 0.125)" in status(app)
+        await wait_for(pilot, lambda: "lr 0.25 (next run 0.125)" in status(app))
         assert app.screen.query_one("#f-lr", Input).value == "0.125"
     lrs = {r["epoch"]: r["lr"] for r in read_metrics(runs_root / "long")}
     assert set(lrs.values()) <= {0.5, 1.0, 0.25}
@@ -205,10 +204,9 @@ async def test_declining_a_restart_keeps_the_run(runs_root: Path):
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("escape")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "Kept the running network" in str(
+            app.screen.query_one("#form-message").render()))
         assert "running" in status(app)
-        assert "Kept the running network" in str(
-            app.screen.query_one("#form-message").render())
         await pilot.press("x")
     assert not (runs_root / "long-2").exists()
 
@@ -222,14 +220,12 @@ async def test_reset_keeps_the_data_new_data_draws_new_points(runs_root: Path):
         await pilot.press("s")
         await wait_for(pilot, lambda: "finished" in status(app))
         await pilot.press("r")
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: "new initial weights (seed 4)" in status(app))
         assert "ready" in status(app)
-        assert "new initial weights (seed 4)" in status(app)
         assert (points == truth._X).all()
         assert log_lines(app) == []
         await pilot.press("g")
-        await pilot.pause(0.2)
-        assert "new data (data seed 4)" in status(app)
+        await wait_for(pilot, lambda: "new data (data seed 4)" in status(app))
         assert not (points == truth._X).all()
 
 
@@ -287,10 +283,9 @@ async def test_every_footer_and_palette_action_once_while_running(runs_root: Pat
         for action in ("inspect", "help", "runs"):
             await app.run_action(action) if action == "runs" else await screen.run_action(
                 action)
-            await pilot.pause(0.1)
+            await wait_for(pilot, lambda: app.screen is not screen)
             await pilot.press("escape")
-            await pilot.pause(0.1)
-            assert app.screen is screen
+            await wait_for(pilot, lambda: app.screen is screen)
         commands = [c.title for c in app.get_system_commands(screen)]
         for b in DashboardScreen.BINDINGS:
             assert any(c.startswith(b.description) for c in commands), b.description
@@ -307,7 +302,7 @@ async def test_quit_asks_before_ending_a_run_it_trains(runs_root: Path):
         await pilot.press("s")  # a dashboard command, not an answer: the dialog says so
         assert "Answer the question first" in str(app.screen.query_one("#confirm-hint").render())
         await pilot.press("escape")
-        await pilot.pause(0.1)
+        await wait_for(pilot, lambda: not isinstance(app.screen, ChoiceScreen))
         assert "running" in status(app)
         await pilot.press("q")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
@@ -324,9 +319,8 @@ async def test_resize_mid_run_and_too_small_notice(runs_root: Path):
         await wait_for(pilot, lambda: "running" in status(app))
         for size in ((80, 24), (70, 20), (120, 40)):
             await pilot.resize_terminal(*size)
-            await pilot.pause(0.2)
-            notice = app.screen.query_one("#too-small")
-            assert notice.display == (size == (70, 20))
+            notice, small = app.screen.query_one("#too-small"), size == (70, 20)
+            await wait_for(pilot, lambda n=notice, s=small: n.display == s)
         assert "running" in status(app)
         await pilot.press("x")
         await wait_for(pilot, lambda: "stopped" in status(app))

@@ -43,7 +43,7 @@ async def _finished(pilot) -> None:
 async def _views(pilot, predicate) -> None:
     """Wait for the analyst's views to satisfy ``predicate(views)``."""
     c = pilot.app.controller
-    await wait_for(pilot, lambda: c.views is not None and predicate(c.views), timeout=20)
+    await wait_for(pilot, lambda: c.views is not None and predicate(c.views))
     await pilot.pause(0.3)
 
 
@@ -140,11 +140,10 @@ async def test_test_metrics_tracked_beside_the_curves(runs_root):
         panel.query_one("#test-every").value = "50"
         await pilot.pause()
         panel.request("fresh")
-        await wait_for(pilot, lambda: len(app.controller.test_history) >= 2, timeout=20)
+        await wait_for(pilot, lambda: len(app.controller.test_history) >= 2)
         await pilot.press("escape")
-        await pilot.pause(0.6)
         curves = app.screen.query_one("#curves")
-        assert curves._test is app.controller.test_history
+        await wait_for(pilot, lambda: curves._test is app.controller.test_history)
         app.controller.stop()
 
 
@@ -213,9 +212,8 @@ async def test_small_networks_show_each_hidden_units_output(runs_root):
         X = grid_points(*UNIT_GRID, app.controller.views.bounds)
         _, cache = net.forward(X)
         np.testing.assert_allclose(units[1][3].ravel(), cache.As[2][:, 3], rtol=0, atol=0)
-        await pilot.pause(1.2)
-        shown = app.export_screenshot().replace("&#160;", " ")
-        assert "hidden layer 2: 8 units" in shown
+        await wait_for(pilot, lambda: "hidden layer 2: 8 units"
+                       in app.export_screenshot().replace("&#160;", " "))
 
 
 def test_unit_thumbnails_read_without_colour():

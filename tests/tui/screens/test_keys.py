@@ -15,7 +15,7 @@ from core.run.host import RunHost
 from core.run.links import SocketLink
 from core.state import RunState
 from core.train import kernels
-from tests.tui.helpers import status, wait_for, wait_until
+from tests.tui.helpers import held, status, wait_for, wait_until
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import ChoiceScreen, ConfirmScreen
@@ -64,10 +64,9 @@ async def test_enter_applies_the_epochs_then_s_and_plus_plus_p_n_act(runs_root: 
         await wait_for(pilot, lambda: "lr 2 " in status(app))
         await pilot.press("p")
         await wait_for(pilot, lambda: "paused" in status(app))
-        await pilot.pause(0.3)
-        held = app.screen.controller.state.epoch
+        epoch = await held(app.screen.controller.host)
         await pilot.press("n")
-        await wait_for(pilot, lambda: app.screen.controller.state.epoch == held + 1)
+        await wait_for(pilot, lambda: app.screen.controller.state.epoch == epoch + 1)
         assert no_dialog(app)
         assert "paused" in status(app)
         await pilot.press("x")

@@ -13,7 +13,7 @@ from textual.widgets import Input
 from core.analysis.boundary import boundary_of, data_bounds
 from core.config import RunConfig
 from core.train import kernels
-from tests.tui.helpers import FakeClock, wait_for
+from tests.tui.helpers import FakeClock, boundary_drawn, wait_for
 from tui.app import create_app
 from tui.widgets.run.curves import CurvesPanel
 from tui.widgets.run.epoch_log import EpochLog
@@ -42,9 +42,9 @@ async def _finished(pilot) -> None:
     c = pilot.app.controller
     await pilot.press("s")
     await wait_for(pilot, lambda: c.status.value == "finished")
-    await wait_for(pilot, lambda: c.views is not None and c.views.boundary is not None
-                   and c.views.epoch == RUN.epochs)
-    await pilot.pause(0.7)  # the next heavy frame draws it
+    pair = pilot.app.screen.query_one("#scatter", ScatterPair)
+    await wait_for(pilot, lambda: boundary_drawn(pair, RUN.epochs))  # the final boundary, drawn
+    await pilot.pause()
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

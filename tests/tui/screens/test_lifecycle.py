@@ -154,7 +154,7 @@ def test_sigterm_ends_every_screen_with_143(root, bp_tui_cmd_module, screen, rou
         took = wait_gone(term.session, BOUND)
         print(f"{screen} SIGTERM: no process left after {took:.2f} s")
         if term.tmux:
-            deadline = time.monotonic() + 10
+            deadline = time.monotonic() + BOUND
             while term.exit_status() is None and time.monotonic() < deadline:
                 time.sleep(0.05)
         assert term.exit_status() == 143

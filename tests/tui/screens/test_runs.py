@@ -97,9 +97,8 @@ async def test_open_overlay_and_diff(fixture_runs):
         await pilot.press("escape", "enter")
         view = app.screen
         assert isinstance(view, DashboardScreen)
-        await pilot.pause(0.3)
+        await wait_for(pilot, lambda: view.controller.history.total == 9)
         assert view.controller.read_only
-        assert view.controller.history.total == 9
         assert "the run has finished" in str(view.sub_title) or view.controller.link.reason
         app.clear_notifications()
         await pilot.press("s", "g")  # not offered here: each key says why, nothing starts

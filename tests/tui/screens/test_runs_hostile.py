@@ -42,11 +42,11 @@ async def test_hostile_runs_are_listed_and_the_worst_ones_open(runs_root):
             if row.name not in ("deep", "fifo", "ev\x1b[31mil"):
                 continue  # opening a run view is slow: the hostile ones are enough
             await pilot.press("enter")
-            await pilot.pause(0.3)
             if row.damaged:  # not opened: the toast says why, the list stays
+                await pilot.pause(0.3)
                 assert app.screen is screen
                 continue
-            assert isinstance(app.screen, DashboardScreen)
+            await wait_for(pilot, lambda: isinstance(app.screen, DashboardScreen))
             await pilot.press("escape")
             await wait_for(pilot, lambda: app.screen is screen)
 
@@ -101,10 +101,12 @@ async def test_watch_of_a_run_with_hostile_files_never_crashes(runs_root):
         fh.write(b"\x1b[2J[bold]not markup[/]\n")
     app = create_app(runs_dir=hostile_root, link=FilesLink(run))
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.pause(0.6)
-        status = str(app.screen.query_one("#status").render())
+        def shown() -> tuple[str, str]:
+            return (str(app.screen.query_one("#status").render()),
+                    "\n".join(app.screen.query_one("#log").lines))
+
+        await wait_for(pilot, lambda: "[bold]not markup[/]" in shown()[1]
+                       and "finished" in shown()[0])
+        status, log = shown()
         assert "good" in status
-        assert "finished" in status
-        log = "\n".join(app.screen.query_one("#log").lines)
-        assert "[bold]not markup[/]" in log
         assert "\x1b[2J" not in log

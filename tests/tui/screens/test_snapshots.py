@@ -10,8 +10,9 @@ import pytest
 
 from core.config import RunConfig
 from core.train import kernels
-from tests.tui.helpers import FakeClock, wait_for
+from tests.tui.helpers import FakeClock, boundary_drawn, wait_for
 from tui.app import create_app
+from tui.widgets.run.pair import ScatterPair
 
 XOR_RUN = RunConfig(data="xor", hidden=(8, 8), lr=0.5, epochs=600, log_every=100, seed=2,
                     name="snap")
@@ -42,8 +43,8 @@ def test_finished_seeded_run(snap_compare, size, runs_root):
         await pilot.press("s")
         c = pilot.app.controller
         await wait_for(pilot, lambda: c.status.value == "finished")
-        await wait_for(pilot, lambda: c.views is not None and c.views.boundary is not None
-                       and c.views.epoch == XOR_RUN.epochs)  # the last boundary field
-        await pilot.pause(0.7)  # drawn by the next heavy frame
+        pair = pilot.app.screen.query_one("#scatter", ScatterPair)
+        await wait_for(pilot, lambda: boundary_drawn(pair, XOR_RUN.epochs))  # the last boundary
+        await pilot.pause(0.3)
 
     assert snap_compare(app, terminal_size=size, run_before=run_to_the_end)

@@ -110,7 +110,7 @@ async def test_sigterm_ends_the_server_and_every_tab_with_no_process_left(served
     status, err = server.stop(signal.SIGTERM)
     assert status == 143, err
     assert "Traceback" not in err
-    wait_until(lambda: not any(alive(p) for p in pids), 5, "every tab's process is gone")
+    wait_until(lambda: not any(alive(p) for p in pids), 30, "every tab's process is gone")
     assert _summary(runs_root)["status"] == "stopped"  # stopped cleanly, records flushed
     for tab in tabs:
         await tab.close()
@@ -235,7 +235,7 @@ async def test_a_second_signal_kills_the_tabs_at_once(served):
     [pid] = server.tab_pids()
     os.kill(pid, signal.SIGSTOP)  # it cannot answer the first SIGTERM
     server.proc.send_signal(signal.SIGTERM)
-    server.said("stopping", 10)
+    server.said("stopping", 30)
     status, err = server.stop(signal.SIGTERM, timeout=8)  # well before the 10 s wait
     assert status == 143
     assert "tab 1: killed: a second signal: leaving at once" in err
