@@ -19,7 +19,7 @@ from core.run.host import RunHost
 from core.run.journal import Cursor
 from core.run.links import LinkError, SocketLink
 from core.state import RunState
-from tests.tui.helpers import wait_until
+from tests.tui.helpers import wait_holding, wait_until
 
 LONG = RunConfig(data="xor", hidden=(4, 4), lr=0.5, epochs=10**7, log_every=10**6, seed=3,
                  name="live")
@@ -286,7 +286,7 @@ def test_paused_is_one_fact_held_by_the_controls(live):
     live.controls.pause()
     assert live.state.status == RunState.PAUSED
     assert live.poll(Cursor()).state.status == RunState.PAUSED
-    time.sleep(0.3)  # the chunk that was training is over and published
+    wait_holding(live.controls)  # the chunk that was training is over and published
     assert live.journal.state.status == RunState.RUNNING
     assert live.state.status == RunState.PAUSED
     live.controls.resume()
