@@ -169,9 +169,20 @@ NEEDS = {1: lambda v: v.boundary is not None, 2: lambda v: v.test is not None,
          7: lambda v: v.layers is not None, 8: lambda v: v.backprop is not None}
 
 
-@pytest.mark.parametrize("size", [s if s[0] >= 100 else pytest.param(s, marks=pytest.mark.long)
-                                  for s in SIZES], ids=lambda s: f"{s[0]}x{s[1]}")
-@pytest.mark.parametrize("tab", range(1, 9), ids=lambda k: TABS[k - 1])
+DEFAULT_TIER_TABS = (1, 3, 7, 8)
+"""Boundary, predictions, network and backprop at 120×40 in the default tier; the other
+tabs, and every tab at 80×24, in the long tier (the default tier keeps to two minutes)."""
+
+
+def _snapshot_params():
+    for tab in range(1, 9):
+        for size in SIZES:
+            quick = tab in DEFAULT_TIER_TABS and size[0] >= 100
+            yield pytest.param(tab, size, id=f"{TABS[tab - 1]}-{size[0]}x{size[1]}",
+                               marks=() if quick else pytest.mark.long)
+
+
+@pytest.mark.parametrize(("tab", "size"), _snapshot_params())
 def test_snapshot(snap_compare, size, tab, runs_root):
     app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())
 

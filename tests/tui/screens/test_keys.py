@@ -15,7 +15,7 @@ from core.run.host import RunHost
 from core.run.links import SocketLink
 from core.state import RunState
 from core.train import kernels
-from tests.tui.helpers import held, status, wait_for, wait_until
+from tests.tui.helpers import burst, held, status, wait_for, wait_until
 from tui.app import create_app
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.dialogs import ChoiceScreen, ConfirmScreen
@@ -56,20 +56,22 @@ async def test_enter_applies_the_epochs_then_s_and_plus_plus_p_n_act(runs_root: 
         await pilot.press("s")
         await wait_for(pilot, lambda: "running" in status(app))
         assert "9,999,999" in status(app)
-        await pilot.press("s")
-        await pilot.pause(0.1)
+        # keys while it trains go as typed (pilot.press would wait ~2 s per key for an
+        # idle process), each then waited for by its effect
+        await burst(pilot, "s", settle=0)
+        await wait_for(pilot, lambda: any("already running with these settings" in m
+                                          for m in said(app)))
         assert no_dialog(app)
-        assert any("already running with these settings" in m for m in said(app))
-        await pilot.press("plus", "plus")
+        await burst(pilot, "plus", "plus", settle=0)
         await wait_for(pilot, lambda: "lr 2 " in status(app))
-        await pilot.press("p")
+        await burst(pilot, "p", settle=0)
         await wait_for(pilot, lambda: "paused" in status(app))
         epoch = await held(app.screen.controller.host)
-        await pilot.press("n")
+        await burst(pilot, "n", settle=0)
         await wait_for(pilot, lambda: app.screen.controller.state.epoch == epoch + 1)
         assert no_dialog(app)
         assert "paused" in status(app)
-        await pilot.press("x")
+        await burst(pilot, "x", settle=0)
         await wait_for(pilot, lambda: "stopped" in status(app))
     assert sorted(p.name for p in runs_root.iterdir()) == ["small"]
 

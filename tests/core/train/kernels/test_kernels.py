@@ -3,6 +3,7 @@ resolution, compile notes and the one compilation for every depth."""
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import warnings
@@ -61,10 +62,18 @@ def _shuffled(n_epochs: int, n: int, seed: int = 11) -> np.ndarray:
     return np.array([rng.permutation(n) for _ in range(n_epochs)])
 
 
-@pytest.mark.parametrize("backend", ["numba", "numpy"])
-@pytest.mark.parametrize("opt_name", OPTIMIZERS)
-@pytest.mark.parametrize("loss_name", sorted(LOSSES))
-@pytest.mark.parametrize("act_name", sorted(ACTIVATIONS))
+def _engine_cases():
+    """Every activation × loss × optimiser × backend; the default tier takes each
+    activation × loss × optimiser once, the backends alternating (the long tier the rest)."""
+    combos = itertools.product(sorted(ACTIVATIONS), sorted(LOSSES), OPTIMIZERS)
+    for k, (act, loss, opt) in enumerate(combos):
+        for backend in ("numba", "numpy"):
+            quick = backend == ("numba", "numpy")[k % 2]
+            yield pytest.param(backend, opt, loss, act, id=f"{act}-{loss}-{opt}-{backend}",
+                               marks=() if quick else pytest.mark.long)
+
+
+@pytest.mark.parametrize(("backend", "opt_name", "loss_name", "act_name"), _engine_cases())
 def test_engine_matches_readable_network(backend, opt_name, loss_name, act_name):
     """100 shuffled per-point epochs, two hidden layers (the unrolled kernel path)."""
     _check(backend, (5, 4), opt_name, loss_name, act_name)
