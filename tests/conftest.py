@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -20,6 +21,12 @@ assert tui.__file__ is not None, "tests/tui shadows the tui package"
 
 import pytest  # noqa: E402
 from hypothesis import settings  # noqa: E402
+
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    # pytest started as a background job (`pytest … &` from a script): SIGINT is ignored,
+    # and the commands these tests start would inherit that (bp-tui keeps an ignored
+    # Ctrl-C ignored, as nohup asks). The tests are of Ctrl-C from a user's terminal.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Property tests: a few examples in the default tier, many in the long tier
 # (`.ci/run` passes --hypothesis-profile=thorough with `-m "long or hypothesis"`).
