@@ -27,6 +27,10 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     # and the commands these tests start would inherit that (bp-tui keeps an ignored
     # Ctrl-C ignored, as nohup asks). The tests are of Ctrl-C from a user's terminal.
     signal.signal(signal.SIGINT, signal.default_int_handler)
+if signal.getsignal(signal.SIGHUP) is signal.SIG_IGN:
+    # Likewise under nohup: this process still ignores a hangup (a handler that does
+    # nothing), but what the tests start, and the guard they test, see a terminal's.
+    signal.signal(signal.SIGHUP, lambda signum, frame: None)
 
 # Property tests: a few examples in the default tier, many in the long tier
 # (`.ci/run` passes --hypothesis-profile=thorough with `-m "long or hypothesis"`).
