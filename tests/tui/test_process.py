@@ -158,6 +158,7 @@ async def test_a_hangup_frees_the_main_thread_blocked_on_the_terminal(driver_for
     guard = UiGuard(app, on_signal=armed.append, plan=lambda s: (129, lambda: None),
                     watchdog=dog)
     guard.install(loop=None)
+    assert signal.getsignal(signal.SIGHUP) == guard._handle  # else the wait below is endless
     queue = driver._writer_thread._queue
 
     def hang_up_when_blocked() -> None:
