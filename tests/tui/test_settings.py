@@ -59,6 +59,7 @@ def test_a_directory_in_the_way_is_a_note_not_an_error(tmp_path):
     assert note.startswith("settings not saved: ")
 
 
+@pytest.mark.long
 async def test_theme_and_picture_survive_a_relaunch():
     app = create_app(record=False, warm=False)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -129,7 +129,7 @@ async def test_step_through_walks_forward_backward_update(runs_root):
         await pilot.press("escape")
         await pilot.pause()
         view = await _open(pilot, finish=False)
-        assert view.point == 0  # a new inspect screen starts at point 0
+        assert view.point == 6  # reopened, inspect is on the point chosen before
         expected = [ln.name for ln in backprop_lines(view.result) if ln.stage in STEP_STAGES]
         await pilot.press("s")
         seen = []

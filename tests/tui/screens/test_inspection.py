@@ -147,6 +147,7 @@ async def test_test_metrics_tracked_beside_the_curves(runs_root):
         app.controller.stop()
 
 
+@pytest.mark.long
 async def test_no_color_degrades_to_characters(runs_root, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = create_app(XOR_RUN, runs_dir=runs_root, timer=FakeClock())

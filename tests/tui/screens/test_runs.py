@@ -155,6 +155,7 @@ def test_snapshot_runs_screen(fixture_runs, snap_compare):
     assert snap_compare(app, terminal_size=(120, 40))
 
 
+@pytest.mark.long
 def test_snapshot_overlay(fixture_runs, snap_compare):
     app = create_app(runs_dir=fixture_runs, open_runs=True)
 

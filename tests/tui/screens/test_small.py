@@ -90,7 +90,7 @@ async def test_inspect_tab_labels_fit_at_80x24(runs_root):
         assert str(tabs.get_tab("predictions").label) == "3 Predictions"
 
 
-@pytest.mark.parametrize("read_only", [True, False])
+@pytest.mark.parametrize("read_only", [pytest.param(True, marks=pytest.mark.long), False])
 async def test_the_link_marker_stays_visible_at_80x24(runs_root, read_only):
     app = create_app(RUN, runs_dir=runs_root, timer=FakeClock())
     async with app.run_test(size=(80, 24)) as pilot:
