@@ -23,7 +23,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
 
 from core.files import streams_to
@@ -190,16 +189,15 @@ class Watchdog:
     ``arm`` is made to be called from a signal handler, which runs in the main thread
     between two bytecodes — possibly while that thread holds a lock (a queue's, or
     threading's own while it starts a thread). So arming takes no lock and starts no
-    thread: it sets two attributes and writes a byte to a pipe that the watchdog's
-    thread, started beforehand (``start``), waits on."""
+    thread: it sets two attributes and a ``HandlerEvent`` that the watchdog's thread,
+    started beforehand (``start``), waits on."""
 
     def __init__(self, grace: float = TEARDOWN_GRACE,
                  exit: Callable[[int], object] = os._exit) -> None:
         self.grace, self._exit = grace, exit
         self.status = EXIT_OK
         self._before_exit: Callable[[], object] = lambda: None
-        self._read, self._write = os.pipe()  # never closed: a handler may write late
-        os.set_blocking(self._write, False)
+        self._woken, self._disarmed = HandlerEvent(), HandlerEvent()
         self._thread: threading.Thread | None = None
 
     def start(self) -> Watchdog:
@@ -215,38 +213,24 @@ class Watchdog:
         self.status = status
         if before_exit is not None:
             self._before_exit = before_exit
-        self._send(b"a")
+        self._woken.set()
         if self._thread is None:  # not started beforehand: only outside a handler
             self.start()
 
     def disarm(self) -> None:
         """The teardown finished: the watchdog does nothing."""
-        self._send(b"d")
-
-    def _send(self, byte: bytes) -> None:
-        with contextlib.suppress(OSError):  # a full pipe has been told enough
-            os.write(self._write, byte)
+        self._disarmed.set()
+        self._woken.set()
 
     def _watch(self) -> None:
-        if os.read(self._read, 1) == b"d":
-            return
-        if self._disarmed_within(self.grace):
+        self._woken.wait()
+        if self._disarmed.wait(self.grace):
             return
         with contextlib.suppress(Exception):
             self._before_exit()
-        if not self._disarmed_within(0.0):  # the teardown may have ended meanwhile
+        if not self._disarmed.is_set():  # the teardown may have ended meanwhile
             streams_to(None, fds=(1, 2))  # nothing half-written can block the exit
             self._exit(self.status)
-
-    def _disarmed_within(self, seconds: float) -> bool:
-        deadline = time.monotonic() + seconds
-        while True:
-            left = max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([self._read], [], [], left)
-            if ready and b"d" in os.read(self._read, 64):
-                return True
-            if not ready:
-                return False
 
 
 class UiGuard:
